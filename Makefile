@@ -1,0 +1,56 @@
+# CoopCTG — two commands do all set-up: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Django 6 needs Python >= 3.12: take python3.13, else python3.12 (a pyenv shim that
+# cannot run counts as absent), else the same versions installed by pyenv.
+PYTHON ?= $(shell for p in python3.13 python3.12 \
+	$$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 \
+	/usr/local/bin/python3.13 /usr/local/bin/python3.12; do \
+	  if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; \
+	done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test lint typecheck demo clean
+
+help:
+	@echo "make run    installe, migre, charge la démonstration Touraine et sert sur http://$(HOST):$(PORT)"
+	@echo "make test   toute la suite (tests, ruff, mypy)"
+	@echo "make install  prépare seulement .venv"
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Erreur : Python 3.13 ou 3.12 est introuvable (python3.13 / python3.12). Installez-en un, puis relancez." >&2; exit 1; fi
+	@echo "Python utilisé : $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/coopctg migrate --noinput
+	$(BIN)/coopctg demo charger
+
+run: demo
+	$(BIN)/coopctg runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check coopctg/funding/rules coopctg/core/params.py
+
+typecheck: install
+	$(BIN)/mypy coopctg/funding/rules coopctg/core/params.py coopctg/accounts/roles.py
+
+
+test: install lint typecheck
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media

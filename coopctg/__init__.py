@@ -1,0 +1,1 @@
+"""CoopCTG: funding and follow-up of the chargé(e) de coopération Ctg function."""

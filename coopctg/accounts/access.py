@@ -1,0 +1,175 @@
+"""Who may see and change what. Every view goes through these helpers.
+
+One helper per object type; a user who may not see an object gets a 404 (never a 403 that
+would confirm the object exists).
+
+Scopes:
+- Caf administrator and analyst: everything of their Caf (its département, collectivités, Ctg);
+- Caf advisor: their Caf's reference pages (département, map, team) and the collectivités
+  assigned to them;
+- collectivité editor and elected official: their collectivité, its EPCI page, its Ctg, and
+  their Caf's team directory.
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+
+from coopctg.accounts.models import Membership, User
+from coopctg.accounts.roles import CAF_ROLES, CAF_WIDE_ROLES, EDITOR_ROLES, Role
+from coopctg.ctg.models import Ctg
+from coopctg.organisations.models import Caf, LocalAuthority
+from coopctg.territories.models import Departement, Epci
+
+
+@dataclass
+class Scope:
+    """What one user's memberships open, computed once per request."""
+
+    user: User
+    roles: set[Role] = field(default_factory=set)
+    caf_ids: set[int] = field(default_factory=set)  # Cafs whose staff the user is
+    caf_wide_ids: set[int] = field(default_factory=set)  # Cafs seen whole (admin, analyst)
+    collectivite_ids: set[int] = field(default_factory=set)  # collectivités seen one by one
+    editable_ids: set[int] = field(default_factory=set)  # collectivités the user may edit
+    caf_edit_ids: set[int] = field(default_factory=set)  # Cafs whose data the user may edit
+
+    @cached_property
+    def is_caf_staff(self) -> bool:
+        return bool(self.caf_ids)
+
+
+def scope_of(user: User) -> Scope:
+    cached = getattr(user, "_coopctg_scope", None)
+    if cached is not None:
+        return cached
+    scope = Scope(user=user)
+    if user.is_authenticated and user.is_active:
+        rows = Membership.objects.filter(user=user).select_related("collectivite")
+        for row in rows:
+            role = Role(row.role)
+            scope.roles.add(role)
+            if role in CAF_ROLES:
+                caf_id = row.caf_id or row.collectivite.caf_id  # type: ignore[union-attr]
+                scope.caf_ids.add(caf_id)
+                if role in CAF_WIDE_ROLES:
+                    scope.caf_wide_ids.add(caf_id)
+                if role == Role.CAF_ADMIN:
+                    scope.caf_edit_ids.add(caf_id)
+            if row.collectivite_id:
+                scope.collectivite_ids.add(row.collectivite_id)
+                if role in EDITOR_ROLES:
+                    scope.editable_ids.add(row.collectivite_id)
+    user._coopctg_scope = scope  # type: ignore[attr-defined]
+    return scope
+
+
+# --- Querysets of what a user sees -------------------------------------------------------
+
+
+def visible_collectivites(user: User) -> QuerySet[LocalAuthority]:
+    scope = scope_of(user)
+    return LocalAuthority.objects.filter(
+        Q(caf_id__in=scope.caf_wide_ids) | Q(id__in=scope.collectivite_ids)
+    )
+
+
+def visible_ctgs(user: User) -> QuerySet[Ctg]:
+    scope = scope_of(user)
+    return Ctg.objects.filter(
+        Q(caf_id__in=scope.caf_wide_ids) | Q(signataires__id__in=scope.collectivite_ids)
+    ).distinct()
+
+
+def visible_cafs(user: User) -> QuerySet[Caf]:
+    """Cafs whose team directory the user may read: their own, or their collectivités' Caf."""
+    scope = scope_of(user)
+    return Caf.objects.filter(
+        Q(id__in=scope.caf_ids) | Q(collectivites__id__in=scope.collectivite_ids)
+    ).distinct()
+
+
+def visible_departements(user: User) -> QuerySet[Departement]:
+    """Département pages and maps are for Caf staff of that département's Caf."""
+    return Departement.objects.filter(caf__id__in=scope_of(user).caf_ids)
+
+
+def visible_epcis(user: User) -> QuerySet[Epci]:
+    scope = scope_of(user)
+    return Epci.objects.filter(
+        Q(communes__departement__caf__id__in=scope.caf_ids)
+        | Q(collectivite__id__in=scope.collectivite_ids)
+        | Q(communes__collectivite__id__in=scope.collectivite_ids)
+    ).distinct()
+
+
+# --- Object getters: 404 when not visible --------------------------------------------------
+
+
+def _get_or_404[T](queryset: QuerySet[T], **lookup: object) -> T:
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError) as error:  # type: ignore[attr-defined]
+        raise Http404("Page introuvable.") from error
+
+
+def get_collectivite_for_user(user: User, pk: int) -> LocalAuthority:
+    queryset = visible_collectivites(user).select_related("caf", "epci", "commune")
+    return _get_or_404(queryset, pk=pk)
+
+
+def get_ctg_for_user(user: User, pk: int) -> Ctg:
+    return _get_or_404(visible_ctgs(user).select_related("caf"), pk=pk)
+
+
+def get_departement_for_user(user: User, code: str) -> Departement:
+    return _get_or_404(visible_departements(user), code=code)
+
+
+def get_epci_for_user(user: User, siren: str) -> Epci:
+    return _get_or_404(visible_epcis(user), siren=siren)
+
+
+def get_caf_for_user(user: User, code: str) -> Caf:
+    return _get_or_404(visible_cafs(user).select_related("departement"), code=code)
+
+
+# --- Write permissions -----------------------------------------------------------------------
+
+
+def can_edit_collectivite(user: User, collectivite: LocalAuthority) -> bool:
+    scope = scope_of(user)
+    return collectivite.caf_id in scope.caf_edit_ids or collectivite.pk in scope.editable_ids
+
+
+def can_edit_ctg(user: User, ctg: Ctg) -> bool:
+    scope = scope_of(user)
+    if ctg.caf_id in scope.caf_edit_ids:
+        return True
+    signatory_ids = {la.pk for la in ctg.signataires.all()}
+    return bool(signatory_ids & scope.editable_ids)
+
+
+def can_create_ctg(user: User) -> bool:
+    return bool(scope_of(user).caf_edit_ids) or bool(scope_of(user).editable_ids)
+
+
+# --- Navigation ------------------------------------------------------------------------------
+
+
+def navigation_for(user: User) -> list[tuple[str, str]]:
+    scope = scope_of(user)
+    items = [("Accueil", reverse("home"))]
+    if scope.collectivite_ids or scope.caf_wide_ids:
+        items.append(("Collectivités", reverse("organisations:collectivites")))
+        items.append(("Ctg", reverse("ctg:list")))
+    if scope.caf_ids:
+        items.append(("Territoires", reverse("territories:map")))
+    items.append(("Référentiel", reverse("framework:index")))
+    cafs = list(visible_cafs(user).values_list("code", flat=True)[:1])
+    if cafs:
+        items.append(("Équipe de la Caf", reverse("organisations:team", args=[cafs[0]])))
+    return items

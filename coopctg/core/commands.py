@@ -1,0 +1,58 @@
+"""Base class for the project's management commands: French errors, exit status 2.
+
+A command raises :class:`CliError` with one French sentence; the user sees that sentence alone
+on stderr (no traceback) and the process exits with status 2. Sub-commands (``coopctg
+referentiel exporter``) are declared with :meth:`FrenchCommand.add_subcommands`.
+"""
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class CliError(Exception):
+    """A user error: bad input, unknown object… Its message is one French line."""
+
+
+class FrenchCommand(BaseCommand):
+    #: {name: help} of the sub-commands; each is handled by ``handle_<name>``.
+    subcommands: dict[str, str] = {}
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        _frenchify(parser)
+        return parser
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        if not self.subcommands:
+            return
+        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                    parser_class=type(parser), called_from_command_line=True)
+        for name, help_text in self.subcommands.items():
+            sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+            _frenchify(sub_parser)
+            getattr(self, f"add_{name}_arguments", lambda p: None)(sub_parser)
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)
+        except CliError as error:
+            sys.stderr.write(f"Erreur : {error}\n")
+            sys.exit(2)
+
+    def handle(self, *args: Any, **options: Any) -> Any:
+        if self.subcommands:
+            return getattr(self, f"handle_{options['action']}")(**options)
+        raise NotImplementedError
+
+
+def _frenchify(parser: Any) -> None:
+    for group in parser._action_groups:
+        if group.title == "options":
+            group.title = "options"
+        elif group.title == "positional arguments":
+            group.title = "arguments"
+    for action in parser._actions:
+        if action.dest == "help":
+            action.help = "affiche cette aide et quitte"

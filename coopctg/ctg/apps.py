@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CtgConfig(AppConfig):
+    name = "coopctg.ctg"
+    verbose_name = "Ctg"

@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from coopctg.www.home_views import views as home
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path(
+        "connexion/",
+        login_not_required(auth_views.LoginView.as_view(template_name="accounts/login.html")),
+        name="login",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("territoires/", include("coopctg.www.territories_views.urls")),
+    path("referentiel/", include("coopctg.www.framework_views.urls")),
+    path("", include("coopctg.www.organisations_views.urls")),
+    path("ctg/", include("coopctg.www.ctg_views.urls")),
+]
+
+handler404 = "coopctg.www.home_views.views.page_not_found"
+handler500 = "coopctg.www.home_views.views.server_error"
