@@ -24,8 +24,10 @@ def _strict_templates():
 
 
 @pytest.fixture(autouse=True)
-def _media_root(tmp_path, settings):
+def _test_settings(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Real hashing costs ~0.3 s per password: tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ Scopes:
 """
 
 from dataclasses import dataclass, field
-from functools import cached_property
-
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -33,11 +31,17 @@ class Scope:
     roles: set[Role] = field(default_factory=set)
     caf_ids: set[int] = field(default_factory=set)  # Cafs whose staff the user is
     caf_wide_ids: set[int] = field(default_factory=set)  # Cafs seen whole (admin, analyst)
-    collectivite_ids: set[int] = field(default_factory=set)  # collectivités seen one by one
-    editable_ids: set[int] = field(default_factory=set)  # collectivités the user may edit
-    caf_edit_ids: set[int] = field(default_factory=set)  # Cafs whose data the user may edit
+    caf_admin_ids: set[int] = field(default_factory=set)  # Cafs the user administers
+    advised_ids: set[int] = field(default_factory=set)  # collectivités assigned (advisor)
+    member_ids: set[int] = field(default_factory=set)  # the user's own collectivités
+    edited_ids: set[int] = field(default_factory=set)  # own collectivités as editor
 
-    @cached_property
+    @property
+    def collectivite_ids(self) -> set[int]:
+        """Collectivités seen one by one (besides the whole Cafs of ``caf_wide_ids``)."""
+        return self.advised_ids | self.member_ids
+
+    @property
     def is_caf_staff(self) -> bool:
         return bool(self.caf_ids)
 
@@ -58,11 +62,13 @@ def scope_of(user: User) -> Scope:
                 if role in CAF_WIDE_ROLES:
                     scope.caf_wide_ids.add(caf_id)
                 if role == Role.CAF_ADMIN:
-                    scope.caf_edit_ids.add(caf_id)
-            if row.collectivite_id:
-                scope.collectivite_ids.add(row.collectivite_id)
+                    scope.caf_admin_ids.add(caf_id)
+                if role == Role.CAF_ADVISOR and row.collectivite_id:
+                    scope.advised_ids.add(row.collectivite_id)
+            elif row.collectivite_id:
+                scope.member_ids.add(row.collectivite_id)
                 if role in EDITOR_ROLES:
-                    scope.editable_ids.add(row.collectivite_id)
+                    scope.edited_ids.add(row.collectivite_id)
     user._coopctg_scope = scope  # type: ignore[attr-defined]
     return scope
 
@@ -141,20 +147,29 @@ def get_caf_for_user(user: User, code: str) -> Caf:
 
 
 def can_edit_collectivite(user: User, collectivite: LocalAuthority) -> bool:
+    """Its data (later: its Cof architecture): Caf admin, assigned advisor, its editor."""
     scope = scope_of(user)
-    return collectivite.caf_id in scope.caf_edit_ids or collectivite.pk in scope.editable_ids
+    return (
+        collectivite.caf_id in scope.caf_admin_ids
+        or collectivite.pk in scope.advised_ids
+        or collectivite.pk in scope.edited_ids
+    )
 
 
-def can_edit_ctg(user: User, ctg: Ctg) -> bool:
+def can_manage_ctg(user: User, ctg: Ctg) -> bool:
+    """A Ctg is the Caf's agreement: its admin, or the advisor of a signatory, changes it."""
     scope = scope_of(user)
-    if ctg.caf_id in scope.caf_edit_ids:
+    if ctg.caf_id in scope.caf_admin_ids:
         return True
-    signatory_ids = {la.pk for la in ctg.signataires.all()}
-    return bool(signatory_ids & scope.editable_ids)
+    return any(la.pk in scope.advised_ids for la in ctg.signataires.all())
 
 
-def can_create_ctg(user: User) -> bool:
-    return bool(scope_of(user).caf_edit_ids) or bool(scope_of(user).editable_ids)
+def manageable_collectivites(user: User) -> QuerySet[LocalAuthority]:
+    """Collectivités for which the user may create a Ctg."""
+    scope = scope_of(user)
+    return LocalAuthority.objects.filter(
+        Q(caf_id__in=scope.caf_admin_ids) | Q(id__in=scope.advised_ids)
+    )
 
 
 # --- Navigation ------------------------------------------------------------------------------

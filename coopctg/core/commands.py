@@ -6,9 +6,10 @@ referentiel exporter``) are declared with :meth:`FrenchCommand.add_subcommands`.
 """
 
 import sys
+import types
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class CliError(Exception):
@@ -27,8 +28,7 @@ class FrenchCommand(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         if not self.subcommands:
             return
-        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
-                                    parser_class=type(parser), called_from_command_line=True)
+        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
         for name, help_text in self.subcommands.items():
             sub_parser = sub.add_parser(name, help=help_text, description=help_text)
             _frenchify(sub_parser)
@@ -47,7 +47,28 @@ class FrenchCommand(BaseCommand):
         raise NotImplementedError
 
 
+ARGPARSE_MESSAGES = [
+    ("the following arguments are required:", "arguments obligatoires manquants :"),
+    ("unrecognized arguments:", "arguments inconnus :"),
+    ("invalid choice:", "choix invalide :"),
+    ("choose from", "choix possibles :"),
+    ("expected one argument", "une valeur est attendue"),
+    ("argument ", "argument "),
+]
+
+
+def _french_error(parser: Any, message: str) -> None:
+    for english, french in ARGPARSE_MESSAGES:
+        message = message.replace(english, french)
+    text = f"{message} (voir « {parser.prog} --help »)"
+    if getattr(parser, "called_from_command_line", True):
+        sys.stderr.write(f"Erreur : {text}\n")
+        sys.exit(2)
+    raise CommandError(f"Erreur : {text}", returncode=2)
+
+
 def _frenchify(parser: Any) -> None:
+    parser.error = types.MethodType(_french_error, parser)
     for group in parser._action_groups:
         if group.title == "options":
             group.title = "options"

@@ -32,8 +32,10 @@ class Ctg(models.Model):
         verbose_name_plural = "Ctg"
         ordering = ["-date_debut", "intitule"]
         constraints = [
-            models.CheckConstraint(condition=Q(date_fin__gt=F("date_debut")),
-                                   name="ctg_period_valid"),
+            models.CheckConstraint(
+                condition=Q(date_fin__gt=F("date_debut")), name="ctg_period_valid",
+                violation_error_message="La date de fin doit suivre la date de début.",
+            ),
             models.CheckConstraint(condition=Q(statut__in=["projet", "signee", "echue"]),
                                    name="ctg_status_valid"),
         ]

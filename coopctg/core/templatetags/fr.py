@@ -1,5 +1,6 @@
 """Template filters for French formats: ``{{ montant|euros }}``, ``{{ etp|etp }}``…"""
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -45,3 +46,24 @@ def nombre(value: object, places: int = 0) -> str:
 @register.filter
 def date_fr(value: object) -> str:
     return formats.format_date(value)  # type: ignore[arg-type]
+
+
+@register.filter
+def valeur_historique(value: object) -> str:
+    """A history value for people: ISO dates in French, theme codes as labels, lists joined."""
+    from coopctg.core.themes import THEME_CHOICES
+    from coopctg.ctg.models import Ctg
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(valeur_historique(v) for v in value) or "—"
+    if isinstance(value, str):
+        labels = dict(THEME_CHOICES) | dict(Ctg.Status.choices)
+        if value in labels:
+            return str(labels[value])
+        try:
+            return formats.format_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)

@@ -1,10 +1,58 @@
+import datetime as dt
+
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from coopctg.accounts.access import scope_of, visible_collectivites, visible_ctgs
+from coopctg.accounts.roles import Role
+from coopctg.ctg.models import Ctg
+from coopctg.organisations.models import FollowUp
+
+#: A Ctg ending within this many days is announced on the home page.
+CTG_END_NOTICE_DAYS = 365
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home/home.html", {})
+    scope = scope_of(request.user)
+    today = dt.date.today()
+    collectivites = list(
+        visible_collectivites(request.user)
+        .select_related("caf")
+        .prefetch_related(
+            Prefetch("referents", queryset=FollowUp.objects.select_related("member")),
+            Prefetch("ctgs", queryset=Ctg.objects.order_by("-date_debut")),
+        )
+        .order_by("nom")
+    )
+    ctgs = list(visible_ctgs(request.user).prefetch_related("signataires").order_by("date_fin"))
+    in_force = [c for c in ctgs if c.in_force_on(today)]
+    ending = [c for c in in_force if (c.date_fin - today).days <= CTG_END_NOTICE_DAYS]
+    drafts = [c for c in ctgs if c.statut == Ctg.Status.PROJET]
+    covered = {la.pk for c in in_force for la in c.signataires.all()}
+    without_ctg = [la for la in collectivites if la.pk not in covered]
+    without_referent = [la for la in collectivites if not la.referents.all()]
+    if scope.caf_wide_ids:
+        profile = "caf"
+    elif Role.CAF_ADVISOR in scope.roles:
+        profile = "conseiller"
+    elif scope.member_ids:
+        profile = "collectivite"
+    else:
+        profile = "aucun"
+    return render(request, "home/home.html", {
+        "profile": profile,
+        "roles": sorted(role.label for role in scope.roles),
+        "read_only": not (scope.caf_admin_ids or scope.advised_ids or scope.edited_ids),
+        "collectivites": collectivites,
+        "in_force": in_force,
+        "ending": ending,
+        "drafts": drafts,
+        "without_ctg": without_ctg,
+        "without_referent": without_referent,
+        "today": today,
+    })
 
 
 @login_not_required

@@ -4,4 +4,8 @@ from . import views
 
 app_name = "organisations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("collectivites/", views.collectivite_list, name="collectivites"),
+    path("collectivites/<int:pk>/", views.collectivite_detail, name="collectivite"),
+    path("caf/<str:code>/equipe/", views.team, name="team"),
+]

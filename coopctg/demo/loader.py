@@ -1,0 +1,100 @@
+"""The Touraine demonstration: reference data, the Caf's team, Ctg and one account per role.
+
+Every step is idempotent: ``coopctg demo charger`` may run at each ``make run``.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from coopctg.accounts.models import Membership, User
+from coopctg.accounts.roles import Role
+from coopctg.core.themes import Theme
+from coopctg.ctg.models import Ctg
+from coopctg.organisations.models import Caf, LocalAuthority, StaffMember
+
+DEMO_FILE = Path(__file__).resolve().parent / "data" / "touraine.yaml"
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    password: str
+    role: Role
+    scope: str
+
+
+@dataclass
+class DemoReport:
+    ctgs: int = 0
+    accounts: list[DemoAccount] = field(default_factory=list)
+
+
+def load_demo_file(path: Path = DEMO_FILE) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def load_demo(path: Path = DEMO_FILE, log: Callable[[str], None] = lambda _: None) -> DemoReport:
+    data = load_demo_file(path)
+    caf = Caf.objects.get(code=data["caf"])
+    authorities = {la.libelle_usuel or la.nom: la for la in caf.collectivites.all()}
+    report = DemoReport()
+    ctg_data = data["ctg"]
+    for usual_name, authority in sorted(authorities.items()):
+        themes = ctg_data.get("exceptions", {}).get(usual_name, ctg_data["thematiques"])
+        start, end = ctg_data["debut"], ctg_data["fin"]
+        ctg = Ctg.objects.filter(signataires=authority, date_debut=start).first() or Ctg(caf=caf)
+        ctg.intitule = f"Ctg {authority.nom} {start.year}-{end.year}"
+        ctg.date_debut, ctg.date_fin = start, end
+        ctg.date_signature = ctg_data["signature"]
+        ctg.themes = [t.value for t in Theme if t.value in themes]
+        ctg.statut = Ctg.Status.SIGNEE if end >= dt.date.today() else Ctg.Status.ECHUE
+        ctg.save()
+        ctg.signataires.set([authority])
+        report.ctgs += 1
+    password = data["mot_de_passe"]
+    for account in data["comptes"]:
+        report.accounts.append(_account(caf, authorities, account, password))
+    log(f"Démonstration : {report.ctgs} Ctg, {len(report.accounts)} comptes.")
+    return report
+
+
+def _account(caf: Caf, authorities: dict[str, LocalAuthority], data: dict[str, Any],
+             password: str) -> DemoAccount:
+    role = Role(data["role"])
+    member = None
+    if "membre_equipe" in data:
+        first_name, last_name = data["membre_equipe"].split(" ", 1)
+        member = StaffMember.objects.get(caf=caf, prenom=first_name, nom=last_name)
+    else:
+        first_name, last_name = data["prenom"], data["nom"]
+    user, _ = User.objects.get_or_create(username=data["identifiant"])
+    user.first_name = first_name
+    user.last_name = last_name.title() if member else last_name
+    user.set_password(password)
+    user.save()
+    if member is not None:
+        member.user = user
+        member.save(update_fields=["user"])
+    if role == Role.CAF_ADVISOR:
+        assert member is not None, "un conseiller Caf de démonstration est un membre de l'équipe"
+        targets = {f.collectivite for f in member.suivis.select_related("collectivite")}
+        for collectivite in targets:
+            Membership.objects.get_or_create(user=user, role=role.value, caf=caf,
+                                             collectivite=collectivite)
+        user.memberships.filter(role=role.value).exclude(collectivite__in=targets).delete()
+        scope = ", ".join(sorted(la.nom for la in targets))
+    elif role in (Role.COLLECTIVITE_EDITOR, Role.COLLECTIVITE_ELU):
+        collectivite = authorities[data["collectivite"]]
+        Membership.objects.get_or_create(user=user, role=role.value, collectivite=collectivite)
+        scope = collectivite.nom
+    else:
+        Membership.objects.get_or_create(user=user, role=role.value, caf=caf)
+        scope = caf.nom
+    return DemoAccount(data["identifiant"], password, role, scope)
