@@ -17,7 +17,7 @@ def format_number(value: Decimal | int, places: int = 2, trim: bool = False) -> 
     number = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
     sign = "-" if number < 0 else ""
     integer, _, decimals = f"{abs(number):f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(integer) > 3:
         groups.insert(0, integer[-3:])
         integer = integer[:-3]
