@@ -1,4 +1,9 @@
-"""France's administrative territories: départements, EPCI and communes (INSEE / IGN data)."""
+"""France's administrative territories: départements, EPCI and communes (INSEE / IGN data).
+
+Loaded by :mod:`coopctg.territories.importer` (``coopctg territoires importer DOSSIER``).
+Contours are GeoJSON geometries (WGS84, simplified), stored as JSON so that SQLite and
+PostgreSQL work alike; :mod:`coopctg.territories.svgmap` draws them.
+"""
 
 from django.db import models
 
@@ -25,6 +30,12 @@ class Epci(models.Model):
     siren = models.CharField("SIREN", max_length=9, unique=True)
     nom = models.CharField("nom", max_length=200)
     nature = models.CharField("nature", max_length=2, choices=Nature.choices)
+    geometrie = models.JSONField(
+        "contour",
+        null=True,
+        blank=True,
+        help_text="Géométrie GeoJSON (Polygon ou MultiPolygon, WGS84, simplifiée).",
+    )
 
     class Meta:
         verbose_name = "EPCI"
@@ -43,13 +54,29 @@ class Epci(models.Model):
 class Commune(models.Model):
     code_insee = models.CharField("code INSEE", max_length=5, unique=True)
     nom = models.CharField("nom", max_length=200)
-    population_municipale = models.PositiveIntegerField("population municipale")
+    population_municipale = models.PositiveIntegerField(
+        "population municipale",
+        null=True,
+        blank=True,
+        help_text="Vide quand la source n'en donne pas (« \\N » dans communes.csv : les "
+        "17 communes de Mayotte et une commune nouvelle).",
+    )
     departement = models.ForeignKey(
         Departement, on_delete=models.PROTECT, related_name="communes", verbose_name="département"
     )
     epci = models.ForeignKey(
-        Epci, on_delete=models.PROTECT, related_name="communes", null=True, blank=True,
+        Epci,
+        on_delete=models.PROTECT,
+        related_name="communes",
+        null=True,
+        blank=True,
         verbose_name="EPCI",
+    )
+    geometrie = models.JSONField(
+        "contour",
+        null=True,
+        blank=True,
+        help_text="Géométrie GeoJSON (Polygon ou MultiPolygon, WGS84, simplifiée).",
     )
 
     class Meta:

@@ -47,6 +47,24 @@ RULES = {
         ("own", lambda w: {"pk": w.ctg_own.pk}, seen_by(CAF_37)),
         ("other", lambda w: {"pk": w.ctg_other.pk}, seen_by({"admin", "analyst"})),
     ],
+    "territories:map": [("", lambda w: {}, seen_by(CAF_37, {"outsider"}))],
+    "territories:departement": [
+        ("37", lambda w: {"code": "37"}, seen_by(CAF_37)),
+        ("41", lambda w: {"code": "41"}, seen_by({"outsider"})),
+    ],
+    "territories:departement_map": [
+        ("37", lambda w: {"code": "37"}, seen_by(CAF_37)),
+        ("41", lambda w: {"code": "41"}, seen_by({"outsider"})),
+    ],
+    "territories:departement_geojson": [
+        ("37", lambda w: {"code": "37"}, seen_by(CAF_37)),
+        ("41", lambda w: {"code": "41"}, seen_by({"outsider"})),
+    ],
+    "territories:epci": [
+        ("own", lambda w: {"siren": w.epci_own.siren}, seen_by(OWN)),
+        ("other", lambda w: {"siren": w.epci_other.siren}, seen_by(CAF_37, {"other_editor"})),
+        ("foreign", lambda w: {"siren": w.epci_b.siren}, seen_by({"outsider"})),
+    ],
 }
 
 #: URLs outside the role table, each tested on its own below.
