@@ -35,7 +35,9 @@ class _Ordered(models.Model):
 class Function(_Ordered):
     """One of the 4 functions (pilotage, animation, mise en réseau, recherche de solution)."""
 
-    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="fonctions")
+    version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="fonctions"
+    )
     code = models.CharField("code", max_length=20)
     titre = models.CharField("titre", max_length=200)
     description = models.TextField("description")
@@ -108,6 +110,8 @@ class Objective(_Ordered):
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="objectifs")
     code = models.CharField("code", max_length=20)  # "M1.O2"
     titre = models.TextField("titre")
+    # Mission 4's objectives have a two-line heading in the document: the second line.
+    sous_titre = models.TextField("sous-titre", blank=True)
 
     class Meta(_Ordered.Meta):
         verbose_name = "objectif"

@@ -47,6 +47,10 @@ RULES = {
         ("own", lambda w: {"pk": w.ctg_own.pk}, seen_by(CAF_37)),
         ("other", lambda w: {"pk": w.ctg_other.pk}, seen_by({"admin", "analyst"})),
     ],
+    "framework:index": [("", lambda w: {}, seen_by(EVERYONE))],
+    "framework:version": [
+        ("inconnue", lambda w: {"code": "inconnue"}, {role: 404 for role in ROLES}),
+    ],
     "territories:map": [("", lambda w: {}, seen_by(CAF_37, {"outsider"}))],
     "territories:departement": [
         ("37", lambda w: {"code": "37"}, seen_by(CAF_37)),

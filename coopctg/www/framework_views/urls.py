@@ -4,4 +4,7 @@ from . import views
 
 app_name = "framework"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<str:code>/", views.version_detail, name="version"),
+]
