@@ -43,7 +43,7 @@ run: demo
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check coopctg/funding/rules coopctg/core/params.py
+	$(BIN)/ruff format --check .
 
 typecheck: install
 	$(BIN)/mypy coopctg/funding/rules coopctg/funding/caf_parameters.py coopctg/core/params.py coopctg/core/formats.py coopctg/core/themes.py coopctg/accounts/roles.py coopctg/organisations/matching.py

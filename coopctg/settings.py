@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,7 +121,11 @@ USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# WhiteNoise serves the assets from the application itself, in production too (no CDN):
+# straight from the package, or from COOPCTG_STATIC_ROOT after « coopctg collectstatic ».
+STATIC_ROOT = os.environ.get("COOPCTG_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 MEDIA_ROOT = Path(os.environ.get("COOPCTG_MEDIA_ROOT", BASE_DIR / "media"))
 
 SESSION_COOKIE_AGE = 8 * 3600

@@ -16,6 +16,7 @@ urlpatterns = [
     path("referentiel/", include("coopctg.www.framework_views.urls")),
     path("", include("coopctg.www.organisations_views.urls")),
     path("ctg/", include("coopctg.www.ctg_views.urls")),
+    path("financement/", include("coopctg.www.funding_views.urls")),
 ]
 
 handler404 = "coopctg.www.home_views.views.page_not_found"

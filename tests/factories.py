@@ -136,28 +136,50 @@ def build_touraine() -> Touraine:
     w.caf_b = CafFactory(departement=w.dep_b, code="41", nom="Caf de Loir-et-Cher")
     w.epci_own = EpciFactory(siren="200073237", nom="Communauté de communes de Gâtine-Racan")
     w.epci_other = EpciFactory(siren="243700754", nom="Tours Métropole Val de Loire", nature="ME")
-    w.epci_b = EpciFactory(siren="200030435", nom="Communauté d'agglomération de Blois", nature="CA")
-    w.commune_own = CommuneFactory(code_insee="37123", nom="Neuvy-le-Roi", departement=w.dep,
-                                   epci=w.epci_own, population_municipale=1100)
-    w.commune_other = CommuneFactory(code_insee="37233", nom="Saint-Pierre-des-Corps",
-                                     departement=w.dep, epci=w.epci_other,
-                                     population_municipale=15838)
-    w.commune_b = CommuneFactory(code_insee="41018", nom="Blois", departement=w.dep_b,
-                                 epci=w.epci_b, population_municipale=45000)
+    w.epci_b = EpciFactory(
+        siren="200030435", nom="Communauté d'agglomération de Blois", nature="CA"
+    )
+    w.commune_own = CommuneFactory(
+        code_insee="37123",
+        nom="Neuvy-le-Roi",
+        departement=w.dep,
+        epci=w.epci_own,
+        population_municipale=1100,
+    )
+    w.commune_other = CommuneFactory(
+        code_insee="37233",
+        nom="Saint-Pierre-des-Corps",
+        departement=w.dep,
+        epci=w.epci_other,
+        population_municipale=15838,
+    )
+    w.commune_b = CommuneFactory(
+        code_insee="41018",
+        nom="Blois",
+        departement=w.dep_b,
+        epci=w.epci_b,
+        population_municipale=45000,
+    )
     w.own = LocalAuthorityFactory(caf=w.caf, epci=w.epci_own, nom=w.epci_own.nom)
     w.other = LocalAuthority.objects.create(
-        caf=w.caf, kind=LocalAuthority.Kind.COMMUNE, commune=w.commune_other,
+        caf=w.caf,
+        kind=LocalAuthority.Kind.COMMUNE,
+        commune=w.commune_other,
         nom="Commune de Saint-Pierre-des-Corps",
     )
     w.foreign = LocalAuthorityFactory(caf=w.caf_b, epci=w.epci_b, nom=w.epci_b.nom)
     w.ctg_own = CtgFactory(caf=w.caf, signataires=[w.own], intitule="Ctg Gâtine-Racan 2022-2026")
-    w.ctg_other = CtgFactory(caf=w.caf, signataires=[w.other], intitule="Ctg Saint-Pierre 2022-2026")
+    w.ctg_other = CtgFactory(
+        caf=w.caf, signataires=[w.other], intitule="Ctg Saint-Pierre 2022-2026"
+    )
     w.ctg_foreign = CtgFactory(caf=w.caf_b, signataires=[w.foreign], intitule="Ctg Blois")
-    w.staff = StaffMemberFactory(caf=w.caf, prenom="Sylvie", nom="MICHEL",
-                                 intitule="Chargée de développement social")
+    w.staff = StaffMemberFactory(
+        caf=w.caf, prenom="Sylvie", nom="MICHEL", intitule="Chargée de développement social"
+    )
     StaffRole.objects.create(member=w.staff, role=StaffMember.Role.DEVELOPPEMENT_SOCIAL)
-    FollowUp.objects.create(member=w.staff, collectivite=w.own,
-                            role=StaffMember.Role.DEVELOPPEMENT_SOCIAL)
+    FollowUp.objects.create(
+        member=w.staff, collectivite=w.own, role=StaffMember.Role.DEVELOPPEMENT_SOCIAL
+    )
 
     w.admin = member(Role.CAF_ADMIN, caf=w.caf, username="admin")
     w.analyst = member(Role.CAF_ANALYST, caf=w.caf, username="analyste")
@@ -168,3 +190,65 @@ def build_touraine() -> Touraine:
     w.outsider = member(Role.CAF_ADMIN, caf=w.caf_b, username="externe")
     w.nobody = UserFactory(username="sansrole")
     return w
+
+
+SEED_PERSONS = [
+    (
+        "M. X",
+        "Coordinateur Petite Enfance",
+        "thematique",
+        {"petite_enfance": "0.40", "parentalite": "0.20"},
+    ),
+    ("Mme Y", "Coordinatrice Enfance/Jeunesse", "thematique", {"enfance_jeunesse": "0.50"}),
+    (
+        "M. A",
+        "Coordination animation de la vie sociale",
+        "thematique",
+        {"avs_logement_acces_droits": "0.30"},
+    ),
+    (
+        "M. C",
+        "Chargé de coopération général",
+        "coordination_generale",
+        {
+            "petite_enfance": "0.15",
+            "enfance_jeunesse": "0.15",
+            "parentalite": "0.10",
+            "avs_logement_acces_droits": "0.20",
+        },
+    ),
+]
+
+
+def seed_rows(persons=SEED_PERSONS):
+    from decimal import Decimal
+
+    from coopctg.funding.services import PersonRow
+
+    return [
+        PersonRow(
+            nom=nom,
+            fonction=fonction,
+            employeur="",
+            type_poste=post,
+            etp={code: Decimal(etp) for code, etp in etp.items()},
+        )
+        for nom, fonction, post, etp in persons
+    ]
+
+
+def seed_architecture(ctg, collectivite, *, with_base=True, persons=SEED_PERSONS, user=None):
+    """The référentiel's worked example (2 Etp, 48 000 €) stored for ``collectivite``."""
+    from decimal import Decimal
+
+    from coopctg.funding.models import FundingArchitecture
+    from coopctg.funding.services import save_architecture
+
+    architecture = FundingArchitecture(
+        ctg=ctg,
+        collectivite=collectivite,
+        date_effet=dt.date(2022, 1, 1),
+        base_cej_montant=Decimal("48000.00") if with_base else None,
+        base_cej_etp=Decimal("2.00") if with_base else None,
+    )
+    return save_architecture(user, architecture, seed_rows(persons))

@@ -12,6 +12,7 @@ Scopes:
 """
 
 from dataclasses import dataclass, field
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -19,6 +20,7 @@ from django.urls import reverse
 from coopctg.accounts.models import Membership, User
 from coopctg.accounts.roles import CAF_ROLES, CAF_WIDE_ROLES, EDITOR_ROLES, Role
 from coopctg.ctg.models import Ctg
+from coopctg.funding.models import FundingArchitecture
 from coopctg.organisations.models import Caf, LocalAuthority
 from coopctg.territories.models import Departement, Epci
 
@@ -143,6 +145,23 @@ def get_caf_for_user(user: User, code: str) -> Caf:
     return _get_or_404(visible_cafs(user).select_related("departement"), code=code)
 
 
+def visible_architectures(user: User) -> QuerySet[FundingArchitecture]:
+    scope = scope_of(user)
+    return FundingArchitecture.objects.filter(
+        Q(collectivite__caf_id__in=scope.caf_wide_ids)
+        | Q(collectivite_id__in=scope.collectivite_ids)
+    )
+
+
+def get_architecture_for_user(user: User, pk: int) -> FundingArchitecture:
+    queryset = (
+        visible_architectures(user)
+        .select_related("ctg", "ctg__caf", "collectivite")
+        .prefetch_related("personnes__affectations")
+    )
+    return _get_or_404(queryset, pk=pk)
+
+
 # --- Write permissions -----------------------------------------------------------------------
 
 
@@ -183,6 +202,7 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
         items.append(("Ctg", reverse("ctg:list")))
     if scope.caf_ids:
         items.append(("Territoires", reverse("territories:map")))
+    items.append(("Simulateur", reverse("funding:simulator")))
     items.append(("Référentiel", reverse("framework:index")))
     cafs = list(visible_cafs(user).values_list("code", flat=True)[:1])
     if cafs:

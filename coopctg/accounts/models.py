@@ -1,4 +1,4 @@
-"""Users and their memberships: a role on an organisation (a Caf) or a territory (a collectivité)."""
+"""Users and their memberships: a role on an organisation (a Caf) or a collectivité."""
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -26,11 +26,17 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("rôle", max_length=30, choices=[(r.value, r.label) for r in Role])
     caf = models.ForeignKey(
-        "organisations.Caf", on_delete=models.CASCADE, null=True, blank=True,
+        "organisations.Caf",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="memberships",
     )
     collectivite = models.ForeignKey(
-        "organisations.LocalAuthority", on_delete=models.CASCADE, null=True, blank=True,
+        "organisations.LocalAuthority",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="memberships",
     )
 
@@ -40,20 +46,28 @@ class Membership(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=[r.value for r in CAF_ROLES if r != Role.CAF_ADVISOR],
-                      caf__isnull=False, collectivite__isnull=True)
+                    Q(
+                        role__in=sorted(r.value for r in CAF_ROLES if r != Role.CAF_ADVISOR),
+                        caf__isnull=False,
+                        collectivite__isnull=True,
+                    )
                     | Q(role=Role.CAF_ADVISOR.value, caf__isnull=False)
-                    | Q(role__in=[r.value for r in COLLECTIVITE_ROLES],
-                        collectivite__isnull=False, caf__isnull=True)
+                    | Q(
+                        role__in=sorted(r.value for r in COLLECTIVITE_ROLES),
+                        collectivite__isnull=False,
+                        caf__isnull=True,
+                    )
                 ),
                 name="membership_scope_matches_role",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "caf"], condition=Q(collectivite__isnull=True),
+                fields=["user", "role", "caf"],
+                condition=Q(collectivite__isnull=True),
                 name="membership_unique_on_caf",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "collectivite"], condition=Q(collectivite__isnull=False),
+                fields=["user", "role", "collectivite"],
+                condition=Q(collectivite__isnull=False),
                 name="membership_unique_on_collectivite",
             ),
         ]

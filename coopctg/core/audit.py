@@ -36,8 +36,13 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
 
 
 def record_change(
-    user: Any, instance: models.Model, action: str, *, before: dict[str, Any] | None,
-    after: dict[str, Any] | None, caf_id: int | None,
+    user: Any,
+    instance: models.Model,
+    action: str,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    caf_id: int | None,
 ) -> AuditEntry | None:
     if action == AuditEntry.Action.MODIFICATION and before == after:
         return None

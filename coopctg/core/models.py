@@ -12,16 +12,21 @@ class AuditEntry(models.Model):
 
     horodatage = models.DateTimeField("date et heure", auto_now_add=True, db_index=True)
     auteur = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name="auteur",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
     )
     auteur_nom = models.CharField("nom de l'auteur", max_length=200, blank=True)
     action = models.CharField("action", max_length=20, choices=Action.choices)
     objet_type = models.CharField("type d'objet", max_length=100)
     objet_id = models.CharField("identifiant de l'objet", max_length=50)
     objet_libelle = models.CharField("objet", max_length=300)
-    caf = models.ForeignKey("organisations.Caf", on_delete=models.PROTECT, null=True, blank=True,
-                            related_name="+")
+    caf = models.ForeignKey(
+        "organisations.Caf", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     avant = models.JSONField("avant", null=True, blank=True)
     apres = models.JSONField("après", null=True, blank=True)
 
@@ -30,6 +35,9 @@ class AuditEntry(models.Model):
         verbose_name_plural = "historique"
         ordering = ["-horodatage", "-id"]
         indexes = [models.Index(fields=["objet_type", "objet_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} — {self.objet_libelle} ({self.auteur_nom})"
 
     def changes(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for every field that differs."""

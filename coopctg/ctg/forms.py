@@ -7,19 +7,28 @@ from coopctg.organisations.models import LocalAuthority
 
 class CtgForm(forms.ModelForm):
     themes = forms.MultipleChoiceField(
-        label="Thématiques couvertes", choices=THEME_CHOICES,
+        label="Thématiques couvertes",
+        choices=THEME_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         help_text="Au moins la petite enfance, la jeunesse et la parentalité.",
     )
     signataires = forms.ModelMultipleChoiceField(
-        label="Collectivités signataires", queryset=LocalAuthority.objects.none(),
+        label="Collectivités signataires",
+        queryset=LocalAuthority.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = Ctg
-        fields = ["intitule", "signataires", "date_debut", "date_fin", "date_signature",
-                  "themes", "statut"]
+        fields = [
+            "intitule",
+            "signataires",
+            "date_debut",
+            "date_fin",
+            "date_signature",
+            "themes",
+            "statut",
+        ]
         widgets = {
             "date_debut": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "date_fin": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -24,8 +24,9 @@ class Ctg(models.Model):
     date_fin = models.DateField("date de fin")
     date_signature = models.DateField("date de signature", null=True, blank=True)
     themes = models.JSONField("thématiques couvertes", default=list)
-    statut = models.CharField("statut", max_length=10, choices=Status.choices,
-                              default=Status.PROJET)
+    statut = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.PROJET
+    )
 
     class Meta:
         verbose_name = "Ctg"
@@ -33,11 +34,13 @@ class Ctg(models.Model):
         ordering = ["-date_debut", "intitule"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(date_fin__gt=F("date_debut")), name="ctg_period_valid",
+                condition=Q(date_fin__gt=F("date_debut")),
+                name="ctg_period_valid",
                 violation_error_message="La date de fin doit suivre la date de début.",
             ),
-            models.CheckConstraint(condition=Q(statut__in=["projet", "signee", "echue"]),
-                                   name="ctg_status_valid"),
+            models.CheckConstraint(
+                condition=Q(statut__in=["projet", "signee", "echue"]), name="ctg_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:

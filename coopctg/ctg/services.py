@@ -8,8 +8,15 @@ from coopctg.core.audit import record_change, snapshot
 from coopctg.core.models import AuditEntry
 from coopctg.ctg.models import Ctg
 
-AUDITED_FIELDS = ["intitule", "signataires", "date_debut", "date_fin", "date_signature",
-                  "themes", "statut"]
+AUDITED_FIELDS = [
+    "intitule",
+    "signataires",
+    "date_debut",
+    "date_fin",
+    "date_signature",
+    "themes",
+    "statut",
+]
 
 
 @transaction.atomic
@@ -21,8 +28,11 @@ def save_ctg(user: Any, ctg: Ctg, signataires: list[Any]) -> Ctg:
     ctg.signataires.set(signataires)
     after = snapshot(ctg, AUDITED_FIELDS)
     record_change(
-        user, ctg,
+        user,
+        ctg,
         AuditEntry.Action.CREATION if creating else AuditEntry.Action.MODIFICATION,
-        before=before, after=after, caf_id=ctg.caf_id,
+        before=before,
+        after=after,
+        caf_id=ctg.caf_id,
     )
     return ctg

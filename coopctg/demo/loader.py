@@ -19,6 +19,7 @@ from coopctg.ctg.models import Ctg
 from coopctg.organisations.models import Caf, LocalAuthority, StaffMember
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "touraine.yaml"
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "funding" / "examples"
 
 
 @dataclass
@@ -58,6 +59,9 @@ def load_demo(path: Path = DEMO_FILE, log: Callable[[str], None] = lambda _: Non
         ctg.save()
         ctg.signataires.set([authority])
         report.ctgs += 1
+    example = data.get("architecture_exemple")
+    if example:
+        _example_architecture(caf, authorities[example["collectivite"]], example["fichier"])
     password = data["mot_de_passe"]
     for account in data["comptes"]:
         report.accounts.append(_account(caf, authorities, account, password))
@@ -65,8 +69,45 @@ def load_demo(path: Path = DEMO_FILE, log: Callable[[str], None] = lambda _: Non
     return report
 
 
-def _account(caf: Caf, authorities: dict[str, LocalAuthority], data: dict[str, Any],
-             password: str) -> DemoAccount:
+def _example_architecture(caf: Caf, collectivite: LocalAuthority, filename: str) -> None:
+    """The référentiel's worked example as the collectivité's architecture (created once)."""
+    import json
+
+    from coopctg.funding.models import FundingArchitecture
+    from coopctg.funding.rules import parse_simulation_input
+    from coopctg.funding.services import PersonRow, save_architecture
+
+    ctg = Ctg.objects.filter(signataires=collectivite).order_by("date_debut").first()
+    if (
+        ctg is None
+        or FundingArchitecture.objects.filter(ctg=ctg, collectivite=collectivite).exists()
+    ):
+        return
+    path = EXAMPLES_DIR / filename
+    parsed = parse_simulation_input(json.loads(path.read_text(encoding="utf-8")))
+    rows = [
+        PersonRow(
+            nom=p.name or p.id,
+            fonction=p.function or "",
+            employeur=collectivite.nom,
+            type_poste=p.post_type.value,
+            etp={a.envelope.value: a.etp for a in p.assignments},
+        )
+        for p in parsed.persons
+    ]
+    architecture = FundingArchitecture(
+        ctg=ctg,
+        collectivite=collectivite,
+        date_effet=parsed.date,
+        base_cej_montant=parsed.cej_base.amount if parsed.cej_base else None,
+        base_cej_etp=parsed.cej_base.etp if parsed.cej_base else None,
+    )
+    save_architecture(None, architecture, rows)
+
+
+def _account(
+    caf: Caf, authorities: dict[str, LocalAuthority], data: dict[str, Any], password: str
+) -> DemoAccount:
     role = Role(data["role"])
     member = None
     if "membre_equipe" in data:
@@ -86,8 +127,9 @@ def _account(caf: Caf, authorities: dict[str, LocalAuthority], data: dict[str, A
         assert member is not None, "un conseiller Caf de démonstration est un membre de l'équipe"
         targets = {f.collectivite for f in member.suivis.select_related("collectivite")}
         for collectivite in targets:
-            Membership.objects.get_or_create(user=user, role=role.value, caf=caf,
-                                             collectivite=collectivite)
+            Membership.objects.get_or_create(
+                user=user, role=role.value, caf=caf, collectivite=collectivite
+            )
         user.memberships.filter(role=role.value).exclude(collectivite__in=targets).delete()
         scope = ", ".join(sorted(la.nom for la in targets))
     elif role in (Role.COLLECTIVITE_EDITOR, Role.COLLECTIVITE_ELU):

@@ -14,13 +14,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 ABBREVIATIONS = {"st": "saint", "ste": "sainte", "cc": "", "ca": "", "cu": "", "cdc": ""}
-STOPWORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "et", "en", "sur", "a",
-                       "aux", "au"})
-KIND_WORDS = frozenset({"communaute", "communautes", "communes", "commune", "agglomeration",
-                        "urbaine", "metropole"})
+STOPWORDS = frozenset(
+    {"de", "du", "des", "d", "la", "le", "les", "l", "et", "en", "sur", "a", "aux", "au"}
+)
+KIND_WORDS = frozenset(
+    {"communaute", "communautes", "communes", "commune", "agglomeration", "urbaine", "metropole"}
+)
 KIND_PREFIXES = {
-    "cc ": "epci", "ca ": "epci", "cu ": "epci", "communaute ": "epci", "metropole ": "epci",
-    "commune ": "commune", "ville ": "commune",
+    "cc ": "epci",
+    "ca ": "epci",
+    "cu ": "epci",
+    "communaute ": "epci",
+    "metropole ": "epci",
+    "commune ": "commune",
+    "ville ": "commune",
 }
 
 

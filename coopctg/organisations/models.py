@@ -35,7 +35,9 @@ class LocalAuthority(models.Model):
     caf = models.ForeignKey(Caf, on_delete=models.PROTECT, related_name="collectivites")
     nom = models.CharField("nom", max_length=200)
     libelle_usuel = models.CharField(
-        "libellé usuel", max_length=200, blank=True,
+        "libellé usuel",
+        max_length=200,
+        blank=True,
         help_text="Le nom employé par la Caf (par ex. dans le référentiel), s'il diffère.",
     )
     kind = models.CharField("type", max_length=10, choices=Kind.choices)
@@ -51,8 +53,10 @@ class LocalAuthority(models.Model):
         ordering = ["nom"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="epci", epci__isnull=False, commune__isnull=True)
-                           | Q(kind="commune", commune__isnull=False, epci__isnull=True)),
+                condition=(
+                    Q(kind="epci", epci__isnull=False, commune__isnull=True)
+                    | Q(kind="commune", commune__isnull=False, epci__isnull=True)
+                ),
                 name="local_authority_one_territory",
             ),
         ]
@@ -87,8 +91,12 @@ class StaffMember(models.Model):
     intitule = models.CharField("intitulé du poste", max_length=200)
     telephones = models.JSONField("téléphones professionnels", default=list, blank=True)
     user = models.OneToOneField(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="fiche_equipe", verbose_name="compte",
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fiche_equipe",
+        verbose_name="compte",
     )
 
     class Meta:
@@ -112,9 +120,10 @@ class StaffRole(models.Model):
 
     class Meta:
         verbose_name = "rôle dans l'équipe"
-        constraints = [
-            models.UniqueConstraint(fields=["member", "role"], name="staff_role_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["member", "role"], name="staff_role_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.get_role_display()}"
 
     def theme_choices(self) -> list[tuple[str, str]]:
         return [c for c in THEME_CHOICES if c[0] in self.themes]
@@ -136,3 +145,6 @@ class FollowUp(models.Model):
                 fields=["member", "collectivite", "role"], name="follow_up_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member} suit {self.collectivite}"

@@ -47,7 +47,9 @@ def read_team_file(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise TeamImportError([f"{path} : YAML invalide ({error})".replace("\n", " ")]) from error
     if not isinstance(data, dict):
-        raise TeamImportError([f"{path} : le fichier doit décrire un objet (caf, collectivites, equipe)"])
+        raise TeamImportError(
+            [f"{path} : le fichier doit décrire un objet (caf, collectivites, equipe)"]
+        )
     return data
 
 
@@ -74,7 +76,9 @@ def _validate(data: dict[str, Any]) -> _Plan:
     errors: list[str] = []
     caf = data.get("caf")
     departement = None
-    if not isinstance(caf, dict) or not all(_text(caf.get(k)) for k in ("code", "nom", "departement")):
+    if not isinstance(caf, dict) or not all(
+        _text(caf.get(k)) for k in ("code", "nom", "departement")
+    ):
         errors.append("caf : les champs code, nom et departement sont obligatoires")
         caf = {}
     else:
@@ -118,7 +122,9 @@ def _validate(data: dict[str, Any]) -> _Plan:
     seen: set[tuple[str, str]] = set()
     for index, person in enumerate(team, start=1):
         where = f"equipe, n°{index}"
-        if not isinstance(person, dict) or not (_text(person.get("prenom")) and _text(person.get("nom"))):
+        if not isinstance(person, dict) or not (
+            _text(person.get("prenom")) and _text(person.get("nom"))
+        ):
             errors.append(f"{where} : prénom et nom sont obligatoires")
             continue
         where = f"{where} ({person['prenom']} {person['nom']})"
@@ -136,7 +142,9 @@ def _validate(data: dict[str, Any]) -> _Plan:
         for role in roles:
             code = role.get("role") if isinstance(role, dict) else None
             if code not in ROLES:
-                errors.append(f"{where} : rôle « {code} » inconnu (attendu : {', '.join(sorted(ROLES))})")
+                errors.append(
+                    f"{where} : rôle « {code} » inconnu (attendu : {', '.join(sorted(ROLES))})"
+                )
                 continue
             for theme in role.get("thematiques", []) or []:
                 if theme not in THEMES:
@@ -177,24 +185,36 @@ def _write(plan: _Plan) -> TeamImportReport:
             epci = Epci.objects.get(siren=official.code)
             authority, _ = LocalAuthority.objects.update_or_create(
                 epci=epci,
-                defaults={"caf": caf, "kind": LocalAuthority.Kind.EPCI, "nom": epci.nom,
-                          "libelle_usuel": usual_name},
+                defaults={
+                    "caf": caf,
+                    "kind": LocalAuthority.Kind.EPCI,
+                    "nom": epci.nom,
+                    "libelle_usuel": usual_name,
+                },
             )
         else:
             commune = Commune.objects.get(code_insee=official.code)
             authority, _ = LocalAuthority.objects.update_or_create(
                 commune=commune,
-                defaults={"caf": caf, "kind": LocalAuthority.Kind.COMMUNE,
-                          "nom": f"Commune de {commune.nom}", "libelle_usuel": usual_name},
+                defaults={
+                    "caf": caf,
+                    "kind": LocalAuthority.Kind.COMMUNE,
+                    "nom": f"Commune de {commune.nom}",
+                    "libelle_usuel": usual_name,
+                },
             )
         authorities[usual_name] = authority
         report.rapprochements.append((usual_name, official.code, official.nom))
     report.collectivites = len(authorities)
     for person in plan.equipe:
         member, _ = StaffMember.objects.update_or_create(
-            caf=caf, prenom=person["prenom"].strip(), nom=person["nom"].strip(),
-            defaults={"intitule": person.get("intitule", "") or "",
-                      "telephones": person.get("telephones", []) or []},
+            caf=caf,
+            prenom=person["prenom"].strip(),
+            nom=person["nom"].strip(),
+            defaults={
+                "intitule": person.get("intitule", "") or "",
+                "telephones": person.get("telephones", []) or [],
+            },
         )
         report.membres += 1
         role_codes = []
@@ -202,7 +222,8 @@ def _write(plan: _Plan) -> TeamImportReport:
         for role in person["roles"]:
             role_codes.append(role["role"])
             StaffRole.objects.update_or_create(
-                member=member, role=role["role"],
+                member=member,
+                role=role["role"],
                 defaults={"themes": list(role.get("thematiques", []) or [])},
             )
             for name in role.get("collectivites", []) or []:

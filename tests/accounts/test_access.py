@@ -77,11 +77,14 @@ def test_getters_raise_404_for_other_territory(touraine):
 
 def test_membership_scope_must_match_role(touraine):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.objects.create(user=touraine.nobody, role=Role.COLLECTIVITE_ELU.value,
-                                  caf=touraine.caf)
+        Membership.objects.create(
+            user=touraine.nobody, role=Role.COLLECTIVITE_ELU.value, caf=touraine.caf
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.objects.create(user=touraine.nobody, role=Role.CAF_ADMIN.value,
-                                  collectivite=touraine.own)
+        Membership.objects.create(
+            user=touraine.nobody, role=Role.CAF_ADMIN.value, collectivite=touraine.own
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.objects.create(user=touraine.editor, role=Role.COLLECTIVITE_EDITOR.value,
-                                  collectivite=touraine.own)
+        Membership.objects.create(
+            user=touraine.editor, role=Role.COLLECTIVITE_EDITOR.value, collectivite=touraine.own
+        )

@@ -105,7 +105,9 @@ def test_bad_input_shows_error_next_to_field_and_writes_nothing(
 
 def test_advisor_cannot_sign_for_a_collectivite_not_assigned(client, touraine):
     client.force_login(touraine.advisor)
-    response = client.post(reverse("ctg:create"), form_data(touraine, signataires=[touraine.other.pk]))
+    response = client.post(
+        reverse("ctg:create"), form_data(touraine, signataires=[touraine.other.pk])
+    )
     assert response.status_code == 400
     assert "signataires" in response.context["form"].errors
 
@@ -113,8 +115,12 @@ def test_advisor_cannot_sign_for_a_collectivite_not_assigned(client, touraine):
 def test_editor_of_collectivite_cannot_edit_the_ctg(client, touraine):
     client.force_login(touraine.editor)
     assert client.get(reverse("ctg:edit", args=[touraine.ctg_own.pk])).status_code == 404
-    assert client.post(reverse("ctg:edit", args=[touraine.ctg_own.pk]),
-                       form_data(touraine)).status_code == 404
+    assert (
+        client.post(
+            reverse("ctg:edit", args=[touraine.ctg_own.pk]), form_data(touraine)
+        ).status_code
+        == 404
+    )
 
 
 def test_history_is_for_caf_staff(client, touraine):

@@ -12,8 +12,9 @@ def indre_et_loire(db):
     dep = DepartementFactory(code="37", nom="Indre-et-Loire")
     for index, (siren, nom) in enumerate(EPCI_37):
         epci = EpciFactory(siren=siren, nom=nom, nature="ME" if "Métropole" in nom else "CC")
-        CommuneFactory(code_insee=f"379{index:02d}", nom=f"Commune {index}", departement=dep,
-                       epci=epci)
+        CommuneFactory(
+            code_insee=f"379{index:02d}", nom=f"Commune {index}", departement=dep, epci=epci
+        )
     tours = EpciFactory._meta.model.objects.get(siren="243700754")
     for code, nom in COMMUNES:
         CommuneFactory(code_insee=code, nom=nom, departement=dep, epci=tours)
@@ -40,11 +41,15 @@ def test_seed_team_imports_with_official_collectivites(indre_et_loire):
     assert gatine.nom == "Communauté de communes de Gâtine-Racan"
     st_pierre = LocalAuthority.objects.get(commune__code_insee="37233")
     assert st_pierre.kind == "commune"
-    referents = FollowUp.objects.filter(collectivite=st_pierre).values_list("member__nom", flat=True)
+    referents = FollowUp.objects.filter(collectivite=st_pierre).values_list(
+        "member__nom", flat=True
+    )
     assert list(referents) == ["PALMENTY-MALLET"]
     michel = StaffMember.objects.get(nom="MICHEL")
     assert sorted(f.collectivite.epci.siren for f in michel.suivis.all()) == [
-        "200043081", "200071587", "200073237"
+        "200043081",
+        "200071587",
+        "200073237",
     ]
     boudmer = StaffMember.objects.get(nom="BOUDMER")
     assert sorted(boudmer.roles.values_list("role", flat=True)) == ["ctt", "thematique"]
@@ -70,23 +75,33 @@ def test_reimport_applies_a_change_of_territory(indre_et_loire, tmp_path):
     michel = next(p for p in data["equipe"] if p["nom"] == "MICHEL")
     michel["roles"][0]["collectivites"] = ["CC Loches Sud Touraine"]
     import_team(write(tmp_path, data))
-    assert list(StaffMember.objects.get(nom="MICHEL").suivis.values_list(
-        "collectivite__epci__siren", flat=True)) == ["200071587"]
+    assert list(
+        StaffMember.objects.get(nom="MICHEL").suivis.values_list(
+            "collectivite__epci__siren", flat=True
+        )
+    ) == ["200071587"]
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["collectivites"].append({"nom": "CC Inconnue des Bois"}),
-         "« CC Inconnue des Bois » ne correspond à aucun EPCI"),
-        (lambda d: d["collectivites"][0].update(code="200000000"),
-         "pas au code 200000000 indiqué"),
-        (lambda d: d["equipe"][6]["roles"][0]["collectivites"].append("CC Fantôme"),
-         "collectivité « CC Fantôme » absente de la liste"),
-        (lambda d: d["equipe"][0]["roles"].append({"role": "directrice"}),
-         "rôle « directrice » inconnu"),
-        (lambda d: d["equipe"][9]["roles"][0]["thematiques"].append("sport"),
-         "thématique « sport » inconnue"),
+        (
+            lambda d: d["collectivites"].append({"nom": "CC Inconnue des Bois"}),
+            "« CC Inconnue des Bois » ne correspond à aucun EPCI",
+        ),
+        (lambda d: d["collectivites"][0].update(code="200000000"), "pas au code 200000000 indiqué"),
+        (
+            lambda d: d["equipe"][6]["roles"][0]["collectivites"].append("CC Fantôme"),
+            "collectivité « CC Fantôme » absente de la liste",
+        ),
+        (
+            lambda d: d["equipe"][0]["roles"].append({"role": "directrice"}),
+            "rôle « directrice » inconnu",
+        ),
+        (
+            lambda d: d["equipe"][9]["roles"][0]["thematiques"].append("sport"),
+            "thématique « sport » inconnue",
+        ),
         (lambda d: d["caf"].update(departement="99"), "département « 99 » inconnu"),
         (lambda d: d["equipe"].append(dict(d["equipe"][0])), "personne en double"),
     ],

@@ -7,8 +7,12 @@ from tests.factories import CtgFactory
 
 
 def test_caf_admin_home_lists_what_to_follow(client, touraine):
-    CtgFactory(caf=touraine.caf, signataires=[touraine.other], statut=Ctg.Status.PROJET,
-               intitule="Ctg en préparation")
+    CtgFactory(
+        caf=touraine.caf,
+        signataires=[touraine.other],
+        statut=Ctg.Status.PROJET,
+        intitule="Ctg en préparation",
+    )
     client.force_login(touraine.admin)
     page = client.get(reverse("home")).content.decode()
     assert "Les territoires de la Caf en bref" in page

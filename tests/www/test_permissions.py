@@ -14,9 +14,9 @@ OWN = CAF_37 | {"editor", "elu"}
 EVERYONE = set(ROLES)
 
 
-def seen_by(*groups):
+def seen_by(*groups, status=200):
     allowed = set().union(*groups)
-    return {role: 200 if role in allowed else 404 for role in ROLES}
+    return {role: status if role in allowed else 404 for role in ROLES}
 
 
 # name → list of (case label, kwargs built from the world, expected status per role)
@@ -47,6 +47,30 @@ RULES = {
         ("own", lambda w: {"pk": w.ctg_own.pk}, seen_by(CAF_37)),
         ("other", lambda w: {"pk": w.ctg_other.pk}, seen_by({"admin", "analyst"})),
     ],
+    "funding:simulator": [("", lambda w: {}, seen_by(EVERYONE))],
+    "funding:architecture_for_ctg": [
+        (
+            "existante",
+            lambda w: {"ctg_pk": w.ctg_own.pk, "collectivite_pk": w.own.pk},
+            seen_by(OWN, status=302),
+        ),
+        (
+            "nouvelle",
+            lambda w: {"ctg_pk": w.ctg_other.pk, "collectivite_pk": w.other.pk},
+            seen_by({"admin", "other_editor"}),
+        ),
+        (
+            "collectivite-non-signataire",
+            lambda w: {"ctg_pk": w.ctg_own.pk, "collectivite_pk": w.other.pk},
+            seen_by(set()),
+        ),
+    ],
+    "funding:architecture": [("own", lambda w: {"pk": w.arch_own.pk}, seen_by(OWN))],
+    "funding:architecture_edit": [
+        ("own", lambda w: {"pk": w.arch_own.pk}, seen_by({"admin", "advisor", "editor"})),
+    ],
+    "funding:architecture_xlsx": [("own", lambda w: {"pk": w.arch_own.pk}, seen_by(OWN))],
+    "funding:architecture_pdf": [("own", lambda w: {"pk": w.arch_own.pk}, seen_by(OWN))],
     "framework:index": [("", lambda w: {}, seen_by(EVERYONE))],
     "framework:version": [
         ("inconnue", lambda w: {"code": "inconnue"}, {role: 404 for role in ROLES}),
@@ -71,8 +95,16 @@ RULES = {
     ],
 }
 
-#: URLs outside the role table, each tested on its own below.
-SPECIAL = {"login", "logout"}
+#: URLs outside the role table (POST only), each tested on its own below.
+SPECIAL = {"login", "logout", "funding:architecture_declarations"}
+
+
+@pytest.fixture
+def world(touraine):
+    from tests.factories import seed_architecture
+
+    touraine.arch_own = seed_architecture(touraine.ctg_own, touraine.own)
+    return touraine
 
 
 def url_names(resolver=None, namespace=""):
@@ -99,15 +131,13 @@ CASES = [
 
 
 @pytest.mark.parametrize(("name", "build", "expected"), CASES)
-def test_access_by_role(client, touraine, name, build, expected):
-    url = reverse(name, kwargs=build(touraine))
+def test_access_by_role(client, world, name, build, expected):
+    url = reverse(name, kwargs=build(world))
     response = client.get(url)
-    assert response.status_code == 302 and response["Location"].startswith("/connexion/"), (
-        "anonyme"
-    )
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/"), "anonyme"
     failures = []
     for role in ROLES:
-        client.force_login(getattr(touraine, role))
+        client.force_login(getattr(world, role))
         status = client.get(url).status_code
         if status != expected[role]:
             failures.append(f"{role}: {status} au lieu de {expected[role]}")
@@ -123,3 +153,25 @@ def test_logout_needs_post(client, touraine):
     assert client.get(reverse("logout")).status_code == 405
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("admin", 302),
+        ("advisor", 302),
+        ("editor", 302),
+        ("analyst", 404),
+        ("elu", 404),
+        ("other_editor", 404),
+        ("outsider", 404),
+        ("nobody", 404),
+    ],
+)
+def test_declarations_post_only_for_editors(client, world, role, expected):
+    url = reverse("funding:architecture_declarations", args=[world.arch_own.pk])
+    client.force_login(getattr(world, role))
+    assert client.get(url).status_code == 405
+    assert client.post(url, {"reference_cof": "Cof 1"}).status_code == expected
+    world.arch_own.refresh_from_db()
+    assert (world.arch_own.reference_cof == "Cof 1") is (expected == 302)

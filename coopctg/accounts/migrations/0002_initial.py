@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('caf__isnull', False), ('collectivite__isnull', True), ('role__in', ['caf_analyste', 'caf_admin'])), models.Q(('caf__isnull', False), ('role', 'caf_conseiller')), models.Q(('caf__isnull', True), ('collectivite__isnull', False), ('role__in', ['collectivite_elu', 'collectivite_editeur'])), _connector='OR'), name='membership_scope_matches_role'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('caf__isnull', False), ('collectivite__isnull', True), ('role__in', ['caf_admin', 'caf_analyste'])), models.Q(('caf__isnull', False), ('role', 'caf_conseiller')), models.Q(('caf__isnull', True), ('collectivite__isnull', False), ('role__in', ['collectivite_editeur', 'collectivite_elu'])), _connector='OR'), name='membership_scope_matches_role'),
         ),
         migrations.AddConstraint(
             model_name='membership',

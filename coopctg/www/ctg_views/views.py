@@ -6,10 +6,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from coopctg.accounts.access import (
+    can_edit_collectivite,
     can_manage_ctg,
     get_ctg_for_user,
     manageable_collectivites,
     scope_of,
+    visible_collectivites,
     visible_ctgs,
 )
 from coopctg.core.models import AuditEntry
@@ -24,25 +26,44 @@ def ctg_list(request: HttpRequest) -> HttpResponse:
     statut = request.GET.get("statut", "")
     if statut in Ctg.Status.values:
         ctgs = ctgs.filter(statut=statut)
-    return render(request, "ctg/list.html", {
-        "ctgs": ctgs.order_by("date_fin", "intitule"),
-        "statut": statut,
-        "statuts": Ctg.Status.choices,
-        "today": dt.date.today(),
-        "can_create": manageable_collectivites(request.user).exists(),
-    })
+    return render(
+        request,
+        "ctg/list.html",
+        {
+            "ctgs": ctgs.order_by("date_fin", "intitule"),
+            "statut": statut,
+            "statuts": Ctg.Status.choices,
+            "today": dt.date.today(),
+            "can_create": manageable_collectivites(request.user).exists(),
+        },
+    )
 
 
 def ctg_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ctg = get_ctg_for_user(request.user, pk)
     signataires = list(ctg.signataires.select_related("epci", "commune"))
-    return render(request, "ctg/detail.html", {
-        "ctg": ctg,
-        "signataires": signataires,
-        "themes": [(t.label, t.value in ctg.themes) for t in Theme],
-        "can_manage": can_manage_ctg(request.user, ctg),
-        "can_see_history": bool(scope_of(request.user).caf_ids),
-    })
+    architectures = {a.collectivite_id: a for a in ctg.architectures.all()}
+    visible = set(
+        visible_collectivites(request.user)
+        .filter(pk__in=[la.pk for la in signataires])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "ctg/detail.html",
+        {
+            "ctg": ctg,
+            "signataires": signataires,
+            "funding": [
+                (la, architectures.get(la.pk), can_edit_collectivite(request.user, la))
+                for la in signataires
+                if la.pk in visible
+            ],
+            "themes": [(t.label, t.value in ctg.themes) for t in Theme],
+            "can_manage": can_manage_ctg(request.user, ctg),
+            "can_see_history": bool(scope_of(request.user).caf_ids),
+        },
+    )
 
 
 def _form_page(request: HttpRequest, ctg: Ctg, title: str) -> HttpResponse:
@@ -55,16 +76,22 @@ def _form_page(request: HttpRequest, ctg: Ctg, title: str) -> HttpResponse:
         save_ctg(request.user, instance, signataires)
         messages.success(request, "La Ctg est enregistrée.")
         return redirect(reverse("ctg:detail", args=[instance.pk]))
-    return render(request, "ctg/form.html", {"form": form, "ctg": ctg, "title": title},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "ctg/form.html",
+        {"form": form, "ctg": ctg, "title": title},
+        status=400 if form.errors else 200,
+    )
 
 
 def ctg_create(request: HttpRequest) -> HttpResponse:
     if not manageable_collectivites(request.user).exists():
         raise Http404("Page introuvable.")
-    ctg = Ctg(date_debut=dt.date(dt.date.today().year, 1, 1),
-              date_fin=dt.date(dt.date.today().year + 4, 12, 31),
-              themes=[t.value for t in Theme])
+    ctg = Ctg(
+        date_debut=dt.date(dt.date.today().year, 1, 1),
+        date_fin=dt.date(dt.date.today().year + 4, 12, 31),
+        themes=[t.value for t in Theme],
+    )
     return _form_page(request, ctg, "Nouvelle Ctg")
 
 
@@ -80,9 +107,20 @@ def ctg_history(request: HttpRequest, pk: int) -> HttpResponse:
     if not scope_of(request.user).caf_ids:  # the history is the Caf's
         raise Http404("Page introuvable.")
     entries = AuditEntry.objects.filter(objet_type=ctg._meta.label_lower, objet_id=str(ctg.pk))
-    return render(request, "ctg/history.html", {
-        "ctg": ctg, "entries": entries.select_related("auteur")[:200],
-        "labels": {"intitule": "Intitulé", "signataires": "Signataires",
-                   "date_debut": "Début", "date_fin": "Fin", "date_signature": "Signature",
-                   "themes": "Thématiques", "statut": "Statut"},
-    })
+    return render(
+        request,
+        "ctg/history.html",
+        {
+            "ctg": ctg,
+            "entries": entries.select_related("auteur")[:200],
+            "labels": {
+                "intitule": "Intitulé",
+                "signataires": "Signataires",
+                "date_debut": "Début",
+                "date_fin": "Fin",
+                "date_signature": "Signature",
+                "themes": "Thématiques",
+                "statut": "Statut",
+            },
+        },
+    )

@@ -41,18 +41,22 @@ def home(request: HttpRequest) -> HttpResponse:
         profile = "collectivite"
     else:
         profile = "aucun"
-    return render(request, "home/home.html", {
-        "profile": profile,
-        "roles": sorted(role.label for role in scope.roles),
-        "read_only": not (scope.caf_admin_ids or scope.advised_ids or scope.edited_ids),
-        "collectivites": collectivites,
-        "in_force": in_force,
-        "ending": ending,
-        "drafts": drafts,
-        "without_ctg": without_ctg,
-        "without_referent": without_referent,
-        "today": today,
-    })
+    return render(
+        request,
+        "home/home.html",
+        {
+            "profile": profile,
+            "roles": sorted(role.label for role in scope.roles),
+            "read_only": not (scope.caf_admin_ids or scope.advised_ids or scope.edited_ids),
+            "collectivites": collectivites,
+            "in_force": in_force,
+            "ending": ending,
+            "drafts": drafts,
+            "without_ctg": without_ctg,
+            "without_referent": without_referent,
+            "today": today,
+        },
+    )
 
 
 @login_not_required

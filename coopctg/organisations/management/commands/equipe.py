@@ -15,8 +15,14 @@ class Command(FrenchCommand):
     }
 
     def add_importer_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("fichier", nargs="?", type=Path, default=DEFAULT_TEAM_FILE,
-                            metavar="FICHIER", help="fichier YAML de l'équipe")
+        parser.add_argument(
+            "fichier",
+            nargs="?",
+            type=Path,
+            default=DEFAULT_TEAM_FILE,
+            metavar="FICHIER",
+            help="fichier YAML de l'équipe",
+        )
 
     def handle_importer(self, fichier: Path, **options: Any) -> None:
         try:

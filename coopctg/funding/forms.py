@@ -1,0 +1,164 @@
+"""Forms of the funding architecture: the base, then one row per person × 4 envelopes."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from coopctg.funding.models import ENVELOPE_CHOICES, POST_TYPE_CHOICES, FundingArchitecture
+from coopctg.funding.services import PersonRow
+
+ETP_MAX = Decimal("9.99")
+SHORT_LABELS = {"avs_logement_acces_droits": "AVS, logement, accès aux droits"}
+
+
+def etp_field(label: str, required: bool = False) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        max_digits=4,
+        decimal_places=2,
+        localize=True,
+        validators=[
+            MinValueValidator(Decimal("0.01"), "Saisissez un nombre d'Etp positif."),
+            MaxValueValidator(ETP_MAX),
+        ],
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5, "autocomplete": "off"}),
+        error_messages={
+            "invalid": "Saisissez un nombre d'Etp, par exemple 0,4.",
+            "max_decimal_places": "Au plus 2 décimales (0,01 Etp).",
+        },
+    )
+
+
+class ArchitectureForm(forms.ModelForm):
+    base_cej_montant = forms.DecimalField(
+        label="Ancien financement Cej redéployé (€)",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        min_value=Decimal(0),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="Laisser vide s'il n'y a pas d'ancien financement Cej à redéployer.",
+        error_messages={
+            "invalid": "Saisissez un montant en euros, par exemple 48 000.",
+            "max_decimal_places": "Au plus 2 décimales (au centime).",
+        },
+    )
+    base_cej_etp = etp_field("Etp financés par le Cej")
+
+    class Meta:
+        model = FundingArchitecture
+        fields = ["date_effet", "base_cej_montant", "base_cej_etp"]
+        widgets = {"date_effet": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date_effet"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        montant, etp = cleaned.get("base_cej_montant"), cleaned.get("base_cej_etp")
+        if (montant is None) != (etp is None) and not self.errors:
+            field = "base_cej_etp" if etp is None else "base_cej_montant"
+            self.add_error(field, "Indiquez à la fois le montant et les Etp de la base Cej.")
+        return cleaned
+
+
+class PersonForm(forms.Form):
+    nom = forms.CharField(label="Nom", max_length=150, required=False)
+    fonction = forms.CharField(label="Fonction", max_length=200, required=False)
+    employeur = forms.CharField(label="Employeur", max_length=200, required=False)
+    type_poste = forms.ChoiceField(
+        label="Type de poste", choices=[("", "—"), *POST_TYPE_CHOICES], required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, label in ENVELOPE_CHOICES:
+            self.fields[f"etp_{code}"] = etp_field(SHORT_LABELS.get(code, label))
+
+    def envelope_fields(self) -> list[forms.BoundField]:
+        return [self[f"etp_{code}"] for code, _ in ENVELOPE_CHOICES]
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any(data.get(name) not in (None, "") for name in self.fields if name != "DELETE")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.is_blank() or cleaned.get("DELETE"):
+            return cleaned
+        if not cleaned.get("nom"):
+            self.add_error("nom", "Indiquez le nom de la personne.")
+        if not cleaned.get("type_poste"):
+            self.add_error("type_poste", "Choisissez le type de poste.")
+        if not any(cleaned.get(f"etp_{code}") for code, _ in ENVELOPE_CHOICES) and not any(
+            f"etp_{code}" in self.errors for code, _ in ENVELOPE_CHOICES
+        ):
+            self.add_error(
+                f"etp_{ENVELOPE_CHOICES[0][0]}",
+                "Affectez au moins une part d'Etp à l'une des enveloppes.",
+            )
+        return cleaned
+
+    def to_row(self) -> PersonRow:
+        data = self.cleaned_data
+        return PersonRow(
+            nom=data["nom"].strip(),
+            fonction=data.get("fonction", "").strip(),
+            employeur=data.get("employeur", "").strip(),
+            type_poste=data["type_poste"],
+            etp={
+                code: data[f"etp_{code}"] for code, _ in ENVELOPE_CHOICES if data.get(f"etp_{code}")
+            },
+        )
+
+
+class BasePersonFormSet(forms.BaseFormSet):
+    def rows(self) -> list[PersonRow]:
+        return [
+            f.to_row() for f in self.forms if not f.is_blank() and not f.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if not self.rows():
+            raise forms.ValidationError("Ajoutez au moins une personne financée.")
+
+
+PersonFormSet = forms.formset_factory(
+    PersonForm,
+    formset=BasePersonFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=30,
+    validate_max=True,
+)
+
+
+def initial_persons(rows: list[PersonRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "nom": r.nom,
+            "fonction": r.fonction,
+            "employeur": r.employeur,
+            "type_poste": r.type_poste,
+            **{f"etp_{code}": etp for code, etp in r.etp.items()},
+        }
+        for r in rows
+    ]
+
+
+class DeclarationsForm(forms.ModelForm):
+    class Meta:
+        model = FundingArchitecture
+        fields = [
+            "declaration_attendus",
+            "reference_cof",
+            "declaration_reseaux",
+            "declaration_bilan",
+        ]

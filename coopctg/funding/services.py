@@ -1,0 +1,272 @@
+"""Bridge between the stored architectures and the pure funding engine.
+
+The web pages, the documents and the CLI all compute through :func:`compute_architecture`, so
+the same architecture always shows the same figures (one engine).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from coopctg.core.audit import record_change, snapshot
+from coopctg.core.models import AuditEntry
+from coopctg.ctg.models import Ctg
+from coopctg.funding.caf_parameters import load_caf_parameters
+from coopctg.funding.models import FundedAssignment, FundedPerson, FundingArchitecture
+from coopctg.funding.rules import (
+    Anomaly,
+    Architecture,
+    Assignment,
+    CejBase,
+    Envelope,
+    FundingResult,
+    Person,
+    PostType,
+    compute_funding,
+)
+from coopctg.funding.rules.themes import envelopes_for_themes
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A person as typed in a form or stored: the engine's id is its position."""
+
+    nom: str
+    fonction: str
+    employeur: str
+    type_poste: str
+    etp: dict[str, Decimal]  # envelope code → Etp (only positive ones)
+
+
+def to_engine(
+    date: Any,
+    rows: list[PersonRow],
+    *,
+    base_montant: Decimal | None,
+    base_etp: Decimal | None,
+    ctg_themes: list[str] | None,
+    collectivite: str | None = None,
+) -> Architecture:
+    persons = tuple(
+        Person(
+            id=str(index),
+            name=row.nom,
+            function=row.fonction or None,
+            post_type=PostType(row.type_poste),
+            assignments=tuple(
+                Assignment(Envelope(code), etp)
+                for code in Envelope
+                if (etp := row.etp.get(code.value)) is not None and etp > 0
+            ),
+        )
+        for index, row in enumerate(rows, start=1)
+    )
+    base = None
+    if base_montant is not None and base_etp is not None:
+        base = CejBase(amount=base_montant, etp=base_etp)
+    return Architecture(
+        date=date,
+        persons=persons,
+        collectivite=collectivite,
+        cej_base=base,
+        ctg_envelopes=envelopes_for_themes(ctg_themes) if ctg_themes is not None else None,
+    )
+
+
+def compute(architecture: Architecture, caf_code: str) -> FundingResult:
+    return compute_funding(architecture, load_caf_parameters(caf_code).at(architecture.date))
+
+
+def stored_rows(architecture: FundingArchitecture) -> list[PersonRow]:
+    """Rows of a stored architecture (``personnes`` and ``affectations`` prefetched)."""
+    return [
+        PersonRow(
+            nom=person.nom,
+            fonction=person.fonction,
+            employeur=person.employeur,
+            type_poste=person.type_poste,
+            etp={a.enveloppe: a.etp for a in person.affectations.all()},
+        )
+        for person in architecture.personnes.all()
+    ]
+
+
+def load_architecture(pk: int) -> FundingArchitecture:
+    return (
+        FundingArchitecture.objects.select_related("ctg", "collectivite", "ctg__caf")
+        .prefetch_related("personnes__affectations")
+        .get(pk=pk)
+    )
+
+
+def compute_architecture(architecture: FundingArchitecture) -> FundingResult:
+    engine_input = to_engine(
+        architecture.date_effet,
+        stored_rows(architecture),
+        base_montant=architecture.base_cej_montant,
+        base_etp=architecture.base_cej_etp,
+        ctg_themes=architecture.ctg.themes,
+        collectivite=architecture.collectivite.nom,
+    )
+    return compute(engine_input, architecture.ctg.caf.code)
+
+
+def snapshot_architecture(
+    architecture: FundingArchitecture, rows: list[PersonRow], result: FundingResult | None
+) -> dict[str, Any]:
+    """JSON view of an architecture and its figures, for the history."""
+    data: dict[str, Any] = {
+        "date_effet": architecture.date_effet.isoformat(),
+        "base_cej": None
+        if architecture.base_cej_montant is None
+        else {
+            "montant": f"{architecture.base_cej_montant:f}",
+            "etp": f"{architecture.base_cej_etp:f}",
+        },
+        "personnes": [
+            {
+                "nom": r.nom,
+                "fonction": r.fonction,
+                "employeur": r.employeur,
+                "type_poste": r.type_poste,
+                "affectations": {code: f"{etp:f}" for code, etp in r.etp.items()},
+            }
+            for r in rows
+        ],
+    }
+    if result is not None:
+        data["total"] = {"etp": f"{result.total_etp:f}", "montant": f"{result.total_amount:f}"}
+        data["enveloppes"] = {e.envelope.value: f"{e.amount:f}" for e in result.envelopes}
+    return data
+
+
+@transaction.atomic
+def save_architecture(
+    user: Any, architecture: FundingArchitecture, rows: list[PersonRow]
+) -> FundingArchitecture:
+    """Store the architecture and its persons, and write the history with the figures."""
+    creating = architecture.pk is None
+    before = None
+    if not creating:
+        previous = load_architecture(architecture.pk)
+        before = snapshot_architecture(previous, stored_rows(previous), _safe_compute(previous))
+    architecture.modifie_par = user if getattr(user, "is_authenticated", False) else None
+    architecture.save()
+    architecture.personnes.all().delete()
+    for position, row in enumerate(rows, start=1):
+        person = FundedPerson.objects.create(
+            architecture=architecture,
+            position=position,
+            nom=row.nom,
+            fonction=row.fonction,
+            employeur=row.employeur,
+            type_poste=row.type_poste,
+        )
+        FundedAssignment.objects.bulk_create(
+            FundedAssignment(personne=person, enveloppe=code, etp=etp)
+            for code, etp in row.etp.items()
+            if etp > 0
+        )
+    stored = load_architecture(architecture.pk)
+    after = snapshot_architecture(stored, rows, _safe_compute(stored))
+    record_change(
+        user,
+        architecture,
+        AuditEntry.Action.CREATION if creating else AuditEntry.Action.MODIFICATION,
+        before=before,
+        after=after,
+        caf_id=architecture.ctg.caf_id,
+    )
+    return stored
+
+
+DECLARATION_FIELDS = [
+    "declaration_attendus",
+    "reference_cof",
+    "declaration_reseaux",
+    "declaration_bilan",
+]
+
+
+@transaction.atomic
+def save_declarations(user: Any, architecture: FundingArchitecture) -> None:
+    """Record the collectivité's declarations of the eligibility conditions, with history."""
+    before = snapshot(FundingArchitecture.objects.get(pk=architecture.pk), DECLARATION_FIELDS)
+    architecture.save(update_fields=[*DECLARATION_FIELDS, "modifie_le"])
+    record_change(
+        user,
+        architecture,
+        AuditEntry.Action.MODIFICATION,
+        before=before,
+        after=snapshot(architecture, DECLARATION_FIELDS),
+        caf_id=architecture.ctg.caf_id,
+    )
+
+
+def _safe_compute(architecture: FundingArchitecture) -> FundingResult | None:
+    from coopctg.core.params import ParameterError
+
+    try:
+        return compute_architecture(architecture)
+    except ParameterError:
+        return None
+
+
+# --- Presentation: the seed's table --------------------------------------------------------
+
+
+@dataclass
+class BreakdownLine:
+    person: PersonRow
+    position: int
+    etp: Decimal
+    amount: Decimal
+    anomalies: list[Anomaly]
+
+
+@dataclass
+class BreakdownGroup:
+    envelope: Envelope
+    label: str
+    lines: list[BreakdownLine]
+    etp: Decimal
+    amount: Decimal
+
+
+def breakdown(result: FundingResult, rows: list[PersonRow]) -> list[BreakdownGroup]:
+    """Rows by envelope as in the référentiel's table: « Pilotage petite enfance — porté par
+    M. X — à hauteur de 0,4 Etp — 9 600 € », with each envelope's subtotal."""
+    params = result.parameters
+    groups = []
+    for total in result.envelopes:
+        lines = [
+            BreakdownLine(
+                person=rows[int(line.person_id) - 1],
+                position=int(line.person_id),
+                etp=line.etp,
+                amount=line.amount,
+                anomalies=[
+                    a
+                    for a in result.anomalies
+                    if a.person_id == line.person_id and a.envelope in (None, line.envelope)
+                ],
+            )
+            for line in result.lines
+            if line.envelope == total.envelope
+        ]
+        groups.append(
+            BreakdownGroup(
+                envelope=total.envelope,
+                label=params.envelope_label(total.envelope),
+                lines=lines,
+                etp=total.etp,
+                amount=total.amount,
+            )
+        )
+    return groups
+
+
+def default_date_for(ctg: Ctg) -> Any:
+    return ctg.date_debut
