@@ -102,7 +102,7 @@ def team(request: HttpRequest, code: str) -> HttpResponse:
     )
     follow_ups = (
         FollowUp.objects.filter(member__caf=caf)
-        .select_related("collectivite")
+        .select_related("collectivite", "member")
         .order_by("collectivite__nom")
     )
     territories: dict[tuple[int, str], list] = defaultdict(list)
