@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "coopctg.organisations",
     "coopctg.ctg",
     "coopctg.funding",
+    "coopctg.agreements",
+    "coopctg.notifications",
     "coopctg.demo",
     "coopctg.www",
 ]
@@ -142,6 +144,7 @@ MAILERS = {
         ),
     }
 }
+COOPCTG_BASE_URL = os.environ.get("COOPCTG_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "coopctg@localhost")
 
 LOGGING = {

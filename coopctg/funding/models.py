@@ -27,6 +27,12 @@ POST_TYPE_CHOICES = [
 
 
 class FundingArchitecture(models.Model):
+    class Kind(models.TextChoices):
+        TRAVAIL = "travail", "architecture de travail"
+        VERSION = "version", "version de Cof"
+        DEMANDE = "demande", "demande de modification"
+
+    kind = models.CharField("nature", max_length=10, choices=Kind.choices, default=Kind.TRAVAIL)
     ctg = models.ForeignKey("ctg.Ctg", on_delete=models.PROTECT, related_name="architectures")
     collectivite = models.ForeignKey(
         "organisations.LocalAuthority", on_delete=models.PROTECT, related_name="architectures"
@@ -73,7 +79,9 @@ class FundingArchitecture(models.Model):
         verbose_name_plural = "architectures de financement"
         constraints = [
             models.UniqueConstraint(
-                fields=["ctg", "collectivite"], name="architecture_unique_per_ctg"
+                fields=["ctg", "collectivite"],
+                condition=Q(kind="travail"),
+                name="architecture_unique_per_ctg",
             ),
             models.CheckConstraint(
                 condition=(

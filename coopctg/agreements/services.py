@@ -1,0 +1,234 @@
+"""State changes of a Cof: create it, sign a version (initial or avenant).
+
+Each function runs in one transaction and writes its history rows in it; the PDF of a signed
+version is produced after commit (a failure there never loses the signature: the version
+stays signed, without its document, and ``ensure_documents`` can produce it later).
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from coopctg.agreements.models import AgreementVersion, FundingAgreement
+from coopctg.core.audit import record_change, snapshot
+from coopctg.core.models import AuditEntry
+from coopctg.ctg.models import Ctg
+from coopctg.funding.models import FundingArchitecture
+from coopctg.funding.rules import result_to_json
+from coopctg.funding.services import (
+    PersonRow,
+    compute_architecture,
+    load_architecture,
+    save_architecture,
+)
+from coopctg.organisations.models import LocalAuthority
+
+logger = logging.getLogger(__name__)
+
+COF_FIELDS = ["numero", "date_debut", "date_fin", "signataires", "statut"]
+VERSION_FIELDS = [
+    "numero",
+    "date_effet",
+    "date_fin",
+    "statut",
+    "date_signature",
+    "motif",
+    "total_etp",
+    "total_montant",
+]
+
+
+class AgreementError(ValueError):
+    """A rule of the Cof is broken; the message is one French sentence."""
+
+
+@dataclass(frozen=True)
+class VersionInput:
+    date_effet: dt.date
+    rows: list[PersonRow]
+    base_montant: Decimal | None = None
+    base_etp: Decimal | None = None
+    motif: str = ""
+
+
+def next_cof_number(collectivite: LocalAuthority, year: int) -> str:
+    prefix = f"COF-{collectivite.caf.code}-{year}-"
+    taken = FundingAgreement.objects.filter(numero__startswith=prefix).count()
+    return f"{prefix}{taken + 1:03d}"
+
+
+@transaction.atomic
+def create_cof(
+    user: Any,
+    *,
+    ctg: Ctg,
+    collectivite: LocalAuthority,
+    debut: dt.date,
+    fin: dt.date,
+    numero: str | None = None,
+    signataires: str = "",
+) -> FundingAgreement:
+    if fin <= debut:
+        raise AgreementError("la fin de la Cof doit suivre son début")
+    if not ctg.signataires.filter(pk=collectivite.pk).exists():
+        raise AgreementError(f"{collectivite.nom} n'est pas signataire de la Ctg « {ctg} »")
+    if debut < ctg.date_debut or fin > ctg.date_fin:
+        raise AgreementError(
+            f"la période de la Cof ({debut:%d/%m/%Y} – {fin:%d/%m/%Y}) sort de celle de la Ctg "
+            f"({ctg.date_debut:%d/%m/%Y} – {ctg.date_fin:%d/%m/%Y})"
+        )
+    numero = numero or next_cof_number(collectivite, debut.year)
+    if FundingAgreement.objects.filter(numero=numero).exists():
+        raise AgreementError(f"le numéro de Cof « {numero} » est déjà pris")
+    cof = FundingAgreement.objects.create(
+        ctg=ctg,
+        collectivite=collectivite,
+        numero=numero,
+        date_debut=debut,
+        date_fin=fin,
+        signataires=signataires,
+    )
+    record_change(
+        user,
+        cof,
+        AuditEntry.Action.CREATION,
+        before=None,
+        after=snapshot(cof, COF_FIELDS),
+        caf_id=ctg.caf_id,
+    )
+    return cof
+
+
+def signed_versions(cof: FundingAgreement) -> list[AgreementVersion]:
+    return list(cof.versions.filter(statut=AgreementVersion.Status.SIGNEE).order_by("numero"))
+
+
+def version_in_force(cof: FundingAgreement, day: dt.date) -> AgreementVersion | None:
+    for version in reversed(signed_versions(cof)):
+        if version.date_effet <= day and (version.date_fin is None or day <= version.date_fin):
+            return version
+    return None
+
+
+@transaction.atomic
+def sign_version(
+    user: Any,
+    cof: FundingAgreement,
+    data: VersionInput,
+    *,
+    date_signature: dt.date,
+    generate_document: bool = True,
+) -> AgreementVersion:
+    """Sign the initial Cof (first call) or the next avenant, effective from ``date_effet``.
+
+    The previous version stays in force until the day before; figures are computed by the
+    funding engine and frozen on the version.
+    """
+    cof = FundingAgreement.objects.select_for_update().get(pk=cof.pk)
+    previous = signed_versions(cof)
+    if not cof.date_debut <= data.date_effet <= cof.date_fin:
+        raise AgreementError(
+            f"la date d'effet {data.date_effet:%d/%m/%Y} sort de la période de la Cof "
+            f"({cof.date_debut:%d/%m/%Y} – {cof.date_fin:%d/%m/%Y})"
+        )
+    if not previous and data.date_effet != cof.date_debut:
+        raise AgreementError("la Cof initiale prend effet au début de la Cof")
+    if previous and data.date_effet <= previous[-1].date_effet:
+        raise AgreementError(
+            f"un avenant prend effet après la version en vigueur ({previous[-1].label}, "
+            f"depuis le {previous[-1].date_effet:%d/%m/%Y})"
+        )
+    architecture = save_architecture(
+        user,
+        FundingArchitecture(
+            kind=FundingArchitecture.Kind.VERSION,
+            ctg=cof.ctg,
+            collectivite=cof.collectivite,
+            date_effet=data.date_effet,
+            base_cej_montant=data.base_montant,
+            base_cej_etp=data.base_etp,
+        ),
+        data.rows,
+    )
+    result = compute_architecture(architecture)
+    if previous:
+        last = previous[-1]
+        before = snapshot(last, VERSION_FIELDS)
+        last.date_fin = data.date_effet - dt.timedelta(days=1)
+        last.save(update_fields=["date_fin"])
+        record_change(
+            user,
+            last,
+            AuditEntry.Action.MODIFICATION,
+            before=before,
+            after=snapshot(last, VERSION_FIELDS),
+            caf_id=cof.ctg.caf_id,
+        )
+    try:
+        with transaction.atomic():
+            version = AgreementVersion.objects.create(
+                cof=cof,
+                numero=len(previous),
+                date_effet=data.date_effet,
+                date_fin=cof.date_fin,
+                architecture=architecture,
+                motif=data.motif,
+                statut=AgreementVersion.Status.SIGNEE,
+                date_signature=date_signature,
+                ventilation=result_to_json(result),
+                total_etp=result.total_etp,
+                total_montant=result.total_amount,
+                signee_par=user if getattr(user, "is_authenticated", False) else None,
+            )
+    except IntegrityError as error:
+        raise AgreementError("cette version chevauche une version existante de la Cof") from error
+    if cof.statut == FundingAgreement.Status.PROJET:
+        before_cof = snapshot(cof, COF_FIELDS)
+        cof.statut = FundingAgreement.Status.SIGNEE
+        cof.save(update_fields=["statut"])
+        record_change(
+            user,
+            cof,
+            AuditEntry.Action.MODIFICATION,
+            before=before_cof,
+            after=snapshot(cof, COF_FIELDS),
+            caf_id=cof.ctg.caf_id,
+        )
+    record_change(
+        user,
+        version,
+        AuditEntry.Action.CREATION,
+        before=None,
+        after=snapshot(version, VERSION_FIELDS),
+        caf_id=cof.ctg.caf_id,
+    )
+    if generate_document:
+        transaction.on_commit(lambda: ensure_document(version.pk))
+    return version
+
+
+def ensure_document(version_pk: int) -> None:
+    """Produce the PDF of a signed version if it has none (safe to call again)."""
+    from coopctg.agreements.documents import version_pdf
+
+    version = AgreementVersion.objects.select_related("cof", "cof__collectivite").get(pk=version_pk)
+    if version.document:
+        return
+    try:
+        content = version_pdf(version)
+    except Exception:  # any failure: the signature stands; the document can be retried
+        logger.exception("PDF non produit pour la version %s", version_pk)
+        return
+    suffix = "initiale" if version.numero == 0 else f"avenant-{version.numero}"
+    name = f"{version.cof.numero}-{suffix}.pdf"
+    version.document.save(name, ContentFile(content), save=False)
+    AgreementVersion.objects.filter(pk=version.pk).update(document=version.document.name)
+
+
+def version_architecture(version: AgreementVersion) -> FundingArchitecture:
+    return load_architecture(version.architecture_id)
