@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "coopctg.funding",
     "coopctg.agreements",
     "coopctg.notifications",
+    "coopctg.recruitment",
     "coopctg.demo",
     "coopctg.www",
 ]

@@ -17,6 +17,10 @@ urlpatterns = [
     path("", include("coopctg.www.organisations_views.urls")),
     path("ctg/", include("coopctg.www.ctg_views.urls")),
     path("financement/", include("coopctg.www.funding_views.urls")),
+    path("cof/", include("coopctg.www.agreements_views.urls")),
+    path("budget/", include("coopctg.www.budget_views.urls")),
+    path("recrutements/", include("coopctg.www.recruitment_views.urls")),
+    path("notifications/", include("coopctg.www.notifications_views.urls")),
 ]
 
 handler404 = "coopctg.www.home_views.views.page_not_found"

@@ -8,92 +8,8 @@ guessing), 302 anonymous sent to the login page.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-ROLES = ["admin", "analyst", "advisor", "editor", "elu", "other_editor", "outsider", "nobody"]
-CAF_37 = {"admin", "analyst", "advisor"}
-OWN = CAF_37 | {"editor", "elu"}
-EVERYONE = set(ROLES)
-
-
-def seen_by(*groups, status=200):
-    allowed = set().union(*groups)
-    return {role: status if role in allowed else 404 for role in ROLES}
-
-
-# name → list of (case label, kwargs built from the world, expected status per role)
-RULES = {
-    "home": [("", lambda w: {}, seen_by(EVERYONE))],
-    "organisations:collectivites": [("", lambda w: {}, seen_by(EVERYONE))],
-    "organisations:collectivite": [
-        ("own", lambda w: {"pk": w.own.pk}, seen_by(OWN)),
-        ("other", lambda w: {"pk": w.other.pk}, seen_by({"admin", "analyst", "other_editor"})),
-        ("foreign", lambda w: {"pk": w.foreign.pk}, seen_by({"outsider"})),
-    ],
-    "organisations:team": [
-        ("37", lambda w: {"code": "37"}, seen_by(OWN, {"other_editor"})),
-        ("41", lambda w: {"code": "41"}, seen_by({"outsider"})),
-    ],
-    "ctg:list": [("", lambda w: {}, seen_by(EVERYONE))],
-    "ctg:create": [("", lambda w: {}, seen_by({"admin", "advisor", "outsider"}))],
-    "ctg:detail": [
-        ("own", lambda w: {"pk": w.ctg_own.pk}, seen_by(OWN)),
-        ("other", lambda w: {"pk": w.ctg_other.pk}, seen_by({"admin", "analyst", "other_editor"})),
-        ("foreign", lambda w: {"pk": w.ctg_foreign.pk}, seen_by({"outsider"})),
-    ],
-    "ctg:edit": [
-        ("own", lambda w: {"pk": w.ctg_own.pk}, seen_by({"admin", "advisor"})),
-        ("other", lambda w: {"pk": w.ctg_other.pk}, seen_by({"admin"})),
-    ],
-    "ctg:history": [
-        ("own", lambda w: {"pk": w.ctg_own.pk}, seen_by(CAF_37)),
-        ("other", lambda w: {"pk": w.ctg_other.pk}, seen_by({"admin", "analyst"})),
-    ],
-    "funding:simulator": [("", lambda w: {}, seen_by(EVERYONE))],
-    "funding:architecture_for_ctg": [
-        (
-            "existante",
-            lambda w: {"ctg_pk": w.ctg_own.pk, "collectivite_pk": w.own.pk},
-            seen_by(OWN, status=302),
-        ),
-        (
-            "nouvelle",
-            lambda w: {"ctg_pk": w.ctg_other.pk, "collectivite_pk": w.other.pk},
-            seen_by({"admin", "other_editor"}),
-        ),
-        (
-            "collectivite-non-signataire",
-            lambda w: {"ctg_pk": w.ctg_own.pk, "collectivite_pk": w.other.pk},
-            seen_by(set()),
-        ),
-    ],
-    "funding:architecture": [("own", lambda w: {"pk": w.arch_own.pk}, seen_by(OWN))],
-    "funding:architecture_edit": [
-        ("own", lambda w: {"pk": w.arch_own.pk}, seen_by({"admin", "advisor", "editor"})),
-    ],
-    "funding:architecture_xlsx": [("own", lambda w: {"pk": w.arch_own.pk}, seen_by(OWN))],
-    "funding:architecture_pdf": [("own", lambda w: {"pk": w.arch_own.pk}, seen_by(OWN))],
-    "framework:index": [("", lambda w: {}, seen_by(EVERYONE))],
-    "framework:version": [
-        ("inconnue", lambda w: {"code": "inconnue"}, {role: 404 for role in ROLES}),
-    ],
-    "territories:map": [("", lambda w: {}, seen_by(CAF_37, {"outsider"}))],
-    "territories:departement": [
-        ("37", lambda w: {"code": "37"}, seen_by(CAF_37)),
-        ("41", lambda w: {"code": "41"}, seen_by({"outsider"})),
-    ],
-    "territories:departement_map": [
-        ("37", lambda w: {"code": "37"}, seen_by(CAF_37)),
-        ("41", lambda w: {"code": "41"}, seen_by({"outsider"})),
-    ],
-    "territories:departement_geojson": [
-        ("37", lambda w: {"code": "37"}, seen_by(CAF_37)),
-        ("41", lambda w: {"code": "41"}, seen_by({"outsider"})),
-    ],
-    "territories:epci": [
-        ("own", lambda w: {"siren": w.epci_own.siren}, seen_by(OWN)),
-        ("other", lambda w: {"siren": w.epci_other.siren}, seen_by(CAF_37, {"other_editor"})),
-        ("foreign", lambda w: {"siren": w.epci_b.siren}, seen_by({"outsider"})),
-    ],
-}
+from tests.www.permission_rules import RULES, extend_world
+from tests.www.permission_rules.common import ROLES
 
 #: URLs outside the role table (POST only), each tested on its own below.
 SPECIAL = {"login", "logout", "funding:architecture_declarations"}
@@ -101,10 +17,7 @@ SPECIAL = {"login", "logout", "funding:architecture_declarations"}
 
 @pytest.fixture
 def world(touraine):
-    from tests.factories import seed_architecture
-
-    touraine.arch_own = seed_architecture(touraine.ctg_own, touraine.own)
-    return touraine
+    return extend_world(touraine)
 
 
 def url_names(resolver=None, namespace=""):
