@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "coopctg.agreements",
     "coopctg.notifications",
     "coopctg.recruitment",
+    "coopctg.actionplan",
+    "coopctg.governance",
     "coopctg.demo",
     "coopctg.www",
 ]

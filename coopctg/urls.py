@@ -21,6 +21,8 @@ urlpatterns = [
     path("budget/", include("coopctg.www.budget_views.urls")),
     path("recrutements/", include("coopctg.www.recruitment_views.urls")),
     path("notifications/", include("coopctg.www.notifications_views.urls")),
+    path("plan-actions/", include("coopctg.www.actionplan_views.urls")),
+    path("instances/", include("coopctg.www.governance_views.urls")),
 ]
 
 handler404 = "coopctg.www.home_views.views.page_not_found"
