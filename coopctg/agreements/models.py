@@ -8,6 +8,7 @@ set when a later version replaces it. Versions of a Cof never overlap: one versi
 and per effective date everywhere, and on PostgreSQL an exclusion constraint on the periods.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -59,6 +60,16 @@ class FundingAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"Cof {self.numero} — {self.collectivite}"
+
+    def status_on(self, day: dt.date) -> str:
+        """The status shown on ``day``: « échue » is computed, not stored by a job — a signed
+        Cof whose end date is past is échue (a stored ``echue`` is honoured as well)."""
+        if self.statut == self.Status.SIGNEE and self.date_fin < day:
+            return self.Status.ECHUE
+        return self.statut
+
+    def status_label_on(self, day: dt.date) -> str:
+        return str(self.Status(self.status_on(day)).label)
 
 
 class AgreementVersion(models.Model):
@@ -157,3 +168,179 @@ class AgreementVersion(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.statut == self.Status.SIGNEE
+
+
+# --- Demandes de modification ------------------------------------------------------------------
+
+
+class ModificationRequest(models.Model):
+    """A collectivité's request to change its Cof from a date: a proposed architecture (kind
+    ``demande``) and a motive, discussed with the Caf, then accepted (an avenant is signed) or
+    refused.
+
+    ``brouillon`` → ``soumise`` → (``a_modifier`` → ``soumise``)* → ``acceptee`` | ``refusee``.
+    Every change goes through :mod:`coopctg.agreements.workflow`, which bumps ``revision``: a
+    decision prepared on an older revision is refused (two advisors deciding at once).
+    """
+
+    class Status(models.TextChoices):
+        BROUILLON = "brouillon", "brouillon"
+        SOUMISE = "soumise", "soumise"
+        A_MODIFIER = "a_modifier", "à modifier"
+        ACCEPTEE = "acceptee", "acceptée"
+        REFUSEE = "refusee", "refusée"
+
+    #: Statuses in which the collectivité may still change its proposal.
+    EDITABLE = (Status.BROUILLON, Status.A_MODIFIER)
+    #: Statuses of a request still open (one per Cof at most).
+    OPEN = (Status.BROUILLON, Status.SOUMISE, Status.A_MODIFIER)
+    DECIDED = (Status.ACCEPTEE, Status.REFUSEE)
+
+    cof = models.ForeignKey(FundingAgreement, on_delete=models.PROTECT, related_name="demandes")
+    architecture = models.OneToOneField(
+        "funding.FundingArchitecture",
+        on_delete=models.PROTECT,
+        related_name="demande",
+        verbose_name="architecture proposée",
+    )
+    motif = models.TextField("motif de la demande")
+    statut = models.CharField(
+        "statut", max_length=12, choices=Status.choices, default=Status.BROUILLON
+    )
+    revision = models.PositiveIntegerField("révision", default=0)
+    demandeur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="demandée par",
+    )
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    soumise_le = models.DateTimeField("soumise le", null=True, blank=True)
+    decision_motif = models.TextField("motif de la décision", blank=True)
+    decidee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="décidée par",
+    )
+    decidee_le = models.DateTimeField("décidée le", null=True, blank=True)
+    accord_prealable = models.BooleanField("accord préalable de la Caf", default=False)
+    accord_prealable_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="accord préalable donné par",
+    )
+    accord_prealable_le = models.DateTimeField("accord préalable donné le", null=True, blank=True)
+    avenant = models.OneToOneField(
+        AgreementVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="demande",
+        verbose_name="avenant signé",
+    )
+
+    class Meta:
+        verbose_name = "demande de modification"
+        verbose_name_plural = "demandes de modification"
+        ordering = ["-cree_le", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    statut__in=["brouillon", "soumise", "a_modifier", "acceptee", "refusee"]
+                ),
+                name="request_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["cof"],
+                condition=Q(statut__in=["brouillon", "soumise", "a_modifier"]),
+                name="request_one_open_per_cof",
+                violation_error_message=(
+                    "Une demande de modification est déjà en cours pour cette Cof."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(statut__in=["acceptee", "refusee"])
+                | (Q(decidee_le__isnull=False) & ~Q(decision_motif="")),
+                name="request_decision_is_motivated",
+            ),
+            models.CheckConstraint(
+                condition=Q(accord_prealable=False) | Q(accord_prealable_le__isnull=False),
+                name="request_prior_agreement_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(avenant__isnull=True) | Q(statut="acceptee"),
+                name="request_amendment_only_when_accepted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Demande de modification n°{self.pk} — Cof {self.cof.numero}"
+
+    @property
+    def date_effet(self) -> dt.date:
+        """The requested effective date (the proposed architecture's)."""
+        return self.architecture.date_effet
+
+    @property
+    def is_editable(self) -> bool:
+        return self.statut in self.EDITABLE
+
+    @property
+    def is_open(self) -> bool:
+        return self.statut in self.OPEN
+
+    @property
+    def is_decided(self) -> bool:
+        return self.statut in self.DECIDED
+
+
+class RequestComment(models.Model):
+    """A message in a request's exchange: a comment, or the Caf asking for changes."""
+
+    class Kind(models.TextChoices):
+        COMMENTAIRE = "commentaire", "commentaire"
+        MODIFICATIONS = "modifications", "modifications demandées"
+
+    class Side(models.TextChoices):
+        CAF = "caf", "Caf"
+        COLLECTIVITE = "collectivite", "collectivité"
+
+    demande = models.ForeignKey(
+        ModificationRequest, on_delete=models.CASCADE, related_name="commentaires"
+    )
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    auteur_nom = models.CharField("auteur", max_length=200)
+    cote = models.CharField("côté", max_length=12, choices=Side.choices)
+    nature = models.CharField(
+        "nature", max_length=15, choices=Kind.choices, default=Kind.COMMENTAIRE
+    )
+    texte = models.TextField("message")
+    cree_le = models.DateTimeField("écrit le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "commentaire d'une demande"
+        verbose_name_plural = "commentaires des demandes"
+        ordering = ["cree_le", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(texte=""), name="request_comment_not_empty"),
+            models.CheckConstraint(
+                condition=Q(cote__in=["caf", "collectivite"]), name="request_comment_side_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_nature_display().capitalize()} de {self.auteur_nom}"

@@ -6,10 +6,18 @@ the Caf's parameters in force on its date, and writes the result as JSON on stdo
 anomalies or not). Any invalid input exits 2 with one French line on stderr. No database.
 
 Example: ``coopctg financement simuler coopctg/funding/examples/exemple-referentiel.json``.
+
+``coopctg financement annuel --annee AAAA [--collectivite CODE] [--caf CODE] [--format
+json|csv|xlsx] [--sortie FICHIER]`` writes the amounts due for a calendar year, per collectivité
+and per envelope, prorated by days across the signed Cof versions in force
+(:mod:`coopctg.agreements.annual`): one collectivité (SIREN or INSEE code), or every collectivité
+of the Caf (default 37), sorted by name. Reads the database.
 """
 
+import argparse
 import io
 import json
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -35,8 +43,12 @@ class Command(FrenchCommand):
             "calcule le financement d'une architecture décrite en JSON (montant total, "
             "ventilation par personne et par enveloppe, anomalies)"
         ),
+        "annuel": (
+            "montants dus pour une année civile, par collectivité et par enveloppe, au prorata "
+            "des jours de chaque version de Cof signée en vigueur (JSON, CSV ou XLSX)"
+        ),
     }
-    requires_system_checks: list[str] = []  # pure computation: no database, no models
+    requires_system_checks: list[str] = []  # simuler: pure computation, no database
 
     def add_simuler_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -71,6 +83,116 @@ class Command(FrenchCommand):
             if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() != "utf-8":
                 stream.reconfigure(encoding="utf-8")
         self.stdout.write(json.dumps(result_to_json(result), ensure_ascii=False, indent=2))
+
+    def add_annuel_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--annee", required=True, type=_year, metavar="AAAA", help="année civile"
+        )
+        parser.add_argument(
+            "--collectivite",
+            metavar="CODE",
+            help=(
+                "SIREN de l'EPCI ou code INSEE de la commune ; sans cette option : toutes les "
+                "collectivités de la Caf, par nom"
+            ),
+        )
+        parser.add_argument(
+            "--caf", metavar="CODE", help=f"code de la Caf (défaut : {DEFAULT_CAF})"
+        )
+        parser.add_argument(
+            "--format",
+            choices=["json", "csv", "xlsx"],
+            default="json",
+            help="json (défaut), csv (séparateur « ; », virgule décimale) ou xlsx",
+        )
+        parser.add_argument(
+            "--sortie",
+            metavar="FICHIER",
+            help="fichier à écrire (obligatoire en xlsx ; défaut : la sortie standard)",
+        )
+
+    def handle_annuel(
+        self,
+        annee: int,
+        collectivite: str | None,
+        caf: str | None,
+        format: str,
+        sortie: str | None,
+        **options: Any,
+    ) -> None:
+        from django.db import DatabaseError
+        from django.db.models import Q
+
+        from coopctg.agreements.annual import budget_csv, budget_to_json, budget_xlsx, budget_year
+        from coopctg.organisations.models import Caf, LocalAuthority
+
+        if format == "xlsx" and not sortie:
+            raise CliError("le format xlsx s'écrit dans un fichier : ajoutez --sortie FICHIER")
+        try:
+            if collectivite is not None:
+                found = (
+                    LocalAuthority.objects.select_related("caf")
+                    .filter(Q(epci__siren=collectivite) | Q(commune__code_insee=collectivite))
+                    .first()
+                )
+                if found is None:
+                    raise CliError(
+                        f"collectivité inconnue : « {collectivite} » (SIREN d'un EPCI ou code "
+                        "INSEE d'une commune)"
+                    )
+                if caf is not None and found.caf.code != caf:
+                    raise CliError(f"{found.nom} n'est pas une collectivité de la Caf {caf}")
+                the_caf = found.caf
+                collectivites = LocalAuthority.objects.filter(pk=found.pk)
+            else:
+                code = caf or DEFAULT_CAF
+                the_caf = Caf.objects.filter(code=code).first()
+                if the_caf is None:
+                    raise CliError(f"Caf inconnue : « {code} »")
+                collectivites = LocalAuthority.objects.filter(caf=the_caf)
+            budget = budget_year(collectivites, annee)
+        except DatabaseError as error:
+            detail = " ".join(str(error).split())  # one line
+            raise CliError(f"base de données inaccessible ({detail})") from None
+        if format == "xlsx":
+            content: bytes | str = budget_xlsx(budget, the_caf)
+        elif format == "csv":
+            content = budget_csv(budget)
+        else:
+            content = json.dumps(budget_to_json(budget), ensure_ascii=False, indent=2) + "\n"
+        if sortie:
+            if isinstance(content, bytes):
+                data = content
+            else:  # a CSV file opens in a spreadsheet: UTF-8 with its BOM
+                data = content.encode("utf-8-sig" if format == "csv" else "utf-8")
+            try:
+                Path(sortie).write_bytes(data)
+            except OSError as error:
+                raise CliError(
+                    f"écriture impossible de {sortie} ({error.strerror or error})"
+                ) from None
+            count = len(budget.rows)
+            self.stdout.write(
+                f"Financement {annee} de {count} collectivité{'s' if count > 1 else ''} "
+                f"écrit dans {sortie}."
+            )
+            return
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() != "utf-8":
+                stream.reconfigure(encoding="utf-8")
+        assert isinstance(content, str)
+        self.stdout.write(content, ending="")
+
+
+def _year(text: str) -> int:
+    """``--annee``: four digits, a year the budget knows."""
+    from coopctg.agreements.annual import MAX_YEAR, MIN_YEAR
+
+    if not re.fullmatch(r"[0-9]{4}", text, re.ASCII) or not MIN_YEAR <= int(text) <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"année invalide : « {text} » (AAAA, de {MIN_YEAR} à {MAX_YEAR})"
+        )
+    return int(text)
 
 
 def read_json(fichier: str) -> object:
