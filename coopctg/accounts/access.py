@@ -200,10 +200,14 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
     if scope.collectivite_ids or scope.caf_wide_ids:
         items.append(("Collectivités", reverse("organisations:collectivites")))
         items.append(("Ctg", reverse("ctg:list")))
+        items.append(("Cof", reverse("agreements:list")))
+        items.append(("Recrutements", reverse("recruitment:list")))
+        items.append(("Budget", reverse("budget:index")))
     if scope.caf_ids:
         items.append(("Territoires", reverse("territories:map")))
     items.append(("Simulateur", reverse("funding:simulator")))
     items.append(("Référentiel", reverse("framework:index")))
+    items.append(("Notifications", reverse("notifications:list")))
     cafs = list(visible_cafs(user).values_list("code", flat=True)[:1])
     if cafs:
         items.append(("Équipe de la Caf", reverse("organisations:team", args=[cafs[0]])))

@@ -62,6 +62,7 @@ def load_demo(path: Path = DEMO_FILE, log: Callable[[str], None] = lambda _: Non
     example = data.get("architecture_exemple")
     if example:
         _example_architecture(caf, authorities[example["collectivite"]], example["fichier"])
+    _demo_cof(data.get("cof"))
     password = data["mot_de_passe"]
     for account in data["comptes"]:
         report.accounts.append(_account(caf, authorities, account, password))
@@ -103,6 +104,20 @@ def _example_architecture(caf: Caf, collectivite: LocalAuthority, filename: str)
         base_cej_etp=parsed.cej_base.etp if parsed.cej_base else None,
     )
     save_architecture(None, architecture, rows)
+
+
+def _demo_cof(filename: str | None) -> None:
+    """A signed Cof with its avenant (imported once: re-running changes nothing)."""
+    import json
+
+    from coopctg.agreements.importer import import_cof
+    from coopctg.agreements.models import FundingAgreement
+
+    if not filename:
+        return
+    data = json.loads((Path(__file__).resolve().parent / "data" / filename).read_text("utf-8"))
+    if not FundingAgreement.objects.filter(numero=data.get("numero")).exists():
+        import_cof(data, generate_documents=False)
 
 
 def _account(

@@ -42,7 +42,7 @@ def ctg_list(request: HttpRequest) -> HttpResponse:
 def ctg_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ctg = get_ctg_for_user(request.user, pk)
     signataires = list(ctg.signataires.select_related("epci", "commune"))
-    architectures = {a.collectivite_id: a for a in ctg.architectures.all()}
+    architectures = {a.collectivite_id: a for a in ctg.architectures.filter(kind="travail")}
     visible = set(
         visible_collectivites(request.user)
         .filter(pk__in=[la.pk for la in signataires])

@@ -124,7 +124,9 @@ def architecture_for_ctg(request: HttpRequest, ctg_pk: int, collectivite_pk: int
     collectivite = get_collectivite_for_user(request.user, collectivite_pk)
     if not ctg.signataires.filter(pk=collectivite.pk).exists():
         raise Http404("Page introuvable.")
-    existing = FundingArchitecture.objects.filter(ctg=ctg, collectivite=collectivite).first()
+    existing = FundingArchitecture.objects.filter(
+        ctg=ctg, collectivite=collectivite, kind=FundingArchitecture.Kind.TRAVAIL
+    ).first()
     if existing is not None:
         return redirect(reverse("funding:architecture", args=[existing.pk]))
     if not can_edit_collectivite(request.user, collectivite):
@@ -137,7 +139,11 @@ def architecture_for_ctg(request: HttpRequest, ctg_pk: int, collectivite_pk: int
 
 def architecture_edit(request: HttpRequest, pk: int) -> HttpResponse:
     architecture = get_architecture_for_user(request.user, pk)
-    if not can_edit_collectivite(request.user, architecture.collectivite):
+    # Only the working architecture is edited here: a signed version is immutable and a
+    # request's proposal is edited through the request.
+    if architecture.kind != FundingArchitecture.Kind.TRAVAIL or not can_edit_collectivite(
+        request.user, architecture.collectivite
+    ):
         raise Http404("Page introuvable.")
     return _edit(request, architecture, services.stored_rows(architecture))
 
