@@ -16,36 +16,12 @@ from coopctg.core.themes import Theme
 from coopctg.funding.documents import architecture_pdf, architecture_xlsx, pilotage_label
 from coopctg.funding.models import FundedAssignment, FundedPerson, FundingArchitecture
 from coopctg.funding.services import load_architecture
+from tests.factories import SEED_PERSONS
 
 D = Decimal
 
 #: The référentiel's example: (nom, fonction, type de poste, {enveloppe: Etp}).
-EXAMPLE = [
-    (
-        "M. X",
-        "Coordinateur Petite Enfance",
-        "thematique",
-        {"petite_enfance": "0.40", "parentalite": "0.20"},
-    ),
-    ("Mme Y", "Coordinatrice Enfance/Jeunesse", "thematique", {"enfance_jeunesse": "0.50"}),
-    (
-        "M. A",
-        "Coordination animation de la vie sociale",
-        "thematique",
-        {"avs_logement_acces_droits": "0.30"},
-    ),
-    (
-        "M. C",
-        "Chargé de coopération général",
-        "coordination_generale",
-        {
-            "petite_enfance": "0.15",
-            "enfance_jeunesse": "0.15",
-            "parentalite": "0.10",
-            "avs_logement_acces_droits": "0.20",
-        },
-    ),
-]
+EXAMPLE = SEED_PERSONS
 #: The référentiel's table, line by line in envelope order, then the subtotals.
 LINE_AMOUNTS = [9600, 3600, 12000, 3600, 4800, 2400, 7200, 4800]
 SUBTOTALS = {
