@@ -9,7 +9,6 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from coopctg.core.models import AuditEntry
@@ -68,11 +67,6 @@ def detail(r):
 # --- Create and edit -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    strict=False,
-    reason="échoue sur PostgreSQL seulement dans la suite complète (dépendance d'ordre à élucider)",
-)
 def test_create_page_offers_the_referentiel_as_a_tree(client, touraine, framework):
     client.force_login(touraine.editor)
     html = page(client.get(reverse("recruitment:create")))
@@ -270,11 +264,6 @@ def test_an_editor_cannot_open_a_recruitment_elsewhere(client, touraine, framewo
     assert not Recruitment.objects.exists()
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    strict=False,
-    reason="échoue sur PostgreSQL seulement dans la suite complète (dépendance d'ordre à élucider)",
-)
 def test_edit_the_post(client, touraine, framework):
     r = make_recruitment(touraine, framework)
     client.force_login(touraine.editor)
