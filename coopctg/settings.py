@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "coopctg.recruitment",
     "coopctg.actionplan",
     "coopctg.governance",
+    "coopctg.reports",
     "coopctg.demo",
     "coopctg.www",
 ]

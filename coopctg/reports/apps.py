@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "coopctg.reports"
+    verbose_name = "bilans annuels, versements et évaluation"

@@ -1,0 +1,140 @@
+"""Reading the bilans annuels and the payments for other parts of the application.
+
+Public functions (dashboards, échéances, payment schedule, evaluation):
+
+- :func:`parameters_for_caf`: a Caf's dated report and payment parameters;
+- :func:`report_states` / :func:`report_state`: for Cofs and a year, the report (if any), its
+  deadline and whether it is late, in one query;
+- :func:`cof_years`: the years a Cof covers;
+- :func:`cof_payment`: the payment of one Cof for one year (amount due from the signed
+  versions, advance, balance released once the report is validated).
+
+The workflow (creating, editing, transmitting, sending back, validating a report) lives in
+:mod:`coopctg.reports.workflow`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.utils import timezone
+
+from coopctg.agreements.annual import version_periods
+from coopctg.agreements.models import AgreementVersion, FundingAgreement
+from coopctg.funding.rules.annual import annual_funding
+from coopctg.reports.models import AnnualReport
+from coopctg.reports.rules import (
+    TIMELINESS_LABELS,
+    Payment,
+    ReportParameters,
+    Status,
+    Timeliness,
+    load_report_parameters,
+    payment,
+    timeliness,
+)
+
+PARAMETERS_ROOT = Path(__file__).resolve().parent / "parametres"
+
+
+@functools.cache
+def _parameters(folder: Path) -> ReportParameters:
+    return load_report_parameters(folder)
+
+
+def parameters_for_caf(caf_code: str) -> ReportParameters:
+    """The dated report and payment parameters of a Caf (``parametres/caf-<code>/``); raises
+    :class:`~coopctg.core.params.ParameterError` (French message) when absent or invalid."""
+    return _parameters(PARAMETERS_ROOT / f"caf-{caf_code}")
+
+
+def cof_years(cof: FundingAgreement) -> list[int]:
+    """The calendar years the Cof covers, in order."""
+    return list(range(cof.date_debut.year, cof.date_fin.year + 1))
+
+
+@dataclass(frozen=True)
+class ReportState:
+    """Where the report of one Cof for one year stands on ``today``."""
+
+    cof_id: int
+    year: int
+    report: AnnualReport | None
+    due: dt.date
+    timeliness: Timeliness
+
+    @property
+    def status(self) -> Status | None:
+        return self.report.status if self.report else None
+
+    @property
+    def late(self) -> bool:
+        return self.timeliness is Timeliness.EN_RETARD
+
+    @property
+    def timeliness_label(self) -> str:
+        return TIMELINESS_LABELS[self.timeliness]
+
+
+def _state(
+    cof: FundingAgreement, year: int, report: AnnualReport | None, today: dt.date
+) -> ReportState:
+    due = parameters_for_caf(cof.ctg.caf.code).due_date(year)
+    first = report.premiere_transmission_le if report else None
+    return ReportState(
+        cof_id=cof.pk,
+        year=year,
+        report=report,
+        due=due,
+        timeliness=timeliness(
+            report.status if report else None,
+            due,
+            today,
+            timezone.localdate(first) if first else None,
+        ),
+    )
+
+
+def report_states(
+    cofs: Iterable[FundingAgreement], year: int, today: dt.date | None = None
+) -> dict[int, ReportState]:
+    """The state of the ``year`` report of each Cof (load them with ``ctg__caf``), one query."""
+    today = today or timezone.localdate()
+    cofs = list(cofs)
+    reports = {
+        report.cof_id: report
+        for report in AnnualReport.objects.filter(cof__in=[c.pk for c in cofs], annee=year)
+    }
+    return {cof.pk: _state(cof, year, reports.get(cof.pk), today) for cof in cofs}
+
+
+def report_state(cof: FundingAgreement, year: int, today: dt.date | None = None) -> ReportState:
+    return report_states([cof], year, today)[cof.pk]
+
+
+def cof_amount_due(cof: FundingAgreement, year: int) -> Decimal:
+    """The funding due under ``cof`` for ``year`` (its signed versions, prorated by day)."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    versions = (
+        AgreementVersion.objects.filter(
+            cof=cof, statut=AgreementVersion.Status.SIGNEE, date_effet__lte=end
+        )
+        .exclude(date_fin__lt=start)
+        .order_by("date_effet", "pk")
+    )
+    return annual_funding(year, version_periods(cof, versions)).total
+
+
+def cof_payment(
+    cof: FundingAgreement, year: int, amount_due: Decimal, report: AnnualReport | None
+) -> Payment:
+    """The payment of ``year`` under ``cof``: advance at the Caf's dated rate, balance released
+    once the year's report is validated."""
+    rate = parameters_for_caf(cof.ctg.caf.code).advance_rate(year)
+    validated = report is not None and report.status is Status.VALIDE
+    return payment(year, amount_due, rate, validated)
