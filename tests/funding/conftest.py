@@ -27,9 +27,7 @@ import functools
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from coopctg.core.params import ParameterNotInForce, load_yaml
+from coopctg.core.params import ParameterNotInForce
 from coopctg.funding.caf_parameters import DEFAULT_ROOT
 from coopctg.funding.rules import (
     Envelope,
@@ -40,6 +38,7 @@ from coopctg.funding.rules import (
     parse_simulation_input,
     result_to_json,
 )
+from tests.rule_tables import check, table_collector
 
 HERE = Path(__file__).parent
 CASES = HERE / "cases"
@@ -60,47 +59,6 @@ OUTPUT_KEYS = {
 @functools.cache
 def parameters(folder: Path) -> FundingParameterSet:
     return load_funding_parameters(folder)
-
-
-def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if file_path.suffix == ".yaml" and file_path.parent == CASES:
-        return CaseFile.from_parent(parent, path=file_path)
-    return None
-
-
-class CaseFile(pytest.File):
-    def collect(self):
-        cases = load_yaml(self.path.read_text(encoding="utf-8"), str(self.path))
-        if not isinstance(cases, list):
-            raise CaseError(f"{self.path} : une liste de cas est attendue")
-        for case in cases:
-            yield CaseItem.from_parent(self, name=str(case["name"]), case=case)
-
-
-class CaseError(AssertionError):
-    """A case that fails: the message says which value differs."""
-
-
-class CaseItem(pytest.Item):
-    def __init__(self, *, case: dict, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.case = case
-
-    def runtest(self) -> None:
-        run_case(self.case)
-
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, CaseError):
-            return f"cas « {self.name} » ({self.path.name}) :\n{excinfo.value}"
-        return super().repr_failure(excinfo, style=style)
-
-    def reportinfo(self):
-        return self.path, None, f"cas : {self.name}"
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise CaseError(message)
 
 
 def run_case(case: dict) -> None:
@@ -165,3 +123,6 @@ def same(actual: str, expected: object, what: str) -> None:
         isinstance(expected, Decimal) and Decimal(actual) == expected,
         f"{what} : {actual}, attendu : {expected}",
     )
+
+
+pytest_collect_file = table_collector(CASES, run_case)

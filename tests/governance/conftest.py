@@ -29,9 +29,7 @@ import datetime as dt
 import functools
 from pathlib import Path
 
-import pytest
-
-from coopctg.core.params import load_yaml, parse_iso_date
+from coopctg.core.params import parse_iso_date
 from coopctg.governance.rules import (
     GovernanceParameters,
     InvalidInput,
@@ -41,6 +39,7 @@ from coopctg.governance.rules import (
     parse_meeting,
 )
 from coopctg.governance.services import PARAMETERS_ROOT
+from tests.rule_tables import check, table_collector
 
 HERE = Path(__file__).parent
 CASES = HERE / "cases"
@@ -53,47 +52,6 @@ DETAIL_KEYS = {"statut", "du", "au", "minimum", "tenues", "prevues"}
 @functools.cache
 def parameters(folder: Path) -> GovernanceParameters:
     return load_governance_parameters(folder)
-
-
-def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if file_path.suffix == ".yaml" and file_path.parent == CASES:
-        return CaseFile.from_parent(parent, path=file_path)
-    return None
-
-
-class CaseFile(pytest.File):
-    def collect(self):
-        cases = load_yaml(self.path.read_text(encoding="utf-8"), str(self.path))
-        if not isinstance(cases, list):
-            raise CaseError(f"{self.path} : une liste de cas est attendue")
-        for case in cases:
-            yield CaseItem.from_parent(self, name=str(case["name"]), case=case)
-
-
-class CaseError(AssertionError):
-    """A case that fails: the message says which value differs."""
-
-
-class CaseItem(pytest.Item):
-    def __init__(self, *, case: dict, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.case = case
-
-    def runtest(self) -> None:
-        run_case(self.case)
-
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, CaseError):
-            return f"cas « {self.name} » ({self.path.name}) :\n{excinfo.value}"
-        return super().repr_failure(excinfo, style=style)
-
-    def reportinfo(self):
-        return self.path, None, f"cas : {self.name}"
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise CaseError(message)
 
 
 def date(value: object) -> dt.date:
@@ -174,3 +132,6 @@ def run_case(case: dict) -> None:
                 )
     if "conforme" in expected:
         check(result.compliant is expected["conforme"], f"conforme : {result.compliant}")
+
+
+pytest_collect_file = table_collector(CASES, run_case)
