@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -136,20 +138,62 @@ STATIC_ROOT = os.environ.get("COOPCTG_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 MEDIA_ROOT = Path(os.environ.get("COOPCTG_MEDIA_ROOT", BASE_DIR / "media"))
 
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = 8 * 3600  # a working day; the session also ends with the browser
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        ),
-    }
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy: everything from the application itself, never inline (no
+# « unsafe-inline »): scripts and styles are static files; SVG charts use attributes.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
 }
+
+if not DEBUG:
+    # Production (DJANGO_DEBUG=0): HTTPS only. Behind a reverse proxy that terminates TLS,
+    # set DJANGO_PROXY_SSL_HEADER=1 so that X-Forwarded-Proto tells Django the request was
+    # secure (the proxy must overwrite that header).
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if env_bool("DJANGO_PROXY_SSL_HEADER", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# E-mail: printed on the console in development; in production, SMTP configured by
+# DJANGO_EMAIL_HOST, DJANGO_EMAIL_PORT, DJANGO_EMAIL_USER, DJANGO_EMAIL_PASSWORD and
+# DJANGO_EMAIL_TLS (1: STARTTLS), or another backend named by DJANGO_EMAIL_BACKEND.
+EMAIL_BACKEND_NAME = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_NAME}}
+if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("DJANGO_EMAIL_PORT", "25")),
+        "username": os.environ.get("DJANGO_EMAIL_USER") or None,
+        "password": os.environ.get("DJANGO_EMAIL_PASSWORD") or None,
+        "use_tls": env_bool("DJANGO_EMAIL_TLS", False),
+        "timeout": 10,
+    }
 COOPCTG_BASE_URL = os.environ.get("COOPCTG_BASE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "coopctg@localhost")
 
