@@ -1,9 +1,12 @@
 """Notify users: one row per user in the same transaction, the e-mail after commit.
 
 A failing e-mail never loses the notification nor the decision it follows: the row stays,
-``courriel_envoye_le`` stays empty, and the error is logged.
+``courriel_envoye_le`` stays empty, the error is logged, and :func:`retry_unsent` (the
+command ``coopctg courriels renvoyer``, to run every few minutes from cron or a systemd
+timer) sends it later.
 """
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -32,10 +35,16 @@ def notify(
     return rows
 
 
-def send_emails(ids: list[int]) -> None:
-    for notification in Notification.objects.filter(
-        pk__in=ids, courriel_envoye_le__isnull=True
-    ).select_related("destinataire"):
+def send_emails(ids: list[int] | None = None, since: dt.datetime | None = None) -> tuple[int, int]:
+    """Send the e-mails not sent yet (of ``ids``, or all created after ``since``); returns
+    (sent, failed). A recipient without an address is skipped, not counted."""
+    pending = Notification.objects.filter(courriel_envoye_le__isnull=True)
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    if since is not None:
+        pending = pending.filter(cree_le__gte=since)
+    sent = failed = 0
+    for notification in pending.select_related("destinataire").order_by("pk"):
         address = notification.destinataire.email
         if not address:
             continue
@@ -46,5 +55,17 @@ def send_emails(ids: list[int]) -> None:
             send_mail(f"[CoopCTG] {notification.titre}", body, None, [address])
         except Exception:  # any mail failure: keep the row, log, retry later
             logger.exception("Courriel non envoyé pour la notification %s", notification.pk)
+            failed += 1
             continue
         Notification.objects.filter(pk=notification.pk).update(courriel_envoye_le=timezone.now())
+        sent += 1
+    return sent, failed
+
+
+#: Older notifications are not e-mailed any more: the user sees them in the application.
+RETRY_WINDOW = dt.timedelta(days=7)
+
+
+def retry_unsent(now: dt.datetime | None = None) -> tuple[int, int]:
+    """Send the e-mails that failed (or were never tried) during the last :data:`RETRY_WINDOW`."""
+    return send_emails(since=(now or timezone.now()) - RETRY_WINDOW)
