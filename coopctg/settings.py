@@ -134,6 +134,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("COOPCTG_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # keep failures only (data minimisation, see « privacy »)
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "coopctg.accounts.throttling.client_ip"
 #: Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the client

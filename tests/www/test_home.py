@@ -58,3 +58,18 @@ def test_home_query_count_does_not_grow_with_data(client, touraine, django_asser
         CtgFactory(caf=touraine.caf, signataires=[touraine.own, touraine.other])
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("home"))
+
+
+def test_privacy_page_lists_what_is_kept_and_is_linked_from_every_page(client, touraine):
+    client.force_login(touraine.elu)
+    home_page = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("privacy")}"' in home_page
+    page = client.get(reverse("privacy")).content.decode()
+    for kept in (
+        "Équipe territoriale de la Caf",
+        "Personnes dont le poste est financé",
+        "Recrutements",
+        "Tentatives de connexion échouées",
+    ):
+        assert kept in page
+    assert "Ni date de naissance" in page

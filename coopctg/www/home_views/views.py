@@ -67,3 +67,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 @login_not_required
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/500.html", status=500)
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What personal data is kept and why (RGPD): the same page for everyone."""
+    return render(request, "home/privacy.html")

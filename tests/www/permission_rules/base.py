@@ -5,6 +5,7 @@ from tests.www.permission_rules.common import CAF_37, EVERYONE, OWN, ROLES, seen
 # name → list of (case label, kwargs built from the world, expected status per role)
 RULES = {
     "home": [("", lambda w: {}, seen_by(EVERYONE))],
+    "privacy": [("", lambda w: {}, seen_by(EVERYONE))],
     "organisations:collectivites": [("", lambda w: {}, seen_by(EVERYONE))],
     "organisations:collectivite": [
         ("own", lambda w: {"pk": w.own.pk}, seen_by(OWN)),
