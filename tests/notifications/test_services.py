@@ -23,9 +23,8 @@ def test_mail_failure_keeps_the_notification_and_the_retry_sends_it(
     touraine.editor.email = "editeur@example.fr"
     touraine.editor.save()
     monkeypatch.setattr(services, "send_mail", broken_mail)
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            services.notify([touraine.editor], "Avenant signé", "La Cof a un avenant.", "/cof/")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.notify([touraine.editor], "Avenant signé", "La Cof a un avenant.", "/cof/")
     row = Notification.objects.get()
     assert row.courriel_envoye_le is None and mail.outbox == []
     # Still failing: the command says so and exits 2.

@@ -64,3 +64,18 @@ def test_pages_of_fifty(client, touraine):
     second = client.get(reverse("notifications:list"), {"page": "2"}).content.decode()
     assert "Notification 04" in second
     assert client.get(reverse("notifications:list"), {"page": "abc"}).status_code == 200
+
+
+def test_header_shows_the_unread_count_on_every_page(client, touraine):
+    from coopctg.notifications.services import notify
+
+    client.force_login(touraine.editor)
+    assert "non lue" not in client.get(reverse("home")).content.decode()
+    notify([touraine.editor], "Avenant signé")
+    notify([touraine.editor], "Demande acceptée")
+    notify([touraine.elu], "Pour quelqu'un d'autre")
+    page = client.get(reverse("ctg:list")).content.decode()
+    link = reverse("notifications:list")
+    assert f'<a class="unread-badge" href="{link}">2 notifications non lues</a>' in page
+    client.post(reverse("notifications:read"))
+    assert "non lue" not in client.get(reverse("home")).content.decode()
