@@ -20,6 +20,7 @@ urlpatterns = [
     path("financement/", include("coopctg.www.funding_views.urls")),
     path("cof/", include("coopctg.www.agreements_views.urls")),
     path("budget/", include("coopctg.www.budget_views.urls")),
+    path("versements/", include("coopctg.www.payments_views.urls")),
     path("recrutements/", include("coopctg.www.recruitment_views.urls")),
     path("notifications/", include("coopctg.www.notifications_views.urls")),
     path("plan-actions/", include("coopctg.www.actionplan_views.urls")),

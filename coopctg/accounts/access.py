@@ -203,6 +203,7 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
         items.append(("Cof", reverse("agreements:list")))
         items.append(("Recrutements", reverse("recruitment:list")))
         items.append(("Budget", reverse("budget:index")))
+        items.append(("Versements", reverse("payments:index")))
     if scope.caf_ids:
         items.append(("Territoires", reverse("territories:map")))
     items.append(("Simulateur", reverse("funding:simulator")))

@@ -1,0 +1,116 @@
+"""``coopctg versements --annee AAAA [--caf CODE] [--format json|csv|xlsx] [--sortie FICHIER]``:
+the Caf's payment schedule for a calendar year (:mod:`coopctg.reports.payments`).
+
+One line per Cof in force in the year, every collectivité of the Caf (default 37): amount due
+(signed versions prorated by day), advance at the Caf's dated rate, balance, the year's bilan
+and whether the balance is released. JSON by default (euros as strings with two decimals), CSV
+with French conventions (``;``, decimal comma), XLSX into a file. Any error exits 2 with one
+French line on stderr. Reads the database.
+"""
+
+import argparse
+import io
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from coopctg.agreements.annual import MAX_YEAR, MIN_YEAR
+from coopctg.core.commands import CliError, FrenchCommand
+from coopctg.funding.caf_parameters import DEFAULT_CAF
+
+
+def _year(text: str) -> int:
+    """``--annee``: four digits, a year the budget knows."""
+    if not re.fullmatch(r"[0-9]{4}", text, re.ASCII) or not MIN_YEAR <= int(text) <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"année invalide : « {text} » (AAAA, de {MIN_YEAR} à {MAX_YEAR})"
+        )
+    return int(text)
+
+
+class Command(FrenchCommand):
+    help = (
+        "Échéancier des versements d'une année civile : montant dû par Cof, acompte au taux de "
+        "la Caf, solde libéré une fois le bilan annuel validé (JSON, CSV ou XLSX)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--annee", required=True, type=_year, metavar="AAAA", help="année civile"
+        )
+        parser.add_argument(
+            "--caf", metavar="CODE", help=f"code de la Caf (défaut : {DEFAULT_CAF})"
+        )
+        parser.add_argument(
+            "--format",
+            choices=["json", "csv", "xlsx"],
+            default="json",
+            help="json (défaut), csv (séparateur « ; », virgule décimale) ou xlsx",
+        )
+        parser.add_argument(
+            "--sortie",
+            metavar="FICHIER",
+            help="fichier à écrire (obligatoire en xlsx ; défaut : la sortie standard)",
+        )
+
+    def handle(
+        self,
+        *args: Any,
+        annee: int,
+        caf: str | None,
+        format: str,
+        sortie: str | None,
+        **options: Any,
+    ) -> None:
+        from django.db import DatabaseError
+
+        from coopctg.organisations.models import Caf, LocalAuthority
+        from coopctg.reports.payments import (
+            payment_schedule,
+            schedule_csv,
+            schedule_to_json,
+            schedule_xlsx,
+        )
+
+        if format == "xlsx" and not sortie:
+            raise CliError("le format xlsx s'écrit dans un fichier : ajoutez --sortie FICHIER")
+        code = caf or DEFAULT_CAF
+        try:
+            the_caf = Caf.objects.filter(code=code).first()
+            if the_caf is None:
+                raise CliError(f"Caf inconnue : « {code} »")
+            schedule = payment_schedule(the_caf, LocalAuthority.objects.filter(caf=the_caf), annee)
+        except DatabaseError as error:
+            detail = " ".join(str(error).split())  # one line
+            raise CliError(f"base de données inaccessible ({detail})") from None
+        if schedule.rate is None:
+            raise CliError(f"taux d'acompte de la Caf {code} : {schedule.parameter_error}")
+        if format == "xlsx":
+            content: bytes | str = schedule_xlsx(schedule)
+        elif format == "csv":
+            content = schedule_csv(schedule)
+        else:
+            content = json.dumps(schedule_to_json(schedule), ensure_ascii=False, indent=2) + "\n"
+        if sortie:
+            if isinstance(content, bytes):
+                data = content
+            else:  # a CSV file opens in a spreadsheet: UTF-8 with its BOM
+                data = content.encode("utf-8-sig" if format == "csv" else "utf-8")
+            try:
+                Path(sortie).write_bytes(data)
+            except OSError as error:
+                raise CliError(
+                    f"écriture impossible de {sortie} ({error.strerror or error})"
+                ) from None
+            count = len(schedule.rows)
+            self.stdout.write(f"Versements {annee} de {count} Cof écrits dans {sortie}.")
+            return
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() != "utf-8":
+                stream.reconfigure(encoding="utf-8")
+        assert isinstance(content, str)
+        self.stdout.write(content, ending="")
