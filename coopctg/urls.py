@@ -25,6 +25,8 @@ urlpatterns = [
     path("notifications/", include("coopctg.www.notifications_views.urls")),
     path("plan-actions/", include("coopctg.www.actionplan_views.urls")),
     path("instances/", include("coopctg.www.governance_views.urls")),
+    path("bilans/", include("coopctg.www.reports_views.urls")),
+    path("evaluation/", include("coopctg.www.evaluation_views.urls")),
 ]
 
 handler404 = "coopctg.www.home_views.views.page_not_found"

@@ -201,6 +201,7 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
         items.append(("Collectivités", reverse("organisations:collectivites")))
         items.append(("Ctg", reverse("ctg:list")))
         items.append(("Cof", reverse("agreements:list")))
+        items.append(("Bilans", reverse("reports:list")))
         items.append(("Recrutements", reverse("recruitment:list")))
         items.append(("Budget", reverse("budget:index")))
         items.append(("Versements", reverse("payments:index")))

@@ -66,6 +66,7 @@ def load_demo(path: Path = DEMO_FILE, log: Callable[[str], None] = lambda _: Non
     password = data["mot_de_passe"]
     for account in data["comptes"]:
         report.accounts.append(_account(caf, authorities, account, password))
+    _demo_suivi(data.get("suivi"), log)
     log(f"Démonstration : {report.ctgs} Ctg, {len(report.accounts)} comptes.")
     return report
 
@@ -118,6 +119,24 @@ def _demo_cof(filename: str | None) -> None:
     data = json.loads((Path(__file__).resolve().parent / "data" / filename).read_text("utf-8"))
     if not FundingAgreement.objects.filter(numero=data.get("numero")).exists():
         import_cof(data, generate_documents=False)
+
+
+def _demo_suivi(filename: str | None, log: Callable[[str], None]) -> None:
+    """The Gâtine-Racan Ctg's plan d'actions, instances, faits marquants and bilans."""
+    from coopctg.demo.suivi import load_suivi
+
+    if not filename:
+        return
+    users = {
+        u.username: u for u in User.objects.filter(username__in=["editeur.gatine", "admin.caf"])
+    }
+    log(
+        load_suivi(
+            Path(__file__).resolve().parent / "data" / filename,
+            editor=users.get("editeur.gatine"),
+            caf_admin=users.get("admin.caf"),
+        )
+    )
 
 
 def _account(

@@ -7,7 +7,8 @@ Public functions (dashboards, échéances, payment schedule, evaluation):
   deadline and whether it is late, in one query;
 - :func:`cof_years`: the years a Cof covers;
 - :func:`cof_payment`: the payment of one Cof for one year (amount due from the signed
-  versions, advance, balance released once the report is validated).
+  versions, advance, balance released once the report is validated);
+- :func:`annual_report_fact`: what the eligibility condition « bilan annuel » sees.
 
 The workflow (creating, editing, transmitting, sending back, validating a report) lives in
 :mod:`coopctg.reports.workflow`.
@@ -21,11 +22,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.utils import timezone
 
 from coopctg.agreements.annual import version_periods
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
+from coopctg.core.params import ParameterError
 from coopctg.funding.rules.annual import annual_funding
 from coopctg.reports.models import AnnualReport
 from coopctg.reports.rules import (
@@ -34,6 +37,7 @@ from coopctg.reports.rules import (
     ReportParameters,
     Status,
     Timeliness,
+    counts_as_transmitted,
     load_report_parameters,
     payment,
     timeliness,
@@ -138,3 +142,45 @@ def cof_payment(
     rate = parameters_for_caf(cof.ctg.caf.code).advance_rate(year)
     validated = report is not None and report.status is Status.VALIDE
     return payment(year, amount_due, rate, validated)
+
+
+def annual_report_fact(ctg_id: int, collectivite_id: int, today: dt.date | None = None) -> Any:
+    """What the eligibility condition « transmettre un bilan annuel » sees for the collectivité's
+    Cof within the Ctg (the latest one): None when it has no Cof (the declaration applies).
+
+    The year expected is the last one of the Cof whose deadline has passed; before any deadline
+    has passed, the latest transmitted report (or the Cof's first year, still to transmit)."""
+    from coopctg.funding.rules.eligibility import AnnualReportFact
+
+    today = today or timezone.localdate()
+    cof = (
+        FundingAgreement.objects.filter(ctg_id=ctg_id, collectivite_id=collectivite_id)
+        .select_related("ctg__caf")
+        .order_by("-date_debut", "-pk")
+        .first()
+    )
+    if cof is None:
+        return None
+    try:
+        parameters = parameters_for_caf(cof.ctg.caf.code)
+    except ParameterError:  # no deadline for this Caf: the declaration applies
+        return None
+    reports = {r.annee: r for r in AnnualReport.objects.filter(cof=cof)}
+    years = cof_years(cof)
+    passed = [y for y in years if parameters.due_date(y) < today]
+    if passed:
+        year = passed[-1]
+    else:
+        transmitted = [
+            y for y in years if y in reports and counts_as_transmitted(reports[y].status)
+        ]
+        year = transmitted[-1] if transmitted else years[0]
+    report = reports.get(year)
+    first = report.premiere_transmission_le if report else None
+    sent = report is not None and counts_as_transmitted(report.status) and first is not None
+    return AnnualReportFact(
+        year=year,
+        due=parameters.due_date(year),
+        transmitted_on=timezone.localdate(first) if sent and first else None,
+        overdue=parameters.due_date(year) < today,
+    )

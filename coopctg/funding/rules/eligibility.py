@@ -10,7 +10,8 @@ différents réseaux : thématiques, portant sur la méthodologie de territoire,
 un bilan annuel de leur activité. »
 
 Conditions the software can check are computed; the others are declared by the collectivité
-until a later part of the software records the proof (job description, Cof, annual report).
+until a later part of the software records the proof (job description, Cof). The annual
+report is automatic once the collectivité has a Cof (:class:`AnnualReportFact`).
 """
 
 import datetime as dt
@@ -32,6 +33,18 @@ STATE_LABELS = {
 
 
 @dataclass(frozen=True)
+class AnnualReportFact:
+    """The bilan annuel that the condition « transmettre un bilan annuel » looks at: the year
+    expected (the last one whose deadline has passed, else the latest transmitted, else the
+    first year of the Cof), its deadline, and when it was first transmitted (None: not yet)."""
+
+    year: int
+    due: dt.date
+    transmitted_on: dt.date | None
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
 class EligibilityFacts:
     ctg_title: str
     ctg_signed: bool
@@ -45,6 +58,8 @@ class EligibilityFacts:
     cof_reference: str
     declared_networks: bool
     declared_annual_report: bool
+    #: None while the collectivité has no Cof: the condition falls back to its declaration.
+    annual_report: AnnualReportFact | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,31 @@ class Condition:
 
 def _declared(flag: bool, yes: str, no: str) -> tuple[ConditionState, str]:
     return (ConditionState.SATISFIED, yes) if flag else (ConditionState.TO_DECLARE, no)
+
+
+def _annual_report(facts: EligibilityFacts) -> tuple[ConditionState, str]:
+    """Automatic once the collectivité has a Cof: the bilan's transmission is recorded."""
+    fact = facts.annual_report
+    if fact is None:
+        return _declared(
+            facts.declared_annual_report,
+            "bilan annuel d'activité transmis (déclaré)",
+            "à déclarer : transmission du bilan annuel d'activité",
+        )
+    if fact.transmitted_on is not None:
+        return (
+            ConditionState.SATISFIED,
+            f"bilan {fact.year} transmis le {fact.transmitted_on:%d/%m/%Y}",
+        )
+    if fact.overdue:
+        return (
+            ConditionState.NOT_SATISFIED,
+            f"bilan {fact.year} non transmis : échéance du {fact.due:%d/%m/%Y} dépassée",
+        )
+    return (
+        ConditionState.TO_DECLARE,
+        f"bilan {fact.year} à transmettre au plus tard le {fact.due:%d/%m/%Y}",
+    )
 
 
 def eligibility_checklist(facts: EligibilityFacts) -> list[Condition]:
@@ -111,11 +151,7 @@ def eligibility_checklist(facts: EligibilityFacts) -> list[Condition]:
         "participation aux réseaux déclarée",
         "à déclarer : participation aux réseaux thématiques et territoriaux",
     )
-    report = _declared(
-        facts.declared_annual_report,
-        "bilan annuel d'activité transmis (déclaré)",
-        "à déclarer : transmission du bilan annuel d'activité",
-    )
+    report = _annual_report(facts)
     return [
         Condition(
             "collectivite_signataire",

@@ -25,6 +25,7 @@ from coopctg.funding.forms import ArchitectureForm, DeclarationsForm, PersonForm
 from coopctg.funding.models import FundingArchitecture
 from coopctg.funding.rules import AnomalyCode, FundingResult, Severity
 from coopctg.funding.rules.eligibility import EligibilityFacts, eligibility_checklist
+from coopctg.reports.services import annual_report_fact
 
 
 def _chart(items: list[tuple[str, Decimal]]) -> list[dict[str, Any]]:
@@ -79,6 +80,7 @@ def _checklist(architecture: FundingArchitecture, result: FundingResult) -> list
         cof_reference=architecture.reference_cof,
         declared_networks=architecture.declaration_reseaux,
         declared_annual_report=architecture.declaration_bilan,
+        annual_report=annual_report_fact(ctg.pk, architecture.collectivite_id),
     )
     return eligibility_checklist(facts)
 

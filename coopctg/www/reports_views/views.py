@@ -1,0 +1,253 @@
+"""Bilan annuel pages: the list of the reports a user sees (per Cof and year, with deadline
+and lateness), creation of a year's report, the report page (self-assessment grouped by
+mission → objectif → attendu, prefilled facts, history, payment of the year), the Caf's
+decisions and the PDF.
+
+Access through :mod:`coopctg.reports.access` (404 for what a user may not see or do); every
+change through :mod:`coopctg.reports.workflow`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from coopctg.agreements import access as cof_access
+from coopctg.core.params import ParameterError
+from coopctg.reports import workflow
+from coopctg.reports.access import get_report_for_user
+from coopctg.reports.documents import report_context
+from coopctg.reports.forms import AssessmentForm, DecisionForm, apply_error
+from coopctg.reports.models import AnnualReport
+from coopctg.reports.rules import STATUS_LABELS, Status, editable
+from coopctg.reports.services import _state, cof_years
+
+
+def _not_found() -> Http404:
+    return Http404("Page introuvable.")
+
+
+# --- List ----------------------------------------------------------------------------------
+
+
+def report_list(request: HttpRequest) -> HttpResponse:
+    today = workflow.today()
+    cofs = list(
+        cof_access.visible_cofs(request.user)
+        .select_related("ctg", "ctg__caf", "collectivite")
+        .order_by("collectivite__nom", "-date_debut", "numero")
+    )
+    cof_filter = request.GET.get("cof", "")
+    if cof_filter.isdigit():
+        cofs = [cof for cof in cofs if cof.pk == int(cof_filter)]
+    reports = {
+        (r.cof_id, r.annee): r for r in AnnualReport.objects.filter(cof__in=[c.pk for c in cofs])
+    }
+    years = sorted({y for cof in cofs for y in cof_years(cof) if y <= today.year}, reverse=True)
+    annee = request.GET.get("annee", "")
+    chosen = int(annee) if annee.isdigit() and int(annee) in years else None
+    rows = []
+    for cof in cofs:
+        writer = workflow.can_write(request.user, cof)
+        for year in reversed(cof_years(cof)):
+            if year > today.year or (chosen is not None and year != chosen):
+                continue
+            report = reports.get((cof.pk, year))
+            try:
+                state = _state(cof, year, report, today)
+            except ParameterError:  # the Caf has no deadline parameter
+                state = None
+            rows.append(
+                {
+                    "cof": cof,
+                    "year": year,
+                    "state": state,
+                    "status_label": STATUS_LABELS[report.status] if report else "non commencé",
+                    "report": report,
+                    "can_create": report is None and writer,
+                }
+            )
+    return render(
+        request,
+        "reports/list.html",
+        {"rows": rows, "years": years, "annee": chosen, "today": today},
+    )
+
+
+@require_POST
+def report_create(request: HttpRequest, cof_pk: int, annee: int) -> HttpResponse:
+    cof = cof_access.get_cof_for_user(request.user, cof_pk)
+    if not workflow.can_write(request.user, cof):
+        raise _not_found()
+    existing = AnnualReport.objects.filter(cof=cof, annee=annee).first()
+    if existing is not None:
+        return redirect(reverse("reports:detail", args=[existing.pk]))
+    try:
+        report = workflow.do_create_report(request.user, cof, annee)
+    except workflow.ReportError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("reports:list"))
+    messages.success(request, f"Le bilan {annee} est créé : complétez-le, puis transmettez-le.")
+    return redirect(reverse("reports:detail", args=[report.pk]))
+
+
+# --- One report ----------------------------------------------------------------------------
+
+
+def _rows(form: AssessmentForm | None, context: dict[str, Any]) -> None:
+    """Attach the bound fields of each assessment to the mission blocks."""
+    for mission in context["missions"]:
+        for block in mission.objectives:
+            block.rows = [
+                {
+                    "assessment": a,
+                    "level": form[f"niveau_{a.pk}"] if form else None,
+                    "comment": form[f"commentaire_{a.pk}"] if form else None,
+                }
+                for a in block.assessments
+            ]
+
+
+def _page(
+    request: HttpRequest,
+    report: AnnualReport,
+    *,
+    form: AssessmentForm | None = None,
+    decision: DecisionForm | None = None,
+    decision_action: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    today = workflow.today()
+    context = report_context(report, today=today)
+    writer = workflow.can_write(user, report.cof)
+    reviewer = workflow.can_review(user, report.cof)
+    can_edit = writer and editable(report.status)
+    if form is None and can_edit:
+        assessments = [a for m in context["missions"] for a in m.assessments]
+        form = AssessmentForm(
+            assessments=assessments,
+            initial={
+                "revision": report.revision,
+                "synthese": report.synthese,
+                "perspectives": report.perspectives,
+            },
+        )
+    _rows(form if can_edit else None, context)
+
+    def blank(key: str) -> DecisionForm:
+        if decision is not None and decision_action == key:
+            return decision
+        return DecisionForm(initial={"revision": report.revision}, prefix=key)
+
+    context |= {
+        "form": form if can_edit else None,
+        "can_edit": can_edit,
+        "can_transmit": can_edit,
+        "can_decide": reviewer and report.status is Status.TRANSMIS,
+        "transmit_form": blank("transmit"),
+        "send_back_form": blank("send_back"),
+        "validate_form": blank("validate"),
+        "events": list(report.evenements.select_related("auteur").order_by("cree_le", "id")),
+    }
+    return render(request, "reports/detail.html", context, status=status)
+
+
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_report_for_user(request.user, pk)
+    if request.method != "POST":
+        return _page(request, report)
+    if not (workflow.can_write(request.user, report.cof) and editable(report.status)):
+        raise _not_found()
+    from coopctg.reports.documents import assessments_of
+
+    form = AssessmentForm(request.POST, assessments=assessments_of(report))
+    if form.is_valid():
+        try:
+            workflow.do_save(
+                request.user, report, form.to_input(), revision=form.cleaned_data["revision"]
+            )
+        except workflow.ReportError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, "Le bilan est enregistré.")
+            return redirect(reverse("reports:detail", args=[report.pk]))
+    return _page(request, report, form=form, status=400)
+
+
+def _decide(
+    request: HttpRequest,
+    pk: int,
+    allowed: Callable[[Any, Any], bool],
+    key: str,
+    apply: Callable[[AnnualReport, str, int], AnnualReport],
+    success: str,
+) -> HttpResponse:
+    report = get_report_for_user(request.user, pk)
+    if not allowed(request.user, report.cof):
+        raise _not_found()
+    form = DecisionForm(request.POST, prefix=key)
+    if form.is_valid():
+        try:
+            apply(report, form.cleaned_data["commentaire"], form.cleaned_data["revision"])
+        except workflow.ReportError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(reverse("reports:detail", args=[report.pk]))
+    report.refresh_from_db()
+    return _page(request, report, decision=form, decision_action=key, status=400)
+
+
+@require_POST
+def report_transmit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        pk,
+        workflow.can_write,
+        "transmit",
+        lambda r, c, rev: workflow.do_transmit(request.user, r, c, revision=rev),
+        "Le bilan est transmis à la Caf.",
+    )
+
+
+@require_POST
+def report_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        pk,
+        workflow.can_review,
+        "send_back",
+        lambda r, c, rev: workflow.do_send_back(request.user, r, c, revision=rev),
+        "Le bilan est renvoyé à la collectivité pour être complété.",
+    )
+
+
+@require_POST
+def report_validate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        pk,
+        workflow.can_review,
+        "validate",
+        lambda r, c, rev: workflow.do_validate(request.user, r, c, revision=rev),
+        "Le bilan est validé : le solde de l'année est libéré.",
+    )
+
+
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from coopctg.reports.documents import report_pdf as build
+
+    report = get_report_for_user(request.user, pk)
+    response = HttpResponse(build(report, today=workflow.today()), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=f"bilan-{report.annee}-{report.cof.numero}.pdf"
+    )
+    return response
