@@ -30,6 +30,7 @@ from coopctg.framework.loader import versions_newest_first
 from coopctg.framework.models import ExpectedOutput
 from coopctg.governance.models import Decision, Highlight, Meeting
 from coopctg.governance.rules import MeetingKind
+from coopctg.reports.facts import report_facts
 from coopctg.reports.models import AnnualReport, AttenduAssessment, ReportEvent
 from coopctg.reports.rules import Level, Status
 
@@ -278,6 +279,9 @@ def _reports(
             )
             for attendu in attendus
         )
+        if transmitted is not None:  # frozen as on the day of its transmission
+            report.faits = report_facts(cof, report.annee, report=report, today=transmitted.date())
+            report.save(update_fields=["faits"])
         steps = [("transmission", editor, transmitted), ("validation", caf_admin, validated)]
         for kind, author, when in steps:
             if when is not None and author is not None:

@@ -88,6 +88,11 @@ def test_demo_follow_up_of_the_gatine_ctg(capsys):
     assert reports[2022].valide_le and reports[2022].valide_par.username == "admin.caf"
     assert reports[2024].premiere_transmission_le and reports[2024].valide_le is None
     assert reports[2025].transmis_le is None and reports[2025].faits == {}
+    # Transmitted reports carry their facts, frozen on the day of transmission.
+    frozen = reports[2024].faits
+    assert frozen["annee"] == 2024
+    assert frozen["etablis_le"] == reports[2024].transmis_le.date().isoformat()
+    assert frozen["financement"]["montant_du"] == "52800.00" and frozen["instances"]
     for report in reports.values():
         assert report.evaluations.count() == 46
     realised = [
