@@ -249,3 +249,22 @@ def test_detail_query_count_is_bounded(client, touraine, django_assert_max_num_q
     big = seed_architecture(touraine.ctg_other, touraine.other, persons=many)
     with django_assert_max_num_queries(len(captured.captured_queries)):
         client.get(reverse("funding:architecture", args=[big.pk]))
+
+
+def test_detail_links_the_cof_and_offers_to_create_it_to_the_caf(client, touraine):
+    from tests.agreements.helpers import make_cof
+
+    architecture = seed_architecture(touraine.ctg_own, touraine.own)
+    url = reverse("funding:architecture", args=[architecture.pk])
+    create = reverse("agreements:create", args=[architecture.pk])
+    client.force_login(touraine.advisor)
+    page = client.get(url).content.decode()
+    assert "Aucune Cof n'est encore signée" in page and f'href="{create}"' in page
+    client.force_login(touraine.editor)  # the Cof is the Caf's to sign
+    assert f'href="{create}"' not in client.get(url).content.decode()
+    cof = make_cof(touraine.admin, touraine.ctg_own, touraine.own, "COF-37-2022-001")
+    page = client.get(url).content.decode()
+    assert (
+        f'<a href="{reverse("agreements:detail", args=[cof.pk])}">Cof n° COF-37-2022-001</a>'
+        in page
+    )

@@ -18,6 +18,7 @@ from coopctg.accounts.access import (
     scope_of,
     visible_cafs,
 )
+from coopctg.agreements.access import can_create_cof, visible_cofs
 from coopctg.core.params import ParameterError
 from coopctg.core.themes import THEME_CHOICES
 from coopctg.funding import services
@@ -95,6 +96,15 @@ def architecture_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit_collectivite(request.user, architecture.collectivite),
         "is_caf_staff": bool(scope_of(request.user).caf_ids),
         "declarations_form": DeclarationsForm(instance=architecture),
+        # The Cofs that fund this collectivité's function in this Ctg, and whether the Caf
+        # may sign a new one from this working architecture.
+        "cofs": list(
+            visible_cofs(request.user)
+            .filter(ctg=architecture.ctg, collectivite=architecture.collectivite)
+            .order_by("date_debut", "numero")
+        ),
+        "can_create_cof": architecture.kind == FundingArchitecture.Kind.TRAVAIL
+        and can_create_cof(request.user, architecture.collectivite),
     }
     try:
         result = services.compute_architecture(architecture)
