@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "ninja",  # its templates and static files: the API docs, served locally
     "coopctg.core",
     "coopctg.accounts",
     "coopctg.territories",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "coopctg.actionplan",
     "coopctg.governance",
     "coopctg.reports",
+    "coopctg.api",
     "coopctg.demo",
     "coopctg.www",
 ]

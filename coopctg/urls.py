@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from coopctg.api.api import api_urls
 from coopctg.www.home_views import views as home
 
 urlpatterns = [
@@ -23,10 +24,12 @@ urlpatterns = [
     path("versements/", include("coopctg.www.payments_views.urls")),
     path("recrutements/", include("coopctg.www.recruitment_views.urls")),
     path("notifications/", include("coopctg.www.notifications_views.urls")),
+    path("jetons-api/", include("coopctg.www.api_tokens_views.urls")),
+    path("api/v1/", api_urls()),
     path("plan-actions/", include("coopctg.www.actionplan_views.urls")),
     path("instances/", include("coopctg.www.governance_views.urls")),
-    path("bilans/", include("coopctg.www.reports_views.urls")),
     path("evaluation/", include("coopctg.www.evaluation_views.urls")),
+    path("bilans/", include("coopctg.www.reports_views.urls")),
 ]
 
 handler404 = "coopctg.www.home_views.views.page_not_found"

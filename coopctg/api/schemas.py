@@ -1,0 +1,524 @@
+"""What the API reads and writes, with the French field names of the command line.
+
+Money and Etp are strings with two decimals (``"48000.00"``, ``"0.40"``), as in the JSON of
+``coopctg financement simuler`` and ``coopctg financement annuel``; dates are ISO
+(``"2024-01-01"``). The ``to_*`` functions turn objects (their relations already loaded by
+the caller) into these shapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import create_model
+
+from coopctg.funding.rules import decimal_text
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else decimal_text(value)
+
+
+# --- Errors and pages ----------------------------------------------------------------------
+
+
+class FieldError(Schema):
+    champ: str
+    message: str
+
+
+class Error(Schema):
+    detail: str = Field(..., description="Le message d'erreur, en français.")
+    erreurs: list[FieldError] | None = None
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, description="Numéro de la page (à partir de 1).")
+    taille: int = Field(50, ge=1, le=200, description="Éléments par page (200 au plus).")
+
+
+_PAGES: dict[type, type] = {}
+
+
+def page_of(item: type[Schema]) -> type[Schema]:
+    """``{"total", "page", "taille", "resultats": [item]}``."""
+    if item not in _PAGES:
+        _PAGES[item] = create_model(
+            f"Page{item.__name__}",
+            __base__=Schema,
+            total=(int, ...),
+            page=(int, ...),
+            taille=(int, ...),
+            resultats=(list[item], ...),  # type: ignore[valid-type]
+        )
+    return _PAGES[item]
+
+
+# --- Territories and collectivités -------------------------------------------------------------
+
+
+class CollectiviteRef(Schema):
+    id: int
+    code: str
+    nom: str
+
+
+class Commune(Schema):
+    code_insee: str
+    nom: str
+    population_municipale: int | None
+
+
+class EpciRef(Schema):
+    siren: str
+    nom: str
+    nature: str
+
+
+class Collectivite(CollectiviteRef):
+    type: str
+    caf: str
+    epci: EpciRef | None
+    commune: Commune | None
+
+
+class Epci(EpciRef):
+    communes: list[Commune]
+
+
+def to_collectivite_ref(collectivite: Any) -> dict[str, Any]:
+    return {"id": collectivite.pk, "code": collectivite.code, "nom": collectivite.nom}
+
+
+def to_commune(commune: Any) -> dict[str, Any]:
+    return {
+        "code_insee": commune.code_insee,
+        "nom": commune.nom,
+        "population_municipale": commune.population_municipale,
+    }
+
+
+def to_epci_ref(epci: Any) -> dict[str, Any]:
+    return {"siren": epci.siren, "nom": epci.nom, "nature": epci.nature}
+
+
+def to_collectivite(collectivite: Any) -> dict[str, Any]:
+    return {
+        **to_collectivite_ref(collectivite),
+        "type": collectivite.kind,
+        "caf": collectivite.caf.code,
+        "epci": to_epci_ref(collectivite.epci) if collectivite.epci_id else None,
+        "commune": to_commune(collectivite.commune) if collectivite.commune_id else None,
+    }
+
+
+# --- Ctg ---------------------------------------------------------------------------------------
+
+
+class CtgRef(Schema):
+    id: int
+    intitule: str
+
+
+class Ctg(CtgRef):
+    caf: str
+    date_debut: dt.date
+    date_fin: dt.date
+    date_signature: dt.date | None
+    statut: str
+    thematiques: list[str]
+    signataires: list[CollectiviteRef]
+
+
+def to_ctg_ref(ctg: Any) -> dict[str, Any]:
+    return {"id": ctg.pk, "intitule": ctg.intitule}
+
+
+def to_ctg(ctg: Any) -> dict[str, Any]:
+    return {
+        **to_ctg_ref(ctg),
+        "caf": ctg.caf.code,
+        "date_debut": ctg.date_debut,
+        "date_fin": ctg.date_fin,
+        "date_signature": ctg.date_signature,
+        "statut": ctg.statut,
+        "thematiques": list(ctg.themes),
+        "signataires": [to_collectivite_ref(la) for la in ctg.signataires.all()],
+    }
+
+
+# --- Cof, versions, requests ------------------------------------------------------------------
+
+
+class CofRef(Schema):
+    id: int
+    numero: str
+
+
+class Version(Schema):
+    id: int
+    numero: int
+    libelle: str
+    date_effet: dt.date
+    date_fin: dt.date | None
+    statut: str
+    date_signature: dt.date | None
+    motif: str
+    etp: str
+    montant: str
+
+
+class VersionDetail(Version):
+    cof: CofRef
+    ventilation: dict[str, Any] | None = Field(
+        ...,
+        description=(
+            "Le calcul figé à la signature, au format de « coopctg financement simuler » "
+            "(lignes, enveloppes, personnes, total, anomalies)."
+        ),
+    )
+
+
+class Cof(CofRef):
+    collectivite: CollectiviteRef
+    ctg: CtgRef
+    date_debut: dt.date
+    date_fin: dt.date
+    statut: str
+    signataires: list[str]
+
+
+class CofDetail(Cof):
+    versions: list[Version]
+
+
+def to_cof_ref(cof: Any) -> dict[str, Any]:
+    return {"id": cof.pk, "numero": cof.numero}
+
+
+def to_cof(cof: Any, today: dt.date) -> dict[str, Any]:
+    return {
+        **to_cof_ref(cof),
+        "collectivite": to_collectivite_ref(cof.collectivite),
+        "ctg": to_ctg_ref(cof.ctg),
+        "date_debut": cof.date_debut,
+        "date_fin": cof.date_fin,
+        "statut": cof.status_on(today),
+        "signataires": [line.strip() for line in cof.signataires.splitlines() if line.strip()],
+    }
+
+
+def to_version(version: Any) -> dict[str, Any]:
+    return {
+        "id": version.pk,
+        "numero": version.numero,
+        "libelle": version.label,
+        "date_effet": version.date_effet,
+        "date_fin": version.date_fin,
+        "statut": version.statut,
+        "date_signature": version.date_signature,
+        "motif": version.motif,
+        "etp": money(version.total_etp),
+        "montant": money(version.total_montant),
+    }
+
+
+class Demande(Schema):
+    id: int
+    cof: CofRef
+    statut: str
+    motif: str
+    date_effet: dt.date
+    revision: int
+    cree_le: dt.datetime
+    soumise_le: dt.datetime | None
+    decidee_le: dt.datetime | None
+    decision_motif: str
+    accord_prealable: bool
+    avenant: int | None = Field(..., description="La version signée (avenant) qui en résulte.")
+
+
+def to_demande(demande: Any) -> dict[str, Any]:
+    return {
+        "id": demande.pk,
+        "cof": to_cof_ref(demande.cof),
+        "statut": demande.statut,
+        "motif": demande.motif,
+        "date_effet": demande.architecture.date_effet,
+        "revision": demande.revision,
+        "cree_le": demande.cree_le,
+        "soumise_le": demande.soumise_le,
+        "decidee_le": demande.decidee_le,
+        "decision_motif": demande.decision_motif,
+        "accord_prealable": demande.accord_prealable,
+        "avenant": demande.avenant_id,
+    }
+
+
+class Affectation(Schema):
+    enveloppe: str
+    etp: Decimal | float | str
+
+
+class Personne(Schema):
+    id: str
+    nom: str | None = None
+    fonction: str | None = None
+    type_poste: str
+    affectations: list[Affectation]
+
+
+class BaseCej(Schema):
+    montant: Decimal | float | str
+    etp: Decimal | float | str
+
+
+class DemandeIn(Schema):
+    """Comme une version de ``coopctg cof importer`` : les personnes et leurs affectations."""
+
+    motif: str
+    date_effet: dt.date
+    base_cej: BaseCej | None = None
+    personnes: list[dict[str, Any]] = Field(
+        ...,
+        description=(
+            "Les personnes, au format de « coopctg financement simuler » : id, nom, fonction, "
+            "type_poste, affectations [{enveloppe, etp}]."
+        ),
+    )
+
+
+class SoumissionIn(Schema):
+    revision: int | None = Field(
+        None, description="La révision lue ; refusée (409) si la demande a changé depuis."
+    )
+
+
+# --- Annual funding -------------------------------------------------------------------------
+
+
+class MontantEnveloppe(Schema):
+    enveloppe: str
+    montant: str
+
+
+class Periode(Schema):
+    du: dt.date
+    au: dt.date
+    version: str
+    montant: str
+
+
+class FinancementCollectivite(Schema):
+    code: str
+    nom: str
+    enveloppes: list[MontantEnveloppe]
+    total: str
+    periodes: list[Periode]
+
+
+class FinancementAnnuel(Schema):
+    """Le JSON de ``coopctg financement annuel``."""
+
+    annee: int
+    collectivites: list[FinancementCollectivite]
+    enveloppes: list[MontantEnveloppe]
+    total: str
+
+
+# --- Plan d'actions --------------------------------------------------------------------------
+
+
+class ValeurAnnuelle(Schema):
+    annee: int
+    valeur: str
+
+
+class Indicateur(Schema):
+    id: int
+    libelle: str
+    unite: str
+    valeur_reference: str | None
+    cible: str | None
+    valeurs: list[ValeurAnnuelle]
+
+
+class Action(Schema):
+    id: int
+    ctg: int
+    code: str
+    titre: str
+    description: str
+    thematiques: list[str]
+    objectifs: list[str]
+    pilote: str
+    partenaires: str
+    date_debut: dt.date | None
+    date_fin: dt.date | None
+    statut: str
+    en_retard: bool
+    avancement: int
+    indicateurs: list[Indicateur]
+
+
+def to_action(action: Any, today: dt.date) -> dict[str, Any]:
+    from coopctg.actionplan.rules import is_overdue
+
+    return {
+        "id": action.pk,
+        "ctg": action.ctg_id,
+        "code": action.code,
+        "titre": action.titre,
+        "description": action.description,
+        "thematiques": list(action.themes),
+        "objectifs": [objective.code for objective in action.objectifs.all()],
+        "pilote": action.pilote,
+        "partenaires": action.partenaires,
+        "date_debut": action.date_debut,
+        "date_fin": action.date_fin,
+        "statut": action.statut,
+        "en_retard": is_overdue(action.statut, action.date_fin, today),
+        "avancement": action.avancement,
+        "indicateurs": [
+            {
+                "id": indicator.pk,
+                "libelle": indicator.libelle,
+                "unite": indicator.unite,
+                "valeur_reference": money(indicator.valeur_reference),
+                "cible": money(indicator.cible),
+                "valeurs": [
+                    {"annee": value.year, "valeur": money(value.value)}
+                    for value in sorted(indicator.valeurs.all(), key=lambda v: v.year)
+                ],
+            }
+            for indicator in action.indicateurs.all()
+        ],
+    }
+
+
+class ValeurIn(Schema):
+    indicateur: int
+    valeur: Decimal | float | str | None = Field(
+        ..., description="« 12.5 », « 12,5 » ou 12.5 ; null efface la valeur de l'année."
+    )
+
+
+class ValeursIn(Schema):
+    valeurs: list[ValeurIn]
+
+
+class ValeursOut(Schema):
+    annee: int
+    modifies: int = Field(..., description="Le nombre d'indicateurs dont la valeur a changé.")
+
+
+# --- Instances ------------------------------------------------------------------------------
+
+
+class Decision(Schema):
+    texte: str
+    fiche_action: str = ""
+
+
+class ParticipantCaf(Schema):
+    id: int
+    prenom: str
+    nom: str
+
+
+class Instance(Schema):
+    id: int
+    ctg: CtgRef
+    type: str
+    date: dt.date
+    heure: dt.time | None
+    heure_fin: dt.time | None
+    lieu: str
+    objet: str
+    ordre_du_jour: str
+    participants: list[str]
+    participants_caf: list[ParticipantCaf]
+    decisions: list[Decision]
+    compte_rendu: str | None = Field(..., description="Le nom du compte rendu déposé, s'il y en a.")
+
+
+def to_instance(meeting: Any) -> dict[str, Any]:
+    return {
+        "id": meeting.pk,
+        "ctg": to_ctg_ref(meeting.ctg),
+        "type": meeting.kind,
+        "date": meeting.date,
+        "heure": meeting.heure,
+        "heure_fin": meeting.heure_fin,
+        "lieu": meeting.lieu,
+        "objet": meeting.objet,
+        "ordre_du_jour": meeting.ordre_du_jour,
+        "participants": list(meeting.participants),
+        "participants_caf": [
+            {"id": member.pk, "prenom": member.prenom, "nom": member.nom}
+            for member in meeting.participants_caf.all()
+        ],
+        "decisions": [
+            {"texte": decision.texte, "fiche_action": decision.action_ref}
+            for decision in meeting.decisions.all()
+        ],
+        "compte_rendu": meeting.compte_rendu_nom or None,
+    }
+
+
+class InstanceIn(Schema):
+    """Les champs du formulaire « instance » (le compte rendu se dépose depuis l'application)."""
+
+    type: str = Field(..., description="copil, cotech, groupe_travail ou reseau.")
+    date: dt.date
+    heure: dt.time | None = None
+    heure_fin: dt.time | None = None
+    lieu: str = ""
+    objet: str = ""
+    ordre_du_jour: str = ""
+    participants: list[str] = []
+    participants_caf: list[int] = Field([], description="Les identifiants de l'équipe de la Caf.")
+    decisions: list[Decision] = []
+
+
+# --- Bilans annuels ------------------------------------------------------------------------
+
+
+class Evaluation(Schema):
+    attendu: str
+    niveau: str
+    commentaire: str
+
+
+class Bilan(Schema):
+    id: int
+    cof: CofRef
+    collectivite: CollectiviteRef
+    annee: int
+    statut: str
+    referentiel: str
+    transmis_le: dt.datetime | None
+    valide_le: dt.datetime | None
+
+
+class BilanDetail(Bilan):
+    synthese: str
+    perspectives: str
+    faits: dict[str, Any]
+    evaluations: list[Evaluation]
+
+
+def to_bilan(report: Any) -> dict[str, Any]:
+    return {
+        "id": report.pk,
+        "cof": to_cof_ref(report.cof),
+        "collectivite": to_collectivite_ref(report.cof.collectivite),
+        "annee": report.annee,
+        "statut": report.statut,
+        "referentiel": report.referentiel.code,
+        "transmis_le": report.transmis_le,
+        "valide_le": report.valide_le,
+    }

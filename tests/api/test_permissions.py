@@ -1,0 +1,215 @@
+"""Every API operation × every role (and anonymous) × own / other / foreign territory.
+
+The table is checked against the API: an operation added without a rule fails
+``test_every_operation_has_a_rule``, and every ``api:`` URL name must be covered here (the
+page table ``tests/www/test_permissions.py`` leaves them to this one). Expected statuses: 200
+seen (or 422/409: the role may act, the body is refused before anything is written), 404
+hidden (never 403: no id guessing), 401 anonymous.
+
+The write cases send bodies refused by the rules (a date outside the Ctg, an empty motif, a
+decided request, no value): the table checks access without changing the world.
+"""
+
+import pytest
+from django.urls import reverse
+
+from coopctg.api.api import api
+from tests.www.permission_rules.common import CAF_37, EVERYONE, OWN, ROLES, seen_by
+from tests.www.test_permissions import url_names
+
+SEE_OTHER = {"admin", "analyst", "other_editor"}
+EDIT_OWN = {"admin", "advisor", "editor"}
+EDIT_OTHER = {"admin", "other_editor"}
+BAD_INSTANCE = {"type": "copil", "date": "2030-01-01"}  # after the Ctg's end
+BAD_DEMANDE = {"motif": " ", "date_effet": "2025-01-01", "personnes": []}
+
+
+def page(world):
+    return {}
+
+
+RULES = {
+    # name: [(label, path kwargs, body, expected per role)]
+    "collectivites": [("", page, None, seen_by(EVERYONE))],
+    "collectivite": [
+        ("own", lambda w: {"pk": w.own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "epci": [
+        ("own", lambda w: {"siren": w.epci_own.siren}, None, seen_by(OWN)),
+        ("other", lambda w: {"siren": w.epci_other.siren}, None, seen_by(CAF_37, {"other_editor"})),
+        ("foreign", lambda w: {"siren": w.epci_b.siren}, None, seen_by({"outsider"})),
+    ],
+    "ctgs": [("", page, None, seen_by(EVERYONE))],
+    "ctg": [
+        ("own", lambda w: {"pk": w.ctg_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "cofs": [("", page, None, seen_by(EVERYONE))],
+    "cof": [
+        ("own", lambda w: {"pk": w.cof_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.cof_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "version": [
+        ("own", lambda w: {"pk": w.version_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.version_other.pk}, None, seen_by(SEE_OTHER)),
+    ],
+    "demandes": [("", page, None, seen_by(EVERYONE))],
+    "demande": [
+        ("own", lambda w: {"pk": w.request_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.request_other.pk}, None, seen_by(SEE_OTHER)),
+    ],
+    "demande_create": [
+        ("own", lambda w: {"pk": w.cof_own.pk}, BAD_DEMANDE, seen_by({"editor"}, status=422)),
+        (
+            "other",
+            lambda w: {"pk": w.cof_other.pk},
+            BAD_DEMANDE,
+            seen_by({"other_editor"}, status=422),
+        ),
+        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, BAD_DEMANDE, seen_by(set())),
+    ],
+    "demande_submit": [
+        # refused already: its editor may act, the workflow answers 409
+        (
+            "other-decidee",
+            lambda w: {"pk": w.request_other.pk},
+            {},
+            seen_by({"other_editor"}, status=409),
+        ),
+    ],
+    "financement_annuel": [("", page, None, seen_by(EVERYONE))],
+    "actions": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "action": [
+        ("own", lambda w: {"pk": w.action_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.action_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.action_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "indicator_values": [
+        (
+            "own",
+            lambda w: {"ctg_pk": w.ctg_own.pk, "annee": 2024},
+            {"valeurs": []},
+            seen_by(EDIT_OWN),
+        ),
+        (
+            "other",
+            lambda w: {"ctg_pk": w.ctg_other.pk, "annee": 2024},
+            {"valeurs": []},
+            seen_by(EDIT_OTHER),
+        ),
+        (
+            "foreign",
+            lambda w: {"ctg_pk": w.ctg_foreign.pk, "annee": 2024},
+            {"valeurs": []},
+            seen_by({"outsider"}),
+        ),
+    ],
+    "instances": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "instance_create": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, BAD_INSTANCE, seen_by(EDIT_OWN, status=422)),
+        (
+            "other",
+            lambda w: {"ctg_pk": w.ctg_other.pk},
+            BAD_INSTANCE,
+            seen_by(EDIT_OTHER, status=422),
+        ),
+        (
+            "foreign",
+            lambda w: {"ctg_pk": w.ctg_foreign.pk},
+            BAD_INSTANCE,
+            seen_by({"outsider"}, status=422),
+        ),
+    ],
+    "instance": [
+        ("own", lambda w: {"pk": w.meeting_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.meeting_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.meeting_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "instance_update": [
+        ("own", lambda w: {"pk": w.meeting_own.pk}, BAD_INSTANCE, seen_by(EDIT_OWN, status=422)),
+        (
+            "other",
+            lambda w: {"pk": w.meeting_other.pk},
+            BAD_INSTANCE,
+            seen_by(EDIT_OTHER, status=422),
+        ),
+    ],
+    "bilans": [("", page, None, seen_by(EVERYONE))],
+    "bilan": [
+        ("own", lambda w: {"pk": w.bilan_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.bilan_other.pk}, None, seen_by(SEE_OTHER)),
+    ],
+}
+#: Not operations: the schema (public), the docs (a page for logged-in users) and the root;
+#: each tested below.
+DOCUMENTATION = {"openapi-json", "openapi-view", "api-root"}
+
+
+def operations():
+    """{url name: HTTP method} of every operation of the API."""
+    found = {}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                assert len(operation.methods) == 1, operation.url_name
+                found[operation.url_name] = operation.methods[0]
+    return found
+
+
+def test_every_operation_has_a_rule():
+    names = set(operations())
+    assert names - set(RULES) == set(), "opération d'API sans règle d'accès"
+    assert set(RULES) - names == set(), "règle pour une opération qui n'existe plus"
+
+
+def test_every_api_url_is_covered():
+    api_names = {name for name in url_names() if name.startswith("api:")}
+    assert api_names, "l'API n'est pas branchée"
+    assert {name.removeprefix("api:") for name in api_names} == set(RULES) | DOCUMENTATION
+
+
+METHODS = operations()
+CASES = [
+    pytest.param(name, build, body, expected, id=f"{name}-{label}" if label else name)
+    for name, cases in RULES.items()
+    for label, build, body, expected in cases
+]
+
+
+@pytest.mark.parametrize(("name", "build", "body", "expected"), CASES)
+def test_access_by_role(world, call, name, build, body, expected):
+    url = reverse(f"api:{name}", kwargs=build(world))
+    if name == "financement_annuel":
+        url += "?annee=2024"
+    method = METHODS[name]
+    response = call(method, url, None, body)
+    assert response.status_code == 401, "anonyme"
+    assert "Authentification requise" in response.json()["detail"]
+    failures = []
+    for role in ROLES:
+        response = call(method, url, world.tokens[role], body)
+        if response.status_code != expected[role]:
+            failures.append(f"{role}: {response.status_code} au lieu de {expected[role]}")
+        elif response.status_code == 404:
+            assert response.json() == {"detail": "Introuvable."}
+    assert not failures, f"{method} {url} — " + "; ".join(failures)
+
+
+def test_schema_is_public_and_docs_need_a_session(client, touraine):
+    assert client.get(reverse("api:openapi-json")).status_code == 200
+    docs = client.get(reverse("api:openapi-view"))
+    assert docs.status_code == 302 and docs["Location"].startswith("/connexion/")
+    client.force_login(touraine.elu)
+    assert client.get(reverse("api:openapi-view")).status_code == 200
