@@ -198,6 +198,8 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
     scope = scope_of(user)
     items = [("Accueil", reverse("home"))]
     if scope.collectivite_ids or scope.caf_wide_ids:
+        items.append(("Tableau de bord", reverse("dashboards:index")))
+        items.append(("Échéances", reverse("deadlines:list")))
         items.append(("Collectivités", reverse("organisations:collectivites")))
         items.append(("Ctg", reverse("ctg:list")))
         items.append(("Cof", reverse("agreements:list")))

@@ -1,0 +1,534 @@
+"""The data of the tableaux de bord and of the échéances, read from the other parts.
+
+Everything is computed for a set of collectivités the caller has already scoped
+(:mod:`coopctg.accounts.access`), in a fixed number of queries whatever their number
+(:func:`territory_rows`): governance from :mod:`coopctg.governance.services`, the plan
+d'actions from :mod:`coopctg.actionplan.services`, the funding of the year from
+:mod:`coopctg.agreements.annual`, the bilans from :mod:`coopctg.reports.services`.
+
+Team-level figures only: nothing here counts or ranks what one person did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from coopctg.actionplan.services import plan_summaries
+from coopctg.agreements.annual import collectivite_year, envelope_labels, with_year_agreements
+from coopctg.agreements.models import AgreementVersion, FundingAgreement, ModificationRequest
+from coopctg.core.formats import format_date
+from coopctg.core.params import ParameterError
+from coopctg.ctg.models import Ctg
+from coopctg.funding.rules import Envelope
+from coopctg.funding.rules.annual import AnnualFunding
+from coopctg.governance.models import Meeting
+from coopctg.governance.rules import MeetingKind, PeriodCompliance
+from coopctg.governance.rules import Status as PeriodStatus
+from coopctg.governance.services import GovernanceStatus, governance_statuses
+from coopctg.organisations.models import FollowUp, LocalAuthority
+from coopctg.recruitment.models import Recruitment, Stage
+from coopctg.reports.rules import Status as ReportStatus
+from coopctg.reports.rules import Timeliness
+from coopctg.reports.services import ReportState, report_states
+
+ZERO = Decimal("0.00")
+
+#: Who acts, as the pages write it.
+COLLECTIVITE = "la collectivité"
+CAF = "la Caf (conseiller·ère)"
+
+
+class Category(StrEnum):
+    """The state of a territory on the Caf's map, worst first."""
+
+    BILAN_RETARD = "bilan_retard"
+    GOUVERNANCE = "gouvernance"
+    ANOMALIE = "anomalie"
+    A_JOUR = "a_jour"
+    SANS_CTG = "sans_ctg"
+
+    @property
+    def label(self) -> str:
+        return CATEGORY_LABELS[self]
+
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.BILAN_RETARD: "bilan en retard",
+    Category.GOUVERNANCE: "gouvernance manquante",
+    Category.ANOMALIE: "anomalies",
+    Category.A_JOUR: "à jour",
+    Category.SANS_CTG: "sans Ctg en cours",
+}
+
+
+# --- One Ctg, one collectivité ------------------------------------------------------------------
+
+
+@dataclass
+class CtgState:
+    ctg: Ctg
+    governance: GovernanceStatus
+    plan: dict[str, Any]
+
+    @property
+    def overdue(self) -> int:
+        return int(self.plan["overall"]["overdue"])
+
+    @property
+    def non_compliant(self) -> list[PeriodCompliance]:
+        return [p for p in self.governance.periods if p.status is PeriodStatus.NON_CONFORME]
+
+    @property
+    def governance_label(self) -> str:
+        if self.governance.compliant is None:
+            return "non calculée"
+        return "conforme" if self.governance.compliant else "non conforme"
+
+
+@dataclass
+class ReportLine:
+    cof: FundingAgreement
+    state: ReportState
+
+    @property
+    def transmitted(self) -> bool:
+        return self.state.timeliness in (Timeliness.A_TEMPS, Timeliness.TRANSMIS_EN_RETARD)
+
+
+@dataclass
+class EnvelopeLine:
+    envelope: Envelope
+    label: str
+    amount: Decimal
+    etp: Decimal
+
+
+@dataclass
+class TerritoryRow:
+    """One collectivité: its current Ctg, funding of the year, bilans, and its state."""
+
+    collectivite: LocalAuthority
+    ctgs: list[CtgState]
+    funding: AnnualFunding
+    etp: dict[Envelope, Decimal]
+    cof_in_force: bool
+    reports: list[ReportLine]
+    advisors: list[str]
+    category: Category = Category.SANS_CTG
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def total_etp(self) -> Decimal:
+        return sum(self.etp.values(), ZERO)
+
+    @property
+    def overdue(self) -> int:
+        return sum(state.overdue for state in self.ctgs)
+
+    @property
+    def late_reports(self) -> list[ReportLine]:
+        return [line for line in self.reports if line.state.late]
+
+    @property
+    def governance_label(self) -> str:
+        labels = {state.governance_label for state in self.ctgs}
+        for label in ("non conforme", "non calculée", "conforme"):
+            if label in labels:
+                return label
+        return "—"
+
+    @property
+    def report_label(self) -> str:
+        if not self.reports:
+            return "—"
+        if self.late_reports:
+            return "en retard"
+        return ", ".join(
+            f"{line.state.year} : {line.state.timeliness_label}" for line in self.reports
+        )
+
+    def who_at_caf(self) -> str:
+        return f"{CAF} : {', '.join(self.advisors)}" if self.advisors else CAF
+
+
+def current_ctgs(ctgs: Iterable[Ctg], today: dt.date) -> list[Ctg]:
+    """The Ctg running on ``today`` (whatever their status); else the latest one."""
+    ctgs = sorted(ctgs, key=lambda c: (c.date_debut, c.pk), reverse=True)
+    running = [c for c in ctgs if c.date_debut <= today <= c.date_fin]
+    return running or ctgs[:1]
+
+
+def reference_day(year: int, today: dt.date) -> dt.date:
+    """The day whose Cof versions give the Etp of ``year``: today in the current year."""
+    return today if year == today.year else dt.date(year, 12, 31)
+
+
+def etp_of(collectivite: LocalAuthority, day: dt.date) -> tuple[dict[Envelope, Decimal], bool]:
+    """Etp per envelope of the signed Cof versions in force on ``day`` (prefetched by
+    :func:`~coopctg.agreements.annual.with_year_agreements`), and whether one is."""
+    etp = {envelope: ZERO for envelope in Envelope}
+    found = False
+    for cof in getattr(collectivite, "annual_cofs", []):
+        if not cof.date_debut <= day <= cof.date_fin:
+            continue
+        versions: list[AgreementVersion] = [
+            v
+            for v in cof.annual_versions
+            if v.date_effet <= day and (v.date_fin is None or v.date_fin >= day)
+        ]
+        if not versions:
+            continue
+        found = True
+        version = versions[-1]
+        for item in (version.ventilation or {}).get("enveloppes", []):
+            try:
+                envelope = Envelope(item["enveloppe"])
+            except (KeyError, ValueError):
+                continue
+            etp[envelope] += Decimal(str(item.get("etp") or "0"))
+    return etp, found
+
+
+def _categorise(row: TerritoryRow, today: dt.date) -> None:
+    reasons: list[str] = []
+    for line in row.late_reports:
+        reasons.append(
+            f"bilan {line.state.year} attendu le {format_date(line.state.due)} (Cof "
+            f"{line.cof.numero})"
+        )
+    for state in row.ctgs:
+        for kind in (MeetingKind.COPIL, MeetingKind.COTECH):
+            missing = [p.label for p in state.non_compliant if p.kind is kind]
+            if missing:
+                shown = ", ".join(missing[-3:])
+                more = f" et {len(missing) - 3} autre(s)" if len(missing) > 3 else ""
+                reasons.append(f"{_short(kind)} manquant : {shown}{more}")
+    anomalies: list[str] = []
+    running = [s for s in row.ctgs if s.ctg.date_debut <= today <= s.ctg.date_fin]
+    if running and not row.cof_in_force:
+        anomalies.append("aucune Cof en vigueur")
+    if row.overdue:
+        anomalies.append(f"{row.overdue} action{'s' if row.overdue > 1 else ''} en retard")
+    if any(s.governance.compliant is None for s in row.ctgs):
+        anomalies.append("conformité des instances non calculée")
+    row.reasons = reasons + anomalies
+    if not row.ctgs:
+        row.category = Category.SANS_CTG
+    elif row.late_reports:
+        row.category = Category.BILAN_RETARD
+    elif any(state.non_compliant for state in row.ctgs):
+        row.category = Category.GOUVERNANCE
+    elif anomalies:
+        row.category = Category.ANOMALIE
+    else:
+        row.category = Category.A_JOUR
+
+
+def _short(kind: MeetingKind) -> str:
+    return "Copil" if kind is MeetingKind.COPIL else "Cotech"
+
+
+def report_years(today: dt.date) -> tuple[int, int]:
+    """The bilans in view: last year's (due this year) and this year's."""
+    return today.year - 1, today.year
+
+
+def territory_rows(
+    collectivites: QuerySet[LocalAuthority], year: int, today: dt.date
+) -> list[TerritoryRow]:
+    """One row per collectivité of ``collectivites`` (already scoped), by name; a fixed number
+    of queries whatever their number."""
+    collectivites = list(with_year_agreements(collectivites, year))  # 3 queries
+    ids = [c.pk for c in collectivites]
+    links = Ctg.signataires.through.objects.filter(localauthority_id__in=ids).values_list(
+        "ctg_id", "localauthority_id"
+    )
+    ctg_ids_of: dict[int, list[int]] = defaultdict(list)
+    for ctg_id, collectivite_id in links:
+        ctg_ids_of[collectivite_id].append(ctg_id)
+    all_ctgs = {
+        ctg.pk: ctg
+        for ctg in Ctg.objects.filter(pk__in={i for v in ctg_ids_of.values() for i in v})
+        .select_related("caf")
+        .order_by("-date_debut", "intitule")
+    }
+    chosen = {
+        c.pk: current_ctgs([all_ctgs[i] for i in ctg_ids_of[c.pk] if i in all_ctgs], today)
+        for c in collectivites
+    }
+    unique = {ctg.pk: ctg for ctgs in chosen.values() for ctg in ctgs}
+    statuses = governance_statuses(unique.values(), today)
+    plans = plan_summaries(unique.values(), today)
+    states = {pk: CtgState(ctg, statuses[pk], plans[pk]) for pk, ctg in unique.items()}
+    reports = _report_lines(ids, today)
+    advisors = advisor_names(ids)
+    day = reference_day(year, today)
+    rows = []
+    for collectivite in collectivites:
+        etp, in_force = etp_of(collectivite, day)
+        row = TerritoryRow(
+            collectivite=collectivite,
+            ctgs=[states[ctg.pk] for ctg in chosen[collectivite.pk]],
+            funding=collectivite_year(collectivite, year),
+            etp=etp,
+            cof_in_force=in_force,
+            reports=reports.get(collectivite.pk, []),
+            advisors=advisors.get(collectivite.pk, []),
+        )
+        _categorise(row, today)
+        rows.append(row)
+    return rows
+
+
+def _report_lines(collectivite_ids: list[int], today: dt.date) -> dict[int, list[ReportLine]]:
+    """The bilans of :func:`report_years` of each collectivité's Cofs covering those years."""
+    first, last = report_years(today)
+    cofs = list(
+        FundingAgreement.objects.filter(
+            collectivite_id__in=collectivite_ids,
+            date_debut__lte=dt.date(last, 12, 31),
+            date_fin__gte=dt.date(first, 1, 1),
+        )
+        .select_related("ctg__caf")
+        .order_by("date_debut", "numero")
+    )
+    lines: dict[int, list[ReportLine]] = defaultdict(list)
+    for year in (first, last):
+        covering = [c for c in cofs if c.date_debut.year <= year <= c.date_fin.year]
+        if not covering:
+            continue
+        try:
+            states = report_states(covering, year, today)
+        except ParameterError:
+            continue
+        for cof in covering:
+            lines[cof.collectivite_id].append(ReportLine(cof, states[cof.pk]))
+    return lines
+
+
+def advisor_names(collectivite_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The Caf team members who follow each collectivité (FollowUp), by name."""
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        FollowUp.objects.filter(collectivite_id__in=list(collectivite_ids))
+        .select_related("member")
+        .order_by("member__nom", "member__prenom")
+    )
+    for follow_up in rows:
+        name = str(follow_up.member)
+        if name not in names[follow_up.collectivite_id]:
+            names[follow_up.collectivite_id].append(name)
+    return names
+
+
+# --- Envelopes --------------------------------------------------------------------------------
+
+
+def envelope_lines(rows: Iterable[TerritoryRow], caf_code: str, year: int) -> list[EnvelopeLine]:
+    """Euros due for ``year`` and Etp in force, per envelope, summed over ``rows``."""
+    rows = list(rows)
+    labels = envelope_labels(caf_code, year)
+    return [
+        EnvelopeLine(
+            envelope=envelope,
+            label=labels.get(envelope, envelope.value),
+            amount=sum((row.funding.envelopes[envelope] for row in rows), ZERO),
+            etp=sum((row.etp[envelope] for row in rows), ZERO),
+        )
+        for envelope in Envelope
+    ]
+
+
+# --- Meetings ahead ---------------------------------------------------------------------------
+
+
+def upcoming_meetings(
+    ctgs: Iterable[Ctg], today: dt.date, limit: int = 5
+) -> dict[int, list[Meeting]]:
+    """The next instances of each Ctg (at most ``limit`` each), in one query."""
+    ids = [ctg.pk for ctg in ctgs]
+    found: dict[int, list[Meeting]] = {pk: [] for pk in ids}
+    for meeting in Meeting.objects.filter(ctg_id__in=ids, date__gte=today).order_by(
+        "date", "heure", "id"
+    ):
+        if len(found[meeting.ctg_id]) < limit:
+            found[meeting.ctg_id].append(meeting)
+    return found
+
+
+# --- Échéances --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    date: dt.date
+    kind: str  # ctg_fin, bilan, bilan_validation, copil, cotech, demande, recrutement
+    what: str
+    who: str
+    territory: str
+    url: str
+    late: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return DEADLINE_KINDS[self.kind]
+
+
+DEADLINE_KINDS = {
+    "ctg_fin": "Fin de Ctg",
+    "bilan": "Bilan annuel",
+    "bilan_validation": "Bilan à valider",
+    "copil": "Copil",
+    "cotech": "Cotech",
+    "demande": "Demande de modification",
+    "recrutement": "Recrutement",
+}
+
+
+def _governance_deadlines(row: TerritoryRow, state: CtgState, today: dt.date) -> list[Deadline]:
+    found = []
+    for period in state.governance.periods:
+        if period.status is not PeriodStatus.EN_COURS or period.minimum is None:
+            continue
+        if len(period.held) + len(period.planned) >= period.minimum.value:
+            continue  # enough planned: nothing to organise
+        name = _short(period.kind)
+        label = period.period.label if period.kind is MeetingKind.COTECH else f"de {period.key}"
+        planned = f", {len(period.planned)} prévu" if period.planned else ""
+        found.append(
+            Deadline(
+                date=period.end,
+                kind=period.kind.value,
+                what=(
+                    f"{name} {label} à tenir ({len(period.held)} tenu{planned}, minimum "
+                    f"{period.minimum.value}) — {state.ctg.intitule}"
+                ),
+                who=f"{COLLECTIVITE} (chargé·e de coopération), avec {row.who_at_caf()}",
+                territory=row.collectivite.nom,
+                url=reverse("governance:ctg", args=[state.ctg.pk]),
+            )
+        )
+    return found
+
+
+def deadlines_of(rows: Iterable[TerritoryRow], today: dt.date) -> list[Deadline]:
+    """Every deadline ahead for ``rows`` (and the late ones still to act on), by date."""
+    rows = list(rows)
+    found: list[Deadline] = []
+    seen_ctgs: set[int] = set()
+    for row in rows:
+        for state in row.ctgs:
+            ctg = state.ctg
+            if ctg.pk not in seen_ctgs:
+                seen_ctgs.add(ctg.pk)
+                if ctg.date_fin >= today:
+                    found.append(
+                        Deadline(
+                            date=ctg.date_fin,
+                            kind="ctg_fin",
+                            what=f"Fin de la {ctg.intitule} : préparer le renouvellement",
+                            who=f"{row.who_at_caf()} et {COLLECTIVITE}",
+                            territory=row.collectivite.nom,
+                            url=reverse("ctg:detail", args=[ctg.pk]),
+                        )
+                    )
+            found.extend(_governance_deadlines(row, state, today))
+        for line in row.reports:
+            state_ = line.state
+            url = reverse("agreements:detail", args=[line.cof.pk])
+            sent_back = state_.status is ReportStatus.A_COMPLETER
+            verb = "compléter et transmettre à nouveau" if sent_back else "transmettre"
+            if sent_back or state_.timeliness in (Timeliness.A_VENIR, Timeliness.EN_RETARD):
+                found.append(
+                    Deadline(
+                        date=state_.due,
+                        kind="bilan",
+                        what=(f"Bilan annuel {state_.year} à {verb} (Cof {line.cof.numero})"),
+                        who=COLLECTIVITE,
+                        territory=row.collectivite.nom,
+                        url=url,
+                        late=state_.late,
+                    )
+                )
+            elif state_.status is ReportStatus.TRANSMIS and state_.report is not None:
+                sent = state_.report.transmis_le
+                found.append(
+                    Deadline(
+                        date=sent.date() if sent else state_.due,
+                        kind="bilan_validation",
+                        what=f"Bilan annuel {state_.year} transmis, à valider (Cof "
+                        f"{line.cof.numero})",
+                        who=row.who_at_caf(),
+                        territory=row.collectivite.nom,
+                        url=url,
+                    )
+                )
+    found.extend(_request_deadlines(rows))
+    found.extend(_recruitment_deadlines(rows))
+    return sorted(found, key=lambda d: (d.date, d.territory, d.what))
+
+
+REQUEST_ACTIONS = {
+    ModificationRequest.Status.BROUILLON: ("à soumettre à la Caf", False),
+    ModificationRequest.Status.SOUMISE: ("à instruire et décider", True),
+    ModificationRequest.Status.A_MODIFIER: ("à modifier et soumettre à nouveau", False),
+}
+
+
+def _request_deadlines(rows: list[TerritoryRow]) -> list[Deadline]:
+    by_id = {row.collectivite.pk: row for row in rows}
+    requests = ModificationRequest.objects.filter(
+        cof__collectivite_id__in=list(by_id), statut__in=ModificationRequest.OPEN
+    ).select_related("cof", "architecture")
+    found = []
+    for request in requests:
+        row = by_id[request.cof.collectivite_id]
+        action, caf_acts = REQUEST_ACTIONS[ModificationRequest.Status(request.statut)]
+        found.append(
+            Deadline(
+                date=request.date_effet,
+                kind="demande",
+                what=(
+                    f"Demande de modification de la Cof {request.cof.numero} "
+                    f"({request.get_statut_display()}) : {action} — effet demandé au "
+                    f"{format_date(request.date_effet)}"
+                ),
+                who=row.who_at_caf() if caf_acts else COLLECTIVITE,
+                territory=row.collectivite.nom,
+                url=reverse("agreements:request", args=[request.pk]),
+            )
+        )
+    return found
+
+
+def _recruitment_deadlines(rows: list[TerritoryRow]) -> list[Deadline]:
+    by_id = {row.collectivite.pk: row for row in rows}
+    waiting = Recruitment.objects.filter(
+        collectivite_id__in=list(by_id), etape=Stage.AVIS_CAF, avis=""
+    )
+    found = []
+    for recruitment in waiting:
+        row = by_id[recruitment.collectivite_id]
+        found.append(
+            Deadline(
+                date=recruitment.modifie_le.date(),
+                kind="recrutement",
+                what=(
+                    f"Recrutement « {recruitment.intitule} » : avis de la Caf attendu avant la "
+                    "décision"
+                ),
+                who=row.who_at_caf(),
+                territory=row.collectivite.nom,
+                url=reverse("recruitment:detail", args=[recruitment.pk]),
+            )
+        )
+    return found

@@ -1,0 +1,355 @@
+"""Tableaux de bord (collectivité, Caf) and échéances.
+
+Every object goes through :mod:`coopctg.accounts.access`: a collectivité or a Caf the user
+may not see is a 404. The data comes from :mod:`coopctg.dashboards.services` in a fixed number
+of queries; the charts are server-rendered SVG (:mod:`coopctg.dashboards.charts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from coopctg.accounts.access import get_collectivite_for_user, scope_of, visible_collectivites
+from coopctg.core.formats import format_etp, format_euros, format_number
+from coopctg.core.themes import Theme
+from coopctg.dashboards import charts
+from coopctg.dashboards.services import (
+    Category,
+    CtgState,
+    EnvelopeLine,
+    TerritoryRow,
+    deadlines_of,
+    envelope_lines,
+    territory_rows,
+    upcoming_meetings,
+)
+from coopctg.funding.rules import Envelope
+from coopctg.governance.rules import MeetingKind
+from coopctg.governance.rules import Status as PeriodStatus
+from coopctg.organisations.models import Caf, LocalAuthority
+from coopctg.territories import svgmap
+from coopctg.territories.models import Epci
+from coopctg.www.territories_views.views import epci_sort_key, label_lines, short_name
+
+MAP_WIDTH = 600
+#: Map fill colour of each category (presentation attributes: no inline style); each one at
+#: least 3:1 against the white borders, and the legend and table say the same in words.
+CATEGORY_FILLS = {
+    Category.BILAN_RETARD: "#b3261e",
+    Category.GOUVERNANCE: "#c25e00",
+    Category.ANOMALIE: "#8e4585",
+    Category.A_JOUR: "#2e7d32",
+    Category.SANS_CTG: "#8a8f98",
+}
+CATEGORY_ORDER = list(Category)
+BADGES = {
+    PeriodStatus.CONFORME: "badge-success",
+    PeriodStatus.NON_CONFORME: "badge-error",
+    PeriodStatus.EN_COURS: "badge-warning",
+    PeriodStatus.A_VENIR: "",
+    PeriodStatus.SANS_OBJET: "",
+}
+
+
+def _today() -> dt.date:
+    today: dt.date = timezone.localdate()
+    return today
+
+
+def _year(request: HttpRequest, today: dt.date) -> int:
+    try:
+        year = int(request.GET.get("annee", today.year))
+    except ValueError:
+        return today.year
+    return year if 2000 <= year <= 2100 else today.year
+
+
+def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
+    return [("Accueil", reverse("home")), *items]
+
+
+def _percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{format_number(value, 1, trim=True)} %"
+
+
+# --- Charts -------------------------------------------------------------------------------------
+
+
+def progress_chart(state: CtgState) -> dict[str, Any]:
+    """Average progress per thématique (the themes with actions), count and overdue."""
+    rows = []
+    bars = []
+    for code, theme in state.plan["by_theme"].items():
+        if not theme["actions"]:
+            continue
+        mean = theme["mean_progress"]
+        overdue = theme["overdue"]
+        note = f"{theme['actions']} action{'s' if theme['actions'] > 1 else ''}"
+        if overdue:
+            note += f", {overdue} en retard"
+        bars.append(
+            charts.Bar(
+                label=theme["label"],
+                value=mean or Decimal(0),
+                display=_percent(mean),
+                css_class="db-bar db-bar-alert" if overdue else "db-bar",
+                note=note,
+            )
+        )
+        rows.append({"code": code, **theme, "mean_label": _percent(mean)})
+    svg = charts.horizontal_bars(
+        f"avancement-{state.ctg.pk}",
+        f"Avancement moyen des actions par thématique — {state.ctg.intitule}",
+        bars,
+        maximum=Decimal(100),
+    )
+    return {"svg": mark_safe(svg), "rows": rows}  # escaped by charts
+
+
+def envelope_charts(lines: list[EnvelopeLine], prefix: str, year: int) -> dict[str, Any]:
+    euros = charts.horizontal_bars(
+        f"{prefix}-euros",
+        f"Financement dû au titre de {year}, par enveloppe",
+        [
+            charts.Bar(line.label, line.amount, format_euros(line.amount), f"db-bar db-env-{i}")
+            for i, line in enumerate(lines, start=1)
+        ],
+        label_width=250,
+    )
+    etp = charts.horizontal_bars(
+        f"{prefix}-etp",
+        "Etp financés en vigueur, par enveloppe",
+        [
+            charts.Bar(line.label, line.etp, format_etp(line.etp), f"db-bar db-env-{i}")
+            for i, line in enumerate(lines, start=1)
+        ],
+        label_width=250,
+    )
+    return {"euros": mark_safe(euros), "etp": mark_safe(etp)}  # escaped by charts
+
+
+def status_chart(rows: list[TerritoryRow]) -> SafeString:
+    counts = {category: 0 for category in CATEGORY_ORDER}
+    for row in rows:
+        counts[row.category] += 1
+    return mark_safe(  # escaped by charts
+        charts.stacked_bar(
+            "etats",
+            "Collectivités par état",
+            [
+                charts.Segment(c.label, counts[c], f"db-cat-{c.value}")
+                for c in CATEGORY_ORDER
+                if counts[c]
+            ],
+        )
+    )
+
+
+def governance_rows(state: CtgState) -> list[dict[str, Any]]:
+    """One row per year: its Copil, and its two Cotech semesters (None outside the Ctg)."""
+    years: dict[int, dict[str, Any]] = {}
+    for period in state.governance.periods:
+        row = years.setdefault(period.period.year, {"year": period.period.year})
+        slot = "copil" if period.kind is MeetingKind.COPIL else f"s{period.period.half}"
+        row[slot] = {"period": period, "badge": BADGES[period.status]}
+    return [{"copil": None, "s1": None, "s2": None} | years[y] for y in sorted(years)]
+
+
+# --- Index ----------------------------------------------------------------------------------------
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """The user's dashboard: their Caf's for Caf staff, else their collectivité's."""
+    scope = scope_of(request.user)
+    caf = Caf.objects.filter(id__in=scope.caf_ids).order_by("code").first()
+    if caf is not None:
+        return redirect("dashboards:caf", code=caf.code)
+    collectivite = visible_collectivites(request.user).order_by("nom").first()
+    if collectivite is None:
+        raise Http404("Page introuvable.")
+    return redirect("dashboards:collectivite", pk=collectivite.pk)
+
+
+# --- Collectivité ---------------------------------------------------------------------------------
+
+
+def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
+    collectivite = get_collectivite_for_user(request.user, pk)
+    today = _today()
+    year = _year(request, today)
+    rows = territory_rows(LocalAuthority.objects.filter(pk=collectivite.pk), year, today)
+    row = rows[0]
+    meetings = upcoming_meetings([s.ctg for s in row.ctgs], today)
+    boards = [
+        {
+            "state": state,
+            "chart": progress_chart(state),
+            "governance_rows": governance_rows(state),
+            "meetings": meetings[state.ctg.pk],
+        }
+        for state in row.ctgs
+    ]
+    lines = envelope_lines(rows, collectivite.caf.code, year)
+    return render(
+        request,
+        "dashboards/collectivite.html",
+        {
+            "collectivite": collectivite,
+            "row": row,
+            "boards": boards,
+            "year": year,
+            "today": today,
+            "lines": lines,
+            "envelope_charts": envelope_charts(lines, "financement", year),
+            "deadlines": deadlines_of(rows, today),
+            "category_fill": CATEGORY_FILLS[row.category],
+            "crumbs": _crumbs(
+                (collectivite.nom, reverse("organisations:collectivite", args=[collectivite.pk])),
+                ("Tableau de bord", None),
+            ),
+        },
+    )
+
+
+# --- Caf ----------------------------------------------------------------------------------------
+
+
+def _filtered(
+    rows: list[TerritoryRow], request: HttpRequest
+) -> tuple[list[TerritoryRow], dict[str, str]]:
+    filters = {
+        "etat": request.GET.get("etat", ""),
+        "enveloppe": request.GET.get("enveloppe", ""),
+        "theme": request.GET.get("theme", ""),
+        "q": request.GET.get("q", "").strip(),
+    }
+    result = rows
+    if filters["etat"] in {c.value for c in Category}:
+        result = [r for r in result if r.category == filters["etat"]]
+    if filters["enveloppe"] in {e.value for e in Envelope}:
+        envelope = Envelope(filters["enveloppe"])
+        result = [r for r in result if r.funding.envelopes[envelope] > 0 or r.etp[envelope] > 0]
+    if filters["theme"] in {t.value for t in Theme}:
+        result = [r for r in result if any(filters["theme"] in s.ctg.themes for s in r.ctgs)]
+    if filters["q"]:
+        needle = filters["q"].casefold()
+        result = [
+            r
+            for r in result
+            if needle in r.collectivite.nom.casefold()
+            or any(needle in s.ctg.intitule.casefold() for s in r.ctgs)
+        ]
+    return result, filters
+
+
+def _map(rows: list[TerritoryRow], caf: Caf) -> dict[str, Any]:
+    """The EPCI of the Caf's département, each coloured by the worst state of the
+    collectivités on its territory (the EPCI itself or its communes)."""
+    epcis = sorted(
+        Epci.objects.filter(communes__departement__caf=caf).distinct(), key=epci_sort_key
+    )
+    siren_of = {epci.pk: epci.siren for epci in epcis}
+    worst: dict[str, Category] = {}
+    names: dict[str, list[str]] = {}
+    for row in rows:
+        la = row.collectivite
+        if la.epci_id:
+            siren = la.epci.siren
+        elif la.commune_id and la.commune.epci_id:
+            siren = siren_of.get(la.commune.epci_id, "")
+        else:
+            continue
+        names.setdefault(siren, []).append(f"{la.nom} : {row.category.label}")
+        current = worst.get(siren)
+        if current is None or CATEGORY_ORDER.index(row.category) < CATEGORY_ORDER.index(current):
+            worst[siren] = row.category
+    svg_map = svgmap.build_map(
+        ((epci.siren, epci.geometrie) for epci in epcis), width=MAP_WIDTH, padding=6
+    )
+    shapes = {shape.key: shape for shape in svg_map.shapes}
+    items = []
+    for epci in epcis:
+        category = worst.get(epci.siren, Category.SANS_CTG)
+        items.append(
+            {
+                "epci": epci,
+                "shape": shapes.get(epci.siren),
+                "label": label_lines(short_name(epci.nom)),
+                "category": category,
+                "fill": CATEGORY_FILLS[category],
+                "details": names.get(epci.siren, []),
+            }
+        )
+    legend = [(c, CATEGORY_FILLS[c]) for c in CATEGORY_ORDER]
+    return {"svg_map": svg_map, "items": items, "legend": legend}
+
+
+def caf(request: HttpRequest, code: str) -> HttpResponse:
+    scope = scope_of(request.user)
+    try:
+        caf = Caf.objects.select_related("departement").get(code=code, id__in=scope.caf_ids)
+    except Caf.DoesNotExist as error:
+        raise Http404("Page introuvable.") from error
+    today = _today()
+    year = _year(request, today)
+    collectivites = visible_collectivites(request.user).filter(caf=caf)
+    rows = territory_rows(collectivites, year, today)
+    shown, filters = _filtered(rows, request)
+    lines = envelope_lines(rows, caf.code, year)
+    counts = {c: sum(1 for r in rows if r.category == c) for c in CATEGORY_ORDER}
+    return render(
+        request,
+        "dashboards/caf.html",
+        {
+            "caf": caf,
+            "rows": shown,
+            "total_rows": len(rows),
+            "year": year,
+            "today": today,
+            "lines": lines,
+            "total_amount": sum((line.amount for line in lines), Decimal("0.00")),
+            "total_etp": sum((line.etp for line in lines), Decimal("0.00")),
+            "envelope_charts": envelope_charts(lines, "caf", year),
+            "status_chart": status_chart(rows),
+            "counts": [(c, counts[c], CATEGORY_FILLS[c]) for c in CATEGORY_ORDER],
+            "map": _map(rows, caf),
+            "filters": filters,
+            "categories": CATEGORY_ORDER,
+            "envelopes": [(line.envelope.value, line.label) for line in lines],
+            "themes": [(t.value, t.label) for t in Theme],
+            "whole_caf": caf.pk in scope.caf_wide_ids,
+            "crumbs": _crumbs((f"Tableau de bord — {caf.nom}", None)),
+        },
+    )
+
+
+# --- Échéances ----------------------------------------------------------------------------------
+
+
+def deadlines(request: HttpRequest) -> HttpResponse:
+    today = _today()
+    rows = territory_rows(visible_collectivites(request.user), today.year, today)
+    items = deadlines_of(rows, today)
+    kind = request.GET.get("type", "")
+    kinds = sorted({(d.kind, d.kind_label) for d in items}, key=lambda k: k[1])
+    if kind in {k for k, _ in kinds}:
+        items = [d for d in items if d.kind == kind]
+    return render(
+        request,
+        "dashboards/deadlines.html",
+        {
+            "deadlines": items,
+            "today": today,
+            "kinds": kinds,
+            "kind": kind,
+            "crumbs": _crumbs(("Échéances", None)),
+        },
+    )
