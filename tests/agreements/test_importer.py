@@ -63,7 +63,7 @@ def test_demo_file_imports_the_referentiel_example_and_its_avenant(world):
     assert (cof.collectivite, cof.ctg) == (world.own, world.ctg_own)
     assert (cof.date_debut, cof.date_fin, cof.statut) == (
         dt.date(2022, 1, 1),
-        dt.date(2025, 12, 31),
+        dt.date(2026, 12, 31),
         "signee",
     )
     v0, v1 = cof.versions.order_by("numero")
@@ -76,7 +76,7 @@ def test_demo_file_imports_the_referentiel_example_and_its_avenant(world):
     assert (v1.label, v1.date_effet, v1.date_fin, v1.date_signature) == (
         "Avenant n°1",
         dt.date(2023, 7, 1),
-        dt.date(2025, 12, 31),
+        dt.date(2026, 12, 31),
         dt.date(2023, 6, 20),
     )
     assert (v0.total_montant, v1.total_montant) == (Decimal("48000.00"), Decimal("52800.00"))
@@ -270,9 +270,9 @@ def edit(path, value):
             "(versions[0], le 01/01/2022)",
         ),
         (
-            edit(["versions", 1, "effet"], "2026-01-01"),
-            "versions[1].effet : la date d'effet 01/01/2026 sort de la période de la Cof "
-            "(01/01/2022 – 31/12/2025)",
+            edit(["versions", 1, "effet"], "2027-01-01"),
+            "versions[1].effet : la date d'effet 01/01/2027 sort de la période de la Cof "
+            "(01/01/2022 – 31/12/2026)",
         ),
         (
             edit(["versions", 1, "personnes", 1, "affectations", 0, "etp"], "0.123"),
@@ -314,7 +314,7 @@ def edit(path, value):
         ),
         (
             edit(["ctg"], {"debut": "2022-01-01", "fin": "2024-12-31", "thematiques": ALL_THEMES}),
-            "la période de la Cof (01/01/2022 – 31/12/2025) sort de celle de la Ctg "
+            "la période de la Cof (01/01/2022 – 31/12/2026) sort de celle de la Ctg "
             "(01/01/2022 – 31/12/2024)",
         ),
     ],
@@ -345,7 +345,7 @@ def test_the_ctg_must_open_the_envelopes_the_file_names(touraine):
 def test_no_parameter_in_force_rolls_back_the_created_ctg_and_collectivite(touraine):
     data = demo_data()
     data["collectivite"] = {"insee": "37123"}
-    data["ctg"] = {"debut": "2021-01-01", "fin": "2025-12-31", "thematiques": ALL_THEMES}
+    data["ctg"] = {"debut": "2021-01-01", "fin": "2026-12-31", "thematiques": ALL_THEMES}
     data["debut"] = data["versions"][0]["effet"] = "2021-01-01"
     before = counts()
     with pytest.raises(CofImportError) as error:
