@@ -67,8 +67,38 @@ def load_demo(path: Path = DEMO_FILE, log: Callable[[str], None] = lambda _: Non
     for account in data["comptes"]:
         report.accounts.append(_account(caf, authorities, account, password))
     _demo_suivi(data.get("suivi"), log)
+    held = _regular_instances(
+        [authorities[name] for name in data.get("instances_regulieres", [])], dt.date.today()
+    )
+    if held:
+        log(f"Démonstration : {held} instances régulières ajoutées à d'autres Ctg.")
     log(f"Démonstration : {report.ctgs} Ctg, {len(report.accounts)} comptes.")
     return report
+
+
+#: (month, day) of the regular instances of the demo's other Ctg.
+REGULAR_INSTANCES = (("copil", 6, 20), ("cotech", 3, 15), ("cotech", 10, 15))
+
+
+def _regular_instances(collectivites: list[LocalAuthority], today: dt.date) -> int:
+    """A Copil each June and a Cotech each March and October, from the start of each Ctg of
+    ``collectivites`` up to ``today`` (idempotent: one per Ctg, type and date)."""
+    from coopctg.governance.models import Meeting
+
+    created = 0
+    for ctg in Ctg.objects.filter(signataires__in=collectivites).distinct():
+        existing = set(Meeting.objects.filter(ctg=ctg).values_list("kind", "date"))
+        for year in range(ctg.date_debut.year, min(ctg.date_fin, today).year + 1):
+            for kind, month, day in REGULAR_INSTANCES:
+                date = dt.date(year, month, day)
+                if not ctg.date_debut <= date <= min(ctg.date_fin, today):
+                    continue
+                if (kind, date) in existing:
+                    continue
+                label = "Copil annuel" if kind == "copil" else "Cotech semestriel"
+                Meeting.objects.create(ctg=ctg, kind=kind, date=date, objet=f"{label} {year}")
+                created += 1
+    return created
 
 
 def _example_architecture(caf: Caf, collectivite: LocalAuthority, filename: str) -> None:

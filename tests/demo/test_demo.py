@@ -99,3 +99,18 @@ def test_demo_follow_up_of_the_gatine_ctg(capsys):
         reports[year].evaluations.filter(niveau="realise").count() for year in sorted(reports)
     ]
     assert realised == sorted(realised) and realised[0] < realised[-1]
+
+
+def test_regular_instances_make_a_ctg_compliant_once(touraine):
+    import datetime as dt
+
+    from coopctg.demo.loader import _regular_instances
+    from coopctg.governance.services import governance_status
+
+    today = dt.date(2025, 11, 30)
+    ctg = touraine.ctg_own
+    assert governance_status(ctg, today).compliant is False
+    first = _regular_instances([touraine.own], today)
+    assert first > 0 and _regular_instances([touraine.own], today) == 0
+    assert governance_status(ctg, today).compliant is True
+    assert not ctg.instances.filter(date__gt=today).exists()
