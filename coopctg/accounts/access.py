@@ -211,8 +211,6 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
         items.append(("Territoires", reverse("territories:map")))
     items.append(("Simulateur", reverse("funding:simulator")))
     items.append(("Référentiel", reverse("framework:index")))
-    items.append(("Notifications", reverse("notifications:list")))
-    items.append(("Jetons d'API", reverse("api_tokens:list")))
     cafs = list(visible_cafs(user).values_list("code", flat=True)[:1])
     if cafs:
         items.append(("Équipe de la Caf", reverse("organisations:team", args=[cafs[0]])))

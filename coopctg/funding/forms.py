@@ -13,8 +13,18 @@ ETP_MAX = Decimal("9.99")
 SHORT_LABELS = {"avs_logement_acces_droits": "AVS, logement, accès aux droits"}
 
 
+class GroupedDecimalField(forms.DecimalField):
+    """A localized DecimalField that also accepts digits grouped by spaces, as French users
+    type them (« 48 000 », « 48 000,50 »): Django strips groups only when it prints them."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = "".join(value.split()).replace("\u202f", "")  # spaces, NBSP, narrow NBSP
+        return super().to_python(value)
+
+
 def etp_field(label: str, required: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(
+    return GroupedDecimalField(
         label=label,
         required=required,
         max_digits=4,
@@ -33,7 +43,7 @@ def etp_field(label: str, required: bool = False) -> forms.DecimalField:
 
 
 class ArchitectureForm(forms.ModelForm):
-    base_cej_montant = forms.DecimalField(
+    base_cej_montant = GroupedDecimalField(
         label="Ancien financement Cej redéployé (€)",
         required=False,
         max_digits=12,
@@ -154,6 +164,10 @@ def initial_persons(rows: list[PersonRow]) -> list[dict[str, Any]]:
 
 
 class DeclarationsForm(forms.ModelForm):
+    """The collectivité's declarations. ``annual_report_automatic``: the collectivité has a Cof
+    for the Ctg, so the condition « bilan annuel » is read from its bilans and the declaration
+    « bilan annuel transmis » is neither offered nor saved."""
+
     class Meta:
         model = FundingArchitecture
         fields = [
@@ -162,3 +176,8 @@ class DeclarationsForm(forms.ModelForm):
             "declaration_reseaux",
             "declaration_bilan",
         ]
+
+    def __init__(self, *args: Any, annual_report_automatic: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if annual_report_automatic:
+            del self.fields["declaration_bilan"]

@@ -268,3 +268,14 @@ def test_detail_links_the_cof_and_offers_to_create_it_to_the_caf(client, tourain
         f'<a href="{reverse("agreements:detail", args=[cof.pk])}">Cof n° COF-37-2022-001</a>'
         in page
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("48 000", "48000"), ("48\u00a0000,50", "48000.50"), ("48\u202f000", "48000"), ("", None)],
+)
+def test_amounts_typed_with_digit_groups_are_read(typed, expected):
+    from coopctg.funding.forms import GroupedDecimalField
+
+    field = GroupedDecimalField(required=False, max_digits=12, decimal_places=2, localize=True)
+    assert field.clean(typed) == (None if expected is None else Decimal(expected))

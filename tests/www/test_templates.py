@@ -9,14 +9,20 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "coopctg" / "templates"
 ID_OUTPUT = re.compile(r"\{\{\s*[\w.]+(?:\.pk|\.id|_id)\s*\}\}")
 
 
-def test_ids_are_never_printed_with_a_thousand_separator():
-    """USE_THOUSAND_SEPARATOR prints 3149 as « 3 149 »: an id printed so in a form value or an
-    HTML id breaks the form once the database passes a thousand rows (seen on PostgreSQL,
-    whose sequences are never rolled back). Ids go through ``|unlocalize``."""
-    plain, unlocalized = (
-        Template("{{ pk }}|{{ pk|unlocalize }}").render(Context({"pk": 3149})).split("|")
-    )
-    assert plain != "3149" and unlocalized == "3149"  # the reason for the rule below
+def render(text: str, **context) -> str:
+    return Template("{% load fr %}" + text).render(Context(context))
+
+
+def test_ids_and_years_are_never_printed_with_a_thousand_separator():
+    """With Django's automatic grouping, 3149 printed « 3 149 » broke every form once the
+    database passed a thousand rows (seen on PostgreSQL, whose sequences are never rolled
+    back), and years read « bilan 2 025 ». Numbers are grouped only by the explicit filters."""
+    assert render("{{ pk }} {{ year }}", pk=3149, year=2025) == "3149 2025"
+    assert render("{{ n|nombre }}", n=12345) in {"12\u202f345", "12\u00a0345", "12 345"}
+
+
+def test_ids_go_through_unlocalize_in_templates():
+    """Defence in depth, should automatic grouping ever come back: ids are unlocalized."""
     offenders = [
         f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
         for path in sorted(TEMPLATES.rglob("*.html"))
