@@ -16,6 +16,7 @@ Lists are paginated (``?page=``, ``?taille=``) and filtered (``?annee=``, ``?col
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -678,11 +679,32 @@ for router in (territories, ctgs, cofs, funding, plans, governance, reports):
     api.add_router("/", router)
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL character (``%00``, ``\\u0000``) in the path, the query or the JSON body:
+    PostgreSQL refuses it in any text (a 500 otherwise), as the forms do."""
+    values = [request.path, *(v for _, vs in request.GET.lists() for v in vs)]
+    body = request.body if request.method in {"POST", "PUT", "PATCH"} else b""
+    return any("\x00" in v for v in values) or b"\x00" in body or b"\\u0000" in body
+
+
+def _refusing_nul(view: Any) -> Any:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _has_nul(request):
+            message = "Requête invalide : le caractère nul (\\u0000) n'est pas accepté."
+            return _error(request, 422, message)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def api_urls() -> tuple[list[Any], str, str]:
     """``api.urls``, open to the API's own authentication (no redirection to the login page),
-    except the interactive docs, a browser page for logged-in users."""
+    except the interactive docs, a browser page for logged-in users; a NUL character in the
+    request is refused (422) before any operation."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
+        pattern.callback = _refusing_nul(pattern.callback)
         if pattern.name != "openapi-view":
-            pattern.callback.login_required = False  # type: ignore[union-attr]
+            pattern.callback.login_required = False
     return patterns, app_name, namespace
