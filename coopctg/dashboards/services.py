@@ -447,7 +447,8 @@ def deadlines_of(rows: Iterable[TerritoryRow], today: dt.date) -> list[Deadline]
             url = reverse("agreements:detail", args=[line.cof.pk])
             sent_back = state_.status is ReportStatus.A_COMPLETER
             verb = "compléter et transmettre à nouveau" if sent_back else "transmettre"
-            if sent_back or state_.timeliness in (Timeliness.A_VENIR, Timeliness.EN_RETARD):
+            to_send = sent_back or state_.timeliness in (Timeliness.A_VENIR, Timeliness.EN_RETARD)
+            if to_send and state_.due is not None:  # no due date: « échéance non paramétrée »
                 found.append(
                     Deadline(
                         date=state_.due,

@@ -93,20 +93,30 @@ def report_missions(assessments: list[AttenduAssessment]) -> list[MissionBlock]:
 
 
 def report_context(report: AnnualReport, *, today: dt.date | None = None) -> dict[str, Any]:
-    """What the page and the PDF both show."""
-    from coopctg.reports.services import cof_payment, parameters_for_caf
+    """What the page and the PDF both show.
+
+    The payment block is the one of the versements schedule (:mod:`coopctg.reports.payments`):
+    the amount due from the Cof's signed versions today, not the amount frozen in the facts at
+    transmission (those stay in the facts section, as they were)."""
+    from coopctg.reports.services import (
+        cof_amount_due,
+        cof_payment,
+        due_or_none,
+        parameters_for_caf,
+    )
 
     today = today or timezone.localdate()
     assessments = assessments_of(report)
     faits = facts_of(report, today)
-    financement = faits["financement"]
-    from decimal import Decimal
-
+    cof = report.cof
     try:
-        payment = cof_payment(report.cof, report.annee, Decimal(financement["montant_du"]), report)
-        due = parameters_for_caf(report.cof.ctg.caf.code).due_date(report.annee)
-    except ParameterError:  # the Caf has no report parameters
-        payment, due = None, None
+        payment = cof_payment(cof, report.annee, cof_amount_due(cof, report.annee), report)
+    except ParameterError:  # the Caf has no advance rate for the year
+        payment = None
+    try:
+        due = due_or_none(parameters_for_caf(cof.ctg.caf.code), report.annee)
+    except ParameterError:  # the Caf has no report parameters: « non paramétrée »
+        due = None
     return {
         "report": report,
         "cof": report.cof,

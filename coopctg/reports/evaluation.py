@@ -4,9 +4,10 @@ of a Ctg, for its elected officials and the Caf (page and PDF).
 :func:`ctg_evaluation` gathers, in a fixed number of queries whatever the number of years:
 
 - the attainment of each attendu of the référentiel, year by year, from the bilans annuels of
-  the Ctg's Cofs. When several Cofs (collectivités) share the Ctg, the level shown for a year is
-  the **best level** among their reports (:func:`coopctg.reports.evaluation_rules.best_level`)
-  and the report statuses of each Cof are listed under the year: a year whose reports are not
+  the Ctg's Cofs that are no longer drafts (a « brouillon » is listed, not counted). When
+  several Cofs (collectivités) share the Ctg, the level shown for a year is the **best
+  level** among their reports (:func:`coopctg.reports.evaluation_rules.best_level`) and the
+  report statuses of each Cof are listed under the year: a year whose reports are not
   all validated is marked as such;
 - per mission and year, how many attendus stand at each level
   (:func:`coopctg.reports.rules.attainment`);
@@ -71,7 +72,13 @@ class ReportCell:
     report: AnnualReport | None
 
     @property
+    def draft(self) -> bool:
+        return self.report is not None and self.report.status is ReportStatus.BROUILLON
+
+    @property
     def status_label(self) -> str:
+        if self.draft:  # its levels are not counted yet
+            return "brouillon, non pris en compte"
         return STATUS_LABELS[self.report.status] if self.report else "pas de bilan"
 
 
@@ -82,7 +89,8 @@ class YearColumn:
 
     @property
     def assessed(self) -> bool:
-        return any(cell.report for cell in self.reports)
+        """A report of the year counts (drafts do not)."""
+        return any(cell.report and not cell.draft for cell in self.reports)
 
     @property
     def validated(self) -> bool:
@@ -423,7 +431,9 @@ def _attainment(
         .select_related("objective__mission")
         .order_by("objective__mission__position", "objective__position", "position", "pk")
     )
-    year_of = {r.pk: r.annee for r in reports}
+    # A draft (46 × « non engagé » when just created) is not an assessment yet: its levels are
+    # left out (the year's column still says « brouillon »).
+    year_of = {r.pk: r.annee for r in reports if r.status is not ReportStatus.BROUILLON}
     levels: dict[tuple[str, int], list[str]] = {}
     comments: dict[str, list[tuple[int, str]]] = {}
     rows = AttenduAssessment.objects.filter(bilan__in=list(year_of)).values_list(
@@ -434,7 +444,7 @@ def _attainment(
         levels.setdefault((code, year), []).append(level)
         if comment.strip():
             comments.setdefault(code, []).append((year, comment.strip()))
-    assessed_years = {r.annee for r in reports}
+    assessed_years = set(year_of.values())
     missions: list[MissionLines] = []
     by_year: dict[int, list[Level]] = {year: [] for year in years}
     for attendu in attendus:

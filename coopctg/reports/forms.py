@@ -51,6 +51,16 @@ class AssessmentForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 
+    def add_error(self, field: str | None, error: object) -> None:
+        """Also link each attendu's level or comment to its error message
+        (``aria-describedby``, ``aria-invalid``): the template gives the error that id."""
+        super().add_error(field, error)  # type: ignore[arg-type]
+        for name in self.errors:
+            if name.startswith(("niveau_", "commentaire_")) and name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-describedby"] = f"{self[name].auto_id}_erreur"
+                attrs["aria-invalid"] = "true"
+
     def to_input(self) -> AssessmentInput:
         data = self.cleaned_data
         return AssessmentInput(
@@ -61,8 +71,17 @@ class AssessmentForm(forms.Form):
         )
 
 
+#: The comment's label of each decision form (by prefix): distinct on one page.
+DECISION_LABELS = {
+    "transmit": "Commentaire pour la Caf (facultatif)",
+    "validate": "Commentaire de validation (facultatif)",
+    "send_back": "Ce que la collectivité doit compléter (obligatoire)",
+}
+
+
 class DecisionForm(forms.Form):
-    """Transmit, send back (comment mandatory, checked by the workflow) or validate."""
+    """Transmit, send back (comment mandatory, checked by the workflow) or validate; the form's
+    prefix (``transmit``, ``send_back``, ``validate``) gives the comment's label."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     commentaire = forms.CharField(
@@ -71,3 +90,11 @@ class DecisionForm(forms.Form):
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["commentaire"]
+        field.label = DECISION_LABELS.get(self.prefix or "", field.label)
+        if self.prefix == "send_back":  # mandatory: the workflow says what is missing
+            field.widget.attrs["required"] = True
+            field.widget.attrs["aria-required"] = "true"

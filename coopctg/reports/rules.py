@@ -6,6 +6,9 @@ Référentiel « Chargé(e) de coopération Ctg », Caf de Touraine, janvier 202
   bilan annuel de leur activité » → :func:`due_date` (the deadline is a dated parameter,
   ``echeance_bilan``, since the référentiel sets none), :func:`timeliness`, and the eligibility
   condition « bilan annuel » that becomes satisfied once the report is transmitted;
+- a bilan annuel covers « leur activité » of the whole year: the report of year N is
+  transmitted once the year is over (from 1 January N+1), or as soon as the Cof has ended
+  → :func:`transmission_refusal`;
 - « Les indicateurs de suivi et d'évaluation » : « le suivi et l'évaluation de la fonction de
   chargé de coopération seront appréciés au regard des attendus et des activités figurant dans
   ce référentiel » → one :class:`Level` per attendu and :func:`attainment`;
@@ -103,6 +106,24 @@ def editable(status: Status) -> bool:
     return status in (Status.BROUILLON, Status.A_COMPLETER)
 
 
+def transmission_refusal(year: int, cof_end: dt.date, today: dt.date) -> str | None:
+    """Why the report of ``year`` may not be transmitted on ``today`` (None: it may).
+
+    Référentiel, « Conditions d'éligibilité au financement » : « transmettre un bilan annuel de
+    leur activité » — the report covers the activity of the whole year, so it is transmitted
+    from 1 January N+1, or earlier once the Cof has ended (``cof_end`` before ``today``): the
+    balance of the year is not released on a report of an unfinished year. Creating and
+    drafting the report of the current year stays allowed."""
+    opens = dt.date(year + 1, 1, 1)
+    if today >= opens or cof_end < today:
+        return None
+    end = f", ou dès la fin de la Cof le {cof_end:%d/%m/%Y}" if cof_end < opens else ""
+    return (
+        f"Le bilan {year} couvre l'activité de toute l'année : il pourra être transmis à partir "
+        f"du {opens:%d/%m/%Y}{end}."
+    )
+
+
 def counts_as_transmitted(status: Status | None) -> bool:
     """Eligibility condition « transmettre un bilan annuel » : transmitted (validated included).
     A report sent back « à compléter » was transmitted once: it still counts."""
@@ -163,6 +184,7 @@ class Timeliness(StrEnum):
     EN_RETARD = "en_retard"  # not transmitted, deadline passed
     A_TEMPS = "a_temps"  # transmitted on or before the deadline
     TRANSMIS_EN_RETARD = "transmis_en_retard"
+    SANS_ECHEANCE = "sans_echeance"  # no deadline parameter in force for the year
 
 
 TIMELINESS_LABELS = {
@@ -170,16 +192,20 @@ TIMELINESS_LABELS = {
     Timeliness.EN_RETARD: "en retard",
     Timeliness.A_TEMPS: "transmis dans les délais",
     Timeliness.TRANSMIS_EN_RETARD: "transmis après l'échéance",
+    Timeliness.SANS_ECHEANCE: "échéance non paramétrée",
 }
 
 
 def timeliness(
-    status: Status | None, due: dt.date, today: dt.date, first_transmitted: dt.date | None
+    status: Status | None, due: dt.date | None, today: dt.date, first_transmitted: dt.date | None
 ) -> Timeliness:
-    """Where a report stands against its deadline. ``status`` None: no report started.
+    """Where a report stands against its deadline. ``status`` None: no report started; ``due``
+    None: no deadline parameter in force for the year (never late).
 
     A report sent back « à compléter » counts from its first transmission: the Caf asked for
     more, the collectivité was not late."""
+    if due is None:
+        return Timeliness.SANS_ECHEANCE
     if counts_as_transmitted(status) and first_transmitted is not None:
         return Timeliness.A_TEMPS if first_transmitted <= due else Timeliness.TRANSMIS_EN_RETARD
     return Timeliness.EN_RETARD if today > due else Timeliness.A_VENIR

@@ -57,6 +57,16 @@ def parameters_for_caf(caf_code: str) -> ReportParameters:
     return _parameters(PARAMETERS_ROOT / f"caf-{caf_code}")
 
 
+def due_or_none(parameters: ReportParameters, year: int) -> dt.date | None:
+    """The deadline of the report of ``year``, or None when no ``echeance_bilan`` value is in
+    force for that year (a Cof that starts before the parameter's first date): the page says
+    « échéance non paramétrée » instead of failing."""
+    try:
+        return parameters.due_date(year)
+    except ParameterError:
+        return None
+
+
 def cof_years(cof: FundingAgreement) -> list[int]:
     """The calendar years the Cof covers, in order."""
     return list(range(cof.date_debut.year, cof.date_fin.year + 1))
@@ -69,7 +79,7 @@ class ReportState:
     cof_id: int
     year: int
     report: AnnualReport | None
-    due: dt.date
+    due: dt.date | None  # None: no deadline parameter in force for the year
     timeliness: Timeliness
 
     @property
@@ -88,7 +98,7 @@ class ReportState:
 def _state(
     cof: FundingAgreement, year: int, report: AnnualReport | None, today: dt.date
 ) -> ReportState:
-    due = parameters_for_caf(cof.ctg.caf.code).due_date(year)
+    due = due_or_none(parameters_for_caf(cof.ctg.caf.code), year)
     first = report.premiere_transmission_le if report else None
     return ReportState(
         cof_id=cof.pk,
@@ -165,9 +175,13 @@ def annual_report_fact(ctg_id: int, collectivite_id: int, today: dt.date | None 
         parameters = parameters_for_caf(cof.ctg.caf.code)
     except ParameterError:  # no deadline for this Caf: the declaration applies
         return None
+    # Years without a deadline in force (before the parameter's first date) are skipped.
+    dues = {y: due for y in cof_years(cof) if (due := due_or_none(parameters, y)) is not None}
+    if not dues:  # no year with a deadline: the declaration applies
+        return None
     reports = {r.annee: r for r in AnnualReport.objects.filter(cof=cof)}
-    years = cof_years(cof)
-    passed = [y for y in years if parameters.due_date(y) < today]
+    years = list(dues)
+    passed = [y for y in years if dues[y] < today]
     if passed:
         year = passed[-1]
     else:
@@ -180,7 +194,7 @@ def annual_report_fact(ctg_id: int, collectivite_id: int, today: dt.date | None 
     sent = report is not None and counts_as_transmitted(report.status) and first is not None
     return AnnualReportFact(
         year=year,
-        due=parameters.due_date(year),
+        due=dues[year],
         transmitted_on=timezone.localdate(first) if sent and first else None,
-        overdue=parameters.due_date(year) < today,
+        overdue=dues[year] < today,
     )

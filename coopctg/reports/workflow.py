@@ -8,7 +8,8 @@ function checks who acts and the rules of :mod:`coopctg.reports.rules`, and rais
 Who does what:
 
 - the collectivité's editors create the report of a year, write the self-assessment (while it
-  is « brouillon » or « à compléter ») and transmit it;
+  is « brouillon » or « à compléter ») and transmit it once the year is over (or the Cof
+  has ended: :func:`coopctg.reports.rules.transmission_refusal`);
 - the Caf administrator and the advisor assigned to the collectivité send it back « à
   compléter » (with a comment, mandatory) or validate it — which releases the year's balance;
 - analysts and elected officials read.
@@ -297,6 +298,9 @@ def do_transmit(
     commentaire = _comment(commentaire)
     target = _move(user, report, Transition.TRANSMETTRE)
     current = _fresh(report.pk)
+    refusal = rules.transmission_refusal(current.annee, current.cof.date_fin, today())
+    if refusal:
+        raise ReportError(refusal)
     faits = report_facts(current.cof, current.annee, report=current, today=today())
     now = timezone.now()
     changes: dict[str, Any] = {
@@ -322,6 +326,21 @@ def do_transmit(
         report_link(after),
     )
     return after
+
+
+@transaction.atomic
+def do_save_and_transmit(
+    user: Any,
+    report: AnnualReport,
+    data: AssessmentInput,
+    commentaire: str = "",
+    *,
+    revision: int | None = None,
+) -> AnnualReport:
+    """Save the self-assessment and transmit it, in one transaction: when the transmission is
+    refused, the save is rolled back too (the caller keeps the submitted values)."""
+    saved = do_save(user, report, data, revision=revision)
+    return do_transmit(user, saved, commentaire, revision=saved.revision)
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -61,7 +62,18 @@ def test_rules():
 # --- Data ----------------------------------------------------------------------------------------
 
 
-def _world(w, years):
+def _dated(statut, year):
+    """The fields a report of ``statut`` must have (transmitted and validated dates)."""
+    when = dt.datetime(year + 1, 3, 1, 10, tzinfo=dt.UTC)
+    fields = {"statut": statut}
+    if statut != "brouillon":
+        fields["premiere_transmission_le"] = fields["transmis_le"] = when
+    if statut == "valide":
+        fields["valide_le"] = when
+    return fields
+
+
+def _world(w, years, statut="valide"):
     version = load_framework()
     ctg = w.ctg_own
     ctg.date_debut, ctg.date_fin = dt.date(2022, 1, 1), dt.date(2026, 12, 31)
@@ -77,7 +89,7 @@ def _world(w, years):
     levels = [Level.NON_ENGAGE, Level.EN_COURS, Level.REALISE, Level.REALISE]
     for index, year in enumerate(years):
         report = AnnualReport.objects.create(
-            cof=cof, annee=year, referentiel=version, statut="brouillon"
+            cof=cof, annee=year, referentiel=version, **_dated(statut, year)
         )
         AttenduAssessment.objects.bulk_create(
             AttenduAssessment(
@@ -126,7 +138,7 @@ def test_evaluation_data(touraine):
     assert first.trend is Trend.PROGRESSION and first.comments[0] == (2022, "Copil tenu")
     m1 = evaluation.missions[0].evolution
     assert [c.realise for c in m1] == [0, 0, 19, 19, 0] and m1[-1].attainment is None
-    assert evaluation.columns[0].note == "brouillon"
+    assert evaluation.columns[0].note == "validé par la Caf"
     assert evaluation.columns[-1].note == "pas de bilan"
     competences = next(g for g in evaluation.highlights if g.kind == "competence")
     assert competences.count == 1 and competences.years[0].year == 2023
@@ -140,6 +152,43 @@ def test_evaluation_data(touraine):
 
 
 @pytest.mark.django_db
+def test_draft_bilans_are_listed_not_counted(touraine, client):
+    """A fresh draft (46 × « non engagé ») neither shows its year as 0 % réalisé nor marks
+    the attendus « en recul »: only its status is shown under the year."""
+    ctg = _world(touraine, [2022, 2023])  # validated: M1 non engagé, then en cours
+    cof = FundingAgreement.objects.get()
+    version = AnnualReport.objects.first().referentiel
+    draft = AnnualReport.objects.create(cof=cof, annee=2024, referentiel=version)
+    AttenduAssessment.objects.bulk_create(
+        AttenduAssessment(bilan=draft, attendu=a, niveau="non_engage", commentaire="brouillon")
+        for a in ExpectedOutput.objects.filter(objective__mission__version=version)
+    )
+    evaluation = ctg_evaluation(ctg, today=TODAY)
+    first = evaluation.missions[0].objectives[0].lines[0]
+    assert [c.code for c in first.cells] == ["non_engage", "en_cours", "aucun", "aucun", "aucun"]
+    assert first.trend is Trend.PROGRESSION
+    assert all(year != 2024 for year, _ in first.comments)
+    assert evaluation.missions[0].evolution[2].attainment is None
+    assert evaluation.overall[2].attainment is None
+    assert evaluation.last_assessed.year == 2023
+    assert evaluation.columns[2].note == "brouillon, non pris en compte"
+    assert not evaluation.columns[2].assessed and evaluation.columns[1].assessed
+    client.force_login(touraine.admin)
+    page = client.get(reverse("evaluation:ctg", args=[ctg.pk])).content.decode()
+    assert "brouillon, non pris en compte" in page
+
+
+@pytest.mark.django_db
+def test_progress_labels_use_a_decimal_comma(touraine, client):
+    ctg = _world(touraine, [2022, 2023])
+    client.force_login(touraine.admin)
+    page = client.get(reverse("evaluation:ctg", args=[ctg.pk])).content.decode()
+    labels = re.findall(r'aria-label="réalisés ([^"]*) %"', page)
+    assert labels and all("." not in label and "," in label for label in labels)
+    assert 'aria-label="réalisés 0,0 %"' in page
+
+
+@pytest.mark.django_db
 def test_bounded_queries(touraine, client):
     client.force_login(touraine.admin)
     ctg = _world(touraine, [2022, 2023])
@@ -150,7 +199,9 @@ def test_bounded_queries(touraine, client):
     cof = FundingAgreement.objects.get()
     attendus = list(ExpectedOutput.objects.filter(objective__mission__version=version))
     for year in (2024, 2025):
-        report = AnnualReport.objects.create(cof=cof, annee=year, referentiel=version)
+        report = AnnualReport.objects.create(
+            cof=cof, annee=year, referentiel=version, **_dated("transmis", year)
+        )
         AttenduAssessment.objects.bulk_create(
             AttenduAssessment(bilan=report, attendu=a, niveau="realise") for a in attendus
         )

@@ -56,7 +56,13 @@ def refused(capsys, *args: str) -> str:
 
 @pytest.mark.parametrize(
     ("year", "total"),
-    [("2022", "48000.00"), ("2023", "50419.73"), ("2024", "52800.00"), ("2026", "52800.00"), ("2027", "0.00")],
+    [
+        ("2022", "48000.00"),
+        ("2023", "50419.73"),
+        ("2024", "52800.00"),
+        ("2026", "52800.00"),
+        ("2027", "0.00"),
+    ],
 )
 def test_golden_figures(gatine, year, total):
     data = json.loads(annuel("--annee", year, "--collectivite", "200073237"))

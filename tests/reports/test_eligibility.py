@@ -64,3 +64,44 @@ def test_fact_read_from_the_database(touraine, cof, report):
     workflow.do_transmit(w.editor, report_2023)
     after = annual_report_fact(w.ctg_own.pk, w.own.pk, dt.date(2025, 2, 15))
     assert after.year == 2023 and after.transmitted_on is not None
+
+
+def test_report_still_to_transmit_is_not_a_declaration():
+    fact = AnnualReportFact(2024, dt.date(2025, 3, 31), None)
+    result = condition(fact)
+    assert result.state is ConditionState.TO_TRANSMIT and result.state_label == "à transmettre"
+    assert result.proof == "bilan 2024 à transmettre au plus tard le 31/03/2025"
+
+
+def test_late_transmission_says_so():
+    fact = AnnualReportFact(2024, dt.date(2025, 3, 31), dt.date(2025, 4, 2), overdue=True)
+    result = condition(fact)
+    assert result.state is ConditionState.SATISFIED
+    assert result.proof == (
+        "bilan 2024 transmis après l'échéance (le 02/04/2025, échéance du 31/03/2025)"
+    )
+    on_time = AnnualReportFact(2024, dt.date(2025, 3, 31), dt.date(2025, 3, 31))
+    assert condition(on_time).proof == "bilan 2024 transmis le 31/03/2025"
+
+
+def test_declaration_of_the_bilan_is_offered_only_without_a_cof(client, touraine, framework):
+    from django.urls import reverse
+
+    from tests.agreements.helpers import make_cof
+    from tests.factories import seed_architecture
+
+    w = touraine
+    architecture = seed_architecture(w.ctg_own, w.own)
+    url = reverse("funding:architecture", args=[architecture.pk])
+    client.force_login(w.editor)
+    assert 'name="declaration_bilan"' in client.get(url).content.decode()
+    make_cof(w.admin, w.ctg_own, w.own, "COF-37-2022-001")
+    page = client.get(url).content.decode()
+    assert 'name="declaration_bilan"' not in page and 'name="declaration_reseaux"' in page
+    # Posting it anyway changes nothing: the condition is read from the bilans.
+    client.post(
+        reverse("funding:architecture_declarations", args=[architecture.pk]),
+        {"declaration_bilan": "on", "declaration_reseaux": "on", "reference_cof": "COF-1"},
+    )
+    architecture.refresh_from_db()
+    assert not architecture.declaration_bilan and architecture.declaration_reseaux

@@ -79,3 +79,37 @@ def test_balance_released_once_validated():
     payment = rules.payment(2024, Decimal("48000.00"), Decimal("0.70"), report_validated=True)
     assert (payment.advance, payment.balance) == (Decimal("33600.00"), Decimal("14400.00"))
     assert payment.balance_released and payment.released == Decimal("48000.00")
+
+
+# --- Transmission opens once the year is over ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cof_end", "today", "allowed"),
+    [
+        (dt.date(2026, 12, 31), dt.date(2024, 12, 31), False),  # last day of the year
+        (dt.date(2026, 12, 31), dt.date(2025, 1, 1), True),  # first day of N+1
+        (dt.date(2024, 6, 30), dt.date(2024, 6, 30), False),  # the Cof's last day
+        (dt.date(2024, 6, 30), dt.date(2024, 7, 1), True),  # the Cof has ended
+        (dt.date(2024, 12, 31), dt.date(2024, 12, 31), False),
+    ],
+)
+def test_transmission_opens_after_the_year_or_the_cof(cof_end, today, allowed):
+    refusal = rules.transmission_refusal(2024, cof_end, today)
+    assert (refusal is None) is allowed
+    if not allowed:
+        assert "à partir du 01/01/2025" in refusal
+        assert ("30/06/2024" in refusal) is (cof_end == dt.date(2024, 6, 30))
+
+
+def test_no_deadline_in_force_is_never_late():
+    """A year before the parameter's first date (01/01/2022): no deadline, no crash."""
+    parameters = parameters_for_caf("37")
+    with pytest.raises(rules.ParameterError):
+        parameters.due_date(2021)  # 31/12/2021 is before the first value
+    from coopctg.reports.services import due_or_none
+
+    assert due_or_none(parameters, 2021) is None
+    state = rules.timeliness(None, None, dt.date(2030, 1, 1), None)
+    assert state is Timeliness.SANS_ECHEANCE
+    assert rules.TIMELINESS_LABELS[state] == "échéance non paramétrée"

@@ -1,13 +1,17 @@
 """The bilan pages in the browser: the whole cycle, the PDF, bounded queries."""
 
+import datetime as dt
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from coopctg.accounts.roles import Role
+from coopctg.actionplan.models import Action, Indicator, IndicatorValue
+from coopctg.governance.models import Highlight, Meeting
 from coopctg.reports.models import AnnualReport
 from coopctg.reports.services import cof_amount_due, cof_payment
 from tests.agreements.helpers import make_cof
@@ -133,7 +137,41 @@ def test_pdf_shows_the_four_missions_and_the_facts(client, touraine, report):
     assert "Etp et financement de l" in text and "Faits marquants" in text
 
 
-def grow(w, n):
+def grow(w, n, start):
+    """What the bilan's page reads, ``n`` more times, on the bilan's own Ctg and year (2024):
+    actions with indicators and values, meetings, faits marquants."""
+    for i in range(start, start + n):
+        action = Action.objects.create(ctg=w.ctg_own, code=f"A{i:02}", titre=f"Action {i}")
+        indicator = Indicator.objects.create(
+            action=action, libelle=f"Indicateur {i}", valeur_reference=10, cible=20
+        )
+        IndicatorValue.objects.create(indicator=indicator, year=2024, value=Decimal(15))
+        Meeting.objects.create(ctg=w.ctg_own, kind="cotech", date=dt.date(2024, 3, 1 + i))
+        Highlight.objects.create(
+            ctg=w.ctg_own,
+            kind="service",
+            date=dt.date(2024, 5, 1 + i),
+            theme="jeunesse",
+            intitule=f"Service {i}",
+            description="Ouverture.",
+        )
+
+
+def test_queries_do_not_grow(client, touraine, report, django_assert_max_num_queries):
+    client.force_login(touraine.admin)
+    url = reverse("reports:detail", args=[report.pk])
+    grow(touraine, 1, 0)
+    with django_assert_max_num_queries(60) as captured:
+        page = client.get(url)
+    assert page.status_code == 200 and "Service 0" in page.content.decode()
+    count = len(captured.captured_queries)
+    grow(touraine, 5, 1)
+    with django_assert_max_num_queries(count):
+        page = client.get(url).content.decode()
+    assert "Service 5" in page and "Indicateur 5" in page and "A05" in page
+
+
+def grow_cofs(w, n):
     from coopctg.reports import workflow
 
     for i in range(n):
@@ -144,15 +182,199 @@ def grow(w, n):
         workflow.do_create_report(editor, cof, 2023)
 
 
-def test_queries_do_not_grow(client, touraine, report, django_assert_max_num_queries):
+def test_list_queries_do_not_grow(client, touraine, report, django_assert_max_num_queries):
+    """The list shows every Cof the Caf's administrator sees: more Cofs, same queries."""
     client.force_login(touraine.admin)
-    urls = [reverse("reports:list"), reverse("reports:detail", args=[report.pk])]
-    counts = []
-    for url in urls:
-        with django_assert_max_num_queries(60) as captured:
-            assert client.get(url).status_code == 200
-        counts.append(len(captured.captured_queries))
-    grow(touraine, 4)
-    for url, count in zip(urls, counts, strict=True):
-        with django_assert_max_num_queries(count):
-            assert client.get(url).status_code == 200
+    url = reverse("reports:list")
+    with django_assert_max_num_queries(60) as captured:
+        assert client.get(url).status_code == 200
+    grow_cofs(touraine, 4)
+    with django_assert_max_num_queries(len(captured.captured_queries)):
+        assert client.get(url).content.decode().count("COF-37-2022-50") >= 4
+
+
+# --- A Cof that starts before the deadline parameter (01/01/2022) ------------------------------
+
+
+def test_cof_starting_before_the_parameters_does_not_break_the_pages(client, touraine, framework):
+    from coopctg.agreements.models import FundingAgreement
+    from coopctg.reports.services import annual_report_fact, report_state
+    from tests.factories import seed_architecture
+
+    w = touraine
+    architecture = seed_architecture(w.ctg_own, w.own)
+    cof = FundingAgreement.objects.create(
+        ctg=w.ctg_own,
+        collectivite=w.own,
+        numero="COF-37-2021-001",
+        date_debut=dt.date(2021, 7, 1),
+        date_fin=dt.date(2026, 12, 31),
+    )
+    assert report_state(cof, 2021, dt.date(2025, 2, 15)).due is None
+    fact = annual_report_fact(w.ctg_own.pk, w.own.pk, dt.date(2025, 2, 15))
+    assert (fact.year, fact.due) == (2023, dt.date(2024, 3, 31))  # 2021 is skipped
+    client.force_login(w.editor)
+    page = client.get(reverse("funding:architecture", args=[architecture.pk]))
+    assert page.status_code == 200  # the condition reads the Cof's bilans (real today)
+    assert re.search(r"bilan 20\d\d (non transmis|à transmettre)", page.content.decode())
+    listing = client.get(reverse("reports:list"))
+    assert listing.status_code == 200 and "échéance non paramétrée" in listing.content.decode()
+    report = AnnualReport.objects.get(
+        pk=client.post(reverse("reports:create", args=[cof.pk, 2021]))["Location"]
+        .rstrip("/")
+        .split("/")[-1]
+    )
+    page = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert "non paramétrée" in page
+
+
+# --- Nothing typed is lost when the bilan changed meanwhile ------------------------------------
+
+
+def test_refused_decision_says_why_and_gives_the_comment_back(client, touraine, report):
+    from coopctg.reports import workflow
+
+    report = workflow.do_transmit(touraine.editor, report)
+    rev = revision(report)
+    workflow.do_validate(touraine.admin, report)  # meanwhile, the administrator validates
+    client.force_login(touraine.advisor)
+    response = client.post(
+        reverse("reports:send_back", args=[report.pk]),
+        {"send_back-revision": rev, "send_back-commentaire": "Détaillez la mission 2, svp."},
+    )
+    page = response.content.decode()
+    assert response.status_code == 409 and 'role="alert"' in page
+    assert "validé par la Caf" in page and "Détaillez la mission 2, svp." in page
+    report.refresh_from_db()
+    assert report.statut == "valide"
+
+
+def test_save_of_a_bilan_transmitted_meanwhile_keeps_what_was_typed(client, touraine, report):
+    from coopctg.reports import workflow
+
+    client.force_login(touraine.editor)
+    url = reverse("reports:detail", args=[report.pk])
+    data, _ = form_data(client, url)
+    workflow.do_transmit(touraine.editor, report)  # in another tab
+    pk = next(k for k in data if k.startswith("niveau_"))
+    data |= {pk: "realise", "synthese": "Une synthèse écrite longuement."}
+    response = client.post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 409 and 'role="alert"' in page
+    assert (
+        "Ce bilan a été transmis entre-temps : vos modifications n&#x27;ont pas été enregistrées."
+        in page
+    )
+    assert "Une synthèse écrite longuement." in page and "<fieldset" in page
+    assert re.search(r'<fieldset class="rp-unsaved" disabled>', page)
+    assert re.search(rf'name="{pk}" value="realise"[^>]*checked', page)
+    report.refresh_from_db()
+    assert report.synthese == "" and report.statut == "transmis"
+
+
+# --- Payment block = versements schedule -------------------------------------------------------
+
+
+def test_payment_block_follows_the_signed_versions(client, touraine, cof, report):
+    """The bilan's page and PDF show the payment of the versements schedule (live signed
+    versions); the amount frozen at transmission stays in the facts."""
+    from coopctg.agreements.services import sign_version
+    from coopctg.core.formats import format_euros
+    from coopctg.reports import workflow
+    from coopctg.reports.documents import report_html
+    from coopctg.reports.payments import cof_schedule
+    from tests.agreements.helpers import MOVED, version_input
+
+    report = workflow.do_transmit(touraine.editor, report)
+    assert report.faits["financement"]["montant_du"] == "48000.00"
+    sign_version(
+        touraine.admin,
+        cof,
+        version_input(MOVED, dt.date(2024, 1, 1), motif="Mme Y passe à 0,7 Etp"),
+        date_signature=dt.date(2023, 12, 15),
+        generate_document=False,
+    )
+    row = next(r for r in cof_schedule(cof) if r.year == 2024)
+    assert row.amount_due != Decimal("48000.00")
+    client.force_login(touraine.elu)
+    page = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    block = page[
+        page.index('id="paiement-titre"') : page.index(
+            "</section>", page.index('id="paiement-titre"')
+        )
+    ]
+    for amount in (row.amount_due, row.advance, row.balance):
+        assert format_euros(amount, cents=True) in block
+    assert format_euros(Decimal("48000"), cents=True) not in block
+    assert format_euros(Decimal("48000"), cents=True) in page  # the frozen facts
+    html = report_html(report)
+    assert f"{format_euros(row.amount_due, cents=True)} (acompte" in html
+
+
+# --- « Enregistrer et transmettre » ------------------------------------------------------------
+
+
+def test_save_and_transmit_in_one_click(client, touraine, cof, report):
+    client.force_login(touraine.editor)
+    url = reverse("reports:detail", args=[report.pk])
+    data, page = form_data(client, url)
+    assert 'name="transmettre"' in page
+    pk = next(k for k in data if k.startswith("niveau_"))
+    data |= {pk: "realise", "synthese": "Dernière phrase.", "transmettre": "1"}
+    assert client.post(url, data).status_code == 302
+    report.refresh_from_db()
+    assert report.statut == "transmis" and report.synthese == "Dernière phrase."
+    assert report.evaluations.get(pk=pk.removeprefix("niveau_")).niveau == "realise"
+    assert report.faits and report.evenements.get().kind == "transmission"
+
+
+def test_current_year_cannot_be_transmitted_from_the_page(client, touraine, cof):
+    from coopctg.reports import workflow
+
+    current = workflow.do_create_report(touraine.editor, cof, 2025)  # TODAY: 15/02/2025
+    client.force_login(touraine.editor)
+    url = reverse("reports:detail", args=[current.pk])
+    data, page = form_data(client, url)
+    assert "à partir du 01/01/2026" in page and 'name="transmettre"' not in page
+    assert reverse("reports:transmit", args=[current.pk]) not in page
+    response = client.post(url, dict(data, synthese="Brouillon 2025", transmettre="1"))
+    assert response.status_code == 400 and "à partir du 01/01/2026" in response.content.decode()
+    current.refresh_from_db()
+    assert current.statut == "brouillon" and current.synthese == ""
+    response = client.post(
+        reverse("reports:transmit", args=[current.pk]), {"transmit-revision": revision(current)}
+    )
+    assert response.status_code == 409 and "à partir du 01/01/2026" in response.content.decode()
+    assert client.post(url, dict(data, synthese="Brouillon 2025")).status_code == 302
+
+
+# --- Accessibility -----------------------------------------------------------------------------
+
+
+def test_decision_comments_have_distinct_labels(client, touraine, report):
+    from coopctg.reports import workflow
+
+    workflow.do_transmit(touraine.editor, report)
+    client.force_login(touraine.advisor)
+    page = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    labels = re.findall(r'<label for="id_(?:validate|send_back)-commentaire">([^<]*)', page)
+    assert labels == [
+        "Commentaire de validation (facultatif)",
+        "Ce que la collectivité doit compléter (obligatoire)",
+    ]
+    send_back = re.search(r'<textarea[^>]*name="send_back-commentaire"[^>]*>', page).group(0)
+    assert " required" in send_back
+    validate = re.search(r'<textarea[^>]*name="validate-commentaire"[^>]*>', page).group(0)
+    assert " required" not in validate
+
+
+def test_level_errors_are_linked_to_their_radios(client, touraine, report):
+    client.force_login(touraine.editor)
+    url = reverse("reports:detail", args=[report.pk])
+    data, _ = form_data(client, url)
+    name = next(k for k in data if k.startswith("niveau_"))
+    page = client.post(url, dict(data, **{name: "parfait"})).content.decode()
+    assert f'<p class="field-error" id="id_{name}_erreur">' in page
+    radios = re.findall(rf'<input type="radio" name="{name}"[^>]*>', page)
+    assert len(radios) == 3
+    assert all(f'aria-describedby="id_{name}_erreur"' in radio for radio in radios)

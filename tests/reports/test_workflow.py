@@ -175,3 +175,50 @@ def cof_amount(report):
     from decimal import Decimal
 
     return Decimal(report.faits["financement"]["montant_du"])
+
+
+def test_the_current_year_is_drafted_but_not_transmitted(touraine, cof, monkeypatch):
+    """TODAY is 15/02/2025: the 2025 bilan is created and saved, not transmitted (the balance
+    would be released before the year is over); from 01/01/2026 it may be."""
+    report = workflow.do_create_report(touraine.editor, cof, 2025)
+    report = workflow.do_save(touraine.editor, report, levels(report))
+    with pytest.raises(ReportError, match="à partir du 01/01/2026"):
+        workflow.do_transmit(touraine.editor, report)
+    report.refresh_from_db()
+    assert report.statut == "brouillon" and not report.evenements.exists()
+    monkeypatch.setattr(workflow, "today", lambda: dt.date(2025, 12, 31))
+    with pytest.raises(ReportError, match="à partir du 01/01/2026"):
+        workflow.do_transmit(touraine.editor, report)
+    monkeypatch.setattr(workflow, "today", lambda: dt.date(2026, 1, 1))
+    assert workflow.do_transmit(touraine.editor, report).statut == "transmis"
+
+
+def test_a_cof_ended_mid_year_transmits_its_last_year(touraine, framework, monkeypatch):
+    from tests.agreements.helpers import make_cof
+
+    cof = make_cof(
+        touraine.admin,
+        touraine.ctg_own,
+        touraine.own,
+        "COF-37-2022-777",
+        fin=dt.date(2025, 1, 31),
+    )
+    report = workflow.do_create_report(touraine.editor, cof, 2025)
+    monkeypatch.setattr(workflow, "today", lambda: dt.date(2025, 1, 31))
+    with pytest.raises(ReportError, match="dès la fin de la Cof le 31/01/2025"):
+        workflow.do_transmit(touraine.editor, report)
+    monkeypatch.setattr(workflow, "today", lambda: dt.date(2025, 2, 1))
+    assert workflow.do_transmit(touraine.editor, report).statut == "transmis"
+
+
+def test_save_and_transmit_is_one_transaction(touraine, cof):
+    report = workflow.do_create_report(touraine.editor, cof, 2025)  # not transmissible yet
+    with pytest.raises(ReportError, match="à partir du"):
+        workflow.do_save_and_transmit(touraine.editor, report, levels(report), revision=0)
+    report.refresh_from_db()
+    assert report.revision == 0 and report.synthese == ""  # the save was rolled back
+    assert set(report.evaluations.values_list("niveau", flat=True)) == {"non_engage"}
+    report_2024 = workflow.do_create_report(touraine.editor, cof, 2024)
+    done = workflow.do_save_and_transmit(touraine.editor, report_2024, levels(report_2024))
+    assert done.statut == "transmis" and done.synthese == "Une année de mise en place."
+    assert set(done.evaluations.values_list("niveau", flat=True)) == {"realise"}

@@ -23,12 +23,15 @@ class ConditionState(StrEnum):
     SATISFIED = "satisfaite"
     NOT_SATISFIED = "non_satisfaite"
     TO_DECLARE = "a_declarer"
+    #: The bilan annuel of a Cof, still to transmit before its deadline (nothing to declare).
+    TO_TRANSMIT = "a_transmettre"
 
 
 STATE_LABELS = {
     ConditionState.SATISFIED: "satisfaite",
     ConditionState.NOT_SATISFIED: "non satisfaite",
     ConditionState.TO_DECLARE: "à déclarer",
+    ConditionState.TO_TRANSMIT: "à transmettre",
 }
 
 
@@ -88,17 +91,21 @@ def _annual_report(facts: EligibilityFacts) -> tuple[ConditionState, str]:
             "à déclarer : transmission du bilan annuel d'activité",
         )
     if fact.transmitted_on is not None:
-        return (
-            ConditionState.SATISFIED,
-            f"bilan {fact.year} transmis le {fact.transmitted_on:%d/%m/%Y}",
-        )
+        sent = f"{fact.transmitted_on:%d/%m/%Y}"
+        if fact.transmitted_on > fact.due:  # satisfied, but say it was late
+            return (
+                ConditionState.SATISFIED,
+                f"bilan {fact.year} transmis après l'échéance (le {sent}, échéance du "
+                f"{fact.due:%d/%m/%Y})",
+            )
+        return ConditionState.SATISFIED, f"bilan {fact.year} transmis le {sent}"
     if fact.overdue:
         return (
             ConditionState.NOT_SATISFIED,
             f"bilan {fact.year} non transmis : échéance du {fact.due:%d/%m/%Y} dépassée",
         )
     return (
-        ConditionState.TO_DECLARE,
+        ConditionState.TO_TRANSMIT,
         f"bilan {fact.year} à transmettre au plus tard le {fact.due:%d/%m/%Y}",
     )
 

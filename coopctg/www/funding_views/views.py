@@ -62,7 +62,9 @@ def _result_context(result: FundingResult, rows: list[services.PersonRow]) -> di
     }
 
 
-def _checklist(architecture: FundingArchitecture, result: FundingResult) -> list[Any]:
+def _checklist(
+    architecture: FundingArchitecture, result: FundingResult, annual_report: Any
+) -> list[Any]:
     ctg = architecture.ctg
     facts = EligibilityFacts(
         ctg_title=ctg.intitule,
@@ -81,7 +83,7 @@ def _checklist(architecture: FundingArchitecture, result: FundingResult) -> list
         cof_reference=architecture.reference_cof,
         declared_networks=architecture.declaration_reseaux,
         declared_annual_report=architecture.declaration_bilan,
-        annual_report=annual_report_fact(ctg.pk, architecture.collectivite_id),
+        annual_report=annual_report,
     )
     return eligibility_checklist(facts)
 
@@ -89,13 +91,17 @@ def _checklist(architecture: FundingArchitecture, result: FundingResult) -> list
 def architecture_detail(request: HttpRequest, pk: int) -> HttpResponse:
     architecture = get_architecture_for_user(request.user, pk)
     rows = services.stored_rows(architecture)
+    # With a Cof, the condition « bilan annuel » is read from its bilans: nothing to declare.
+    annual_report = annual_report_fact(architecture.ctg_id, architecture.collectivite_id)
     context: dict[str, Any] = {
         "architecture": architecture,
         "ctg": architecture.ctg,
         "collectivite": architecture.collectivite,
         "can_edit": can_edit_collectivite(request.user, architecture.collectivite),
         "is_caf_staff": bool(scope_of(request.user).caf_ids),
-        "declarations_form": DeclarationsForm(instance=architecture),
+        "declarations_form": DeclarationsForm(
+            instance=architecture, annual_report_automatic=annual_report is not None
+        ),
         # The Cofs that fund this collectivité's function in this Ctg, and whether the Caf
         # may sign a new one from this working architecture.
         "cofs": list(
@@ -112,7 +118,7 @@ def architecture_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["parameter_error"] = str(error)
     else:
         context.update(_result_context(result, rows))
-        context["checklist"] = _checklist(architecture, result)
+        context["checklist"] = _checklist(architecture, result, annual_report)
     return render(request, "funding/architecture_detail.html", context)
 
 
@@ -121,7 +127,8 @@ def architecture_declarations(request: HttpRequest, pk: int) -> HttpResponse:
     architecture = get_architecture_for_user(request.user, pk)
     if not can_edit_collectivite(request.user, architecture.collectivite):
         raise Http404("Page introuvable.")
-    form = DeclarationsForm(request.POST, instance=architecture)
+    automatic = annual_report_fact(architecture.ctg_id, architecture.collectivite_id) is not None
+    form = DeclarationsForm(request.POST, instance=architecture, annual_report_automatic=automatic)
     if form.is_valid():
         services.save_declarations(request.user, form.save(commit=False))
         messages.success(request, "Les déclarations sont enregistrées.")

@@ -10,6 +10,7 @@ change through :mod:`coopctg.reports.workflow`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -26,7 +27,7 @@ from coopctg.reports.access import get_report_for_user
 from coopctg.reports.documents import report_context
 from coopctg.reports.forms import AssessmentForm, DecisionForm, apply_error
 from coopctg.reports.models import AnnualReport
-from coopctg.reports.rules import STATUS_LABELS, Status, editable
+from coopctg.reports.rules import STATUS_LABELS, Status, editable, transmission_refusal
 from coopctg.reports.services import _state, cof_years
 
 
@@ -115,21 +116,50 @@ def _rows(form: AssessmentForm | None, context: dict[str, Any]) -> None:
             ]
 
 
+@dataclass(frozen=True)
+class Refused:
+    """An action refused because the bilan changed meanwhile: what to tell the user, and the
+    comment they typed (not recorded), shown back so that it is not lost."""
+
+    message: str
+    comment: str = ""
+
+
+#: An assessment saved while the bilan is no longer editable (transmitted in another tab).
+NOT_SAVED = "Ce bilan a été transmis entre-temps : vos modifications n'ont pas été enregistrées."
+
+
+def _decision_shown(user: Any, report: AnnualReport, key: str) -> bool:
+    """Whether the page shows the form of the decision ``key`` for the report as it is now."""
+    if key == "transmit":
+        return (
+            workflow.can_write(user, report.cof)
+            and editable(report.status)
+            and transmission_refusal(report.annee, report.cof.date_fin, workflow.today()) is None
+        )
+    return workflow.can_review(user, report.cof) and report.status is Status.TRANSMIS
+
+
 def _page(
     request: HttpRequest,
     report: AnnualReport,
     *,
     form: AssessmentForm | None = None,
+    unsaved: bool = False,
     decision: DecisionForm | None = None,
     decision_action: str = "",
+    refused: Refused | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The report page. ``unsaved``: ``form`` holds what the user submitted while the report
+    was no longer editable; it is shown disabled under an alert, so nothing typed is lost."""
     user = request.user
     today = workflow.today()
     context = report_context(report, today=today)
     writer = workflow.can_write(user, report.cof)
     reviewer = workflow.can_review(user, report.cof)
     can_edit = writer and editable(report.status)
+    refusal = transmission_refusal(report.annee, report.cof.date_fin, today) if can_edit else None
     if form is None and can_edit:
         assessments = [a for m in context["missions"] for a in m.assessments]
         form = AssessmentForm(
@@ -140,7 +170,8 @@ def _page(
                 "perspectives": report.perspectives,
             },
         )
-    _rows(form if can_edit else None, context)
+    shown = form if (can_edit or unsaved) else None
+    _rows(shown, context)
 
     def blank(key: str) -> DecisionForm:
         if decision is not None and decision_action == key:
@@ -148,9 +179,12 @@ def _page(
         return DecisionForm(initial={"revision": report.revision}, prefix=key)
 
     context |= {
-        "form": form if can_edit else None,
+        "form": shown,
+        "unsaved": unsaved,
+        "refused": refused,
         "can_edit": can_edit,
-        "can_transmit": can_edit,
+        "can_transmit": can_edit and refusal is None,
+        "transmission_refusal": refusal,
         "can_decide": reviewer and report.status is Status.TRANSMIS,
         "transmit_form": blank("transmit"),
         "send_back_form": blank("send_back"),
@@ -164,21 +198,36 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_report_for_user(request.user, pk)
     if request.method != "POST":
         return _page(request, report)
-    if not (workflow.can_write(request.user, report.cof) and editable(report.status)):
+    if not workflow.can_write(request.user, report.cof):
         raise _not_found()
     from coopctg.reports.documents import assessments_of
 
     form = AssessmentForm(request.POST, assessments=assessments_of(report))
+    transmit = "transmettre" in request.POST  # « Enregistrer et transmettre »
     if form.is_valid():
+        revision = form.cleaned_data["revision"]
         try:
-            workflow.do_save(
-                request.user, report, form.to_input(), revision=form.cleaned_data["revision"]
-            )
+            if transmit:
+                workflow.do_save_and_transmit(
+                    request.user, report, form.to_input(), revision=revision
+                )
+            else:
+                workflow.do_save(request.user, report, form.to_input(), revision=revision)
         except workflow.ReportError as error:
             apply_error(form, error)
         else:
-            messages.success(request, "Le bilan est enregistré.")
+            messages.success(
+                request,
+                "Le bilan est enregistré et transmis à la Caf."
+                if transmit
+                else "Le bilan est enregistré.",
+            )
             return redirect(reverse("reports:detail", args=[report.pk]))
+    report.refresh_from_db()
+    if not editable(report.status):  # transmitted meanwhile (another tab, another editor)
+        return _page(
+            request, report, form=form, unsaved=True, refused=Refused(NOT_SAVED), status=409
+        )
     return _page(request, report, form=form, status=400)
 
 
@@ -194,15 +243,23 @@ def _decide(
     if not allowed(request.user, report.cof):
         raise _not_found()
     form = DecisionForm(request.POST, prefix=key)
+    refused = ""
     if form.is_valid():
         try:
             apply(report, form.cleaned_data["commentaire"], form.cleaned_data["revision"])
         except workflow.ReportError as error:
             apply_error(form, error)
+            refused = error.message
         else:
             messages.success(request, success)
             return redirect(reverse("reports:detail", args=[report.pk]))
     report.refresh_from_db()
+    if not _decision_shown(request.user, report, key):
+        # The bilan changed meanwhile (e.g. validated by another): its form is no longer on
+        # the page, so say why here and give the typed comment back.
+        comment = str(form.data.get(form.add_prefix("commentaire"), "")).strip()
+        message = refused or "Votre action n'a pas été enregistrée : le bilan a changé."
+        return _page(request, report, refused=Refused(message, comment), status=409)
     return _page(request, report, decision=form, decision_action=key, status=400)
 
 
