@@ -100,6 +100,13 @@ class ReportLine:
     state: ReportState
 
     @property
+    def url(self) -> str:
+        """The bilan's page, or the Cof's bilans of that year when none is started yet."""
+        if self.state.report is not None:
+            return reverse("reports:detail", args=[self.state.report.pk])
+        return f"{reverse('reports:list')}?annee={self.state.year}&cof={self.cof.pk}"
+
+    @property
     def transmitted(self) -> bool:
         return self.state.timeliness in (Timeliness.A_TEMPS, Timeliness.TRANSMIS_EN_RETARD)
 
@@ -444,7 +451,7 @@ def deadlines_of(rows: Iterable[TerritoryRow], today: dt.date) -> list[Deadline]
             found.extend(_governance_deadlines(row, state, today))
         for line in row.reports:
             state_ = line.state
-            url = reverse("agreements:detail", args=[line.cof.pk])
+            url = line.url
             sent_back = state_.status is ReportStatus.A_COMPLETER
             verb = "compléter et transmettre à nouveau" if sent_back else "transmettre"
             to_send = sent_back or state_.timeliness in (Timeliness.A_VENIR, Timeliness.EN_RETARD)

@@ -296,3 +296,22 @@ def test_navigation_links(client, touraine):
     client.force_login(touraine.elu)
     page = get(client, "home")
     assert reverse("dashboards:index") in page and reverse("deadlines:list") in page
+
+
+def test_bilan_deadlines_link_to_the_bilan():
+    """A started bilan links to its page; one not started yet to the Cof's bilans of the year."""
+    from coopctg.dashboards.services import ReportLine
+    from coopctg.reports.rules import Timeliness
+    from coopctg.reports.services import ReportState
+
+    class Cof:
+        pk = 7
+
+    class Report:
+        pk = 42
+
+    due = dt.date(2025, 3, 31)
+    started = ReportLine(Cof(), ReportState(7, 2024, Report(), due, Timeliness.A_VENIR))
+    missing = ReportLine(Cof(), ReportState(7, 2024, None, due, Timeliness.EN_RETARD))
+    assert started.url == reverse("reports:detail", args=[42])
+    assert missing.url == reverse("reports:list") + "?annee=2024&cof=7"
