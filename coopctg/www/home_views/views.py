@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from coopctg.accounts.access import scope_of, visible_collectivites, visible_ctgs
@@ -59,13 +59,25 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: Errors under this prefix answer JSON, like the API itself (also for URLs it cannot route,
+#: such as /api/v1/ctg/abc/).
+API_PREFIX = "/api/"
+
+
 @login_not_required
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Introuvable."}, status=404)
     return render(request, "errors/404.html", status=404)
 
 
 @login_not_required
 def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            {"detail": "Erreur interne : l'incident est enregistré, réessayez plus tard."},
+            status=500,
+        )
     return render(request, "errors/500.html", status=500)
 
 
