@@ -2,6 +2,7 @@
 French message, nothing written; a role without the right → 404, as the UI."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 from django.urls import reverse
@@ -183,3 +184,23 @@ def test_invalid_indicator_values_write_nothing(world, call):
     body = {"valeurs": [{"indicateur": own.pk, "valeur": 1}]}
     assert call("put", url, world.tokens["analyst"], body).status_code == 404
     assert list(IndicatorValue.objects.values_list("indicator", "year", "value")) == before
+
+
+def test_a_browser_session_needs_the_csrf_token_to_write(world):
+    """The browser's session also opens the API (for its docs): a write from another site,
+    riding on that session without the CSRF token, is refused; a Bearer token needs none."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.editor)
+    url = reverse("api:instance_create", args=[world.ctg_own.pk])
+    before = Meeting.objects.count()
+    response = browser.post(url, json.dumps(_instance_body()), content_type="application/json")
+    assert response.status_code == 403 and Meeting.objects.count() == before
+    with_token = Client(enforce_csrf_checks=True).post(
+        url,
+        json.dumps(_instance_body()),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {world.tokens['editor']}"},
+    )
+    assert with_token.status_code == 201 and Meeting.objects.count() == before + 1
