@@ -5,8 +5,10 @@ on stderr (no traceback) and the process exits with status 2. Sub-commands (``co
 referentiel exporter``) are declared with :meth:`FrenchCommand.add_subcommands`.
 """
 
+import io
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -45,6 +47,30 @@ class FrenchCommand(BaseCommand):
         if self.subcommands:
             return getattr(self, f"handle_{options['action']}")(**options)
         raise NotImplementedError
+
+    def write_export(self, content: bytes | str, format: str, sortie: str | None) -> bool:
+        """Write an export (JSON or CSV text, XLSX bytes) to ``sortie``, else to the standard
+        output; returns True when a file was written (the caller then says so). A CSV file
+        gets a BOM so that a spreadsheet opens it as UTF-8."""
+        if sortie:
+            if isinstance(content, bytes):
+                data = content
+            else:
+                data = content.encode("utf-8-sig" if format == "csv" else "utf-8")
+            try:
+                Path(sortie).write_bytes(data)
+            except OSError as error:
+                raise CliError(
+                    f"écriture impossible de {sortie} ({error.strerror or error})"
+                ) from None
+            return True
+        if isinstance(content, bytes):
+            raise CliError(f"le format {format} s'écrit dans un fichier : ajoutez --sortie FICHIER")
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() != "utf-8":
+                stream.reconfigure(encoding="utf-8")
+        self.stdout.write(content, ending="")
+        return False
 
 
 ARGPARSE_MESSAGES = [

@@ -3,14 +3,13 @@ sees, per envelope, prorated by days across the signed Cof versions in force."""
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from coopctg.accounts.access import (
-    get_caf_for_user,
     scope_of,
     visible_cafs,
     visible_collectivites,
@@ -25,23 +24,7 @@ from coopctg.agreements.annual import (
 )
 from coopctg.funding.rules import Envelope
 from coopctg.organisations.models import Caf
-
-
-def _caf(request: HttpRequest) -> Caf:
-    """The Caf asked for (``?caf=CODE``), else the user's first one; 404 when none is visible."""
-    code = request.GET.get("caf")
-    if code:
-        return get_caf_for_user(request.user, code)
-    caf = visible_cafs(request.user).order_by("code").first()
-    if caf is None:
-        raise Http404("Page introuvable.")
-    return caf
-
-
-def _year(annee: int) -> int:
-    if not MIN_YEAR <= annee <= MAX_YEAR:
-        raise Http404("Page introuvable.")
-    return annee
+from coopctg.www.selection import checked_year, requested_caf, requested_year
 
 
 def _budget(request: HttpRequest, caf: Caf, annee: int) -> BudgetYear:
@@ -50,11 +33,8 @@ def _budget(request: HttpRequest, caf: Caf, annee: int) -> BudgetYear:
 
 def index(request: HttpRequest) -> HttpResponse:
     """``/budget/``: the current year (or ``?annee=AAAA``)."""
-    caf = _caf(request)
-    annee = timezone.localdate().year
-    asked = request.GET.get("annee", "")
-    if asked.isdigit() and MIN_YEAR <= int(asked) <= MAX_YEAR:
-        annee = int(asked)
+    caf = requested_caf(request)
+    annee = requested_year(request)
     url = reverse("budget:annual", args=[annee])
     if request.GET.get("caf"):
         url += "?" + urlencode({"caf": caf.code})
@@ -62,8 +42,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def annual(request: HttpRequest, annee: int) -> HttpResponse:
-    annee = _year(annee)
-    caf = _caf(request)
+    annee = checked_year(annee)
+    caf = requested_caf(request)
     budget = _budget(request, caf, annee)
     labels = envelope_labels(caf.code, annee)
     query = "?" + urlencode({"caf": caf.code}) if request.GET.get("caf") else ""
@@ -95,8 +75,8 @@ def annual(request: HttpRequest, annee: int) -> HttpResponse:
 
 
 def annual_xlsx(request: HttpRequest, annee: int) -> HttpResponse:
-    annee = _year(annee)
-    caf = _caf(request)
+    annee = checked_year(annee)
+    caf = requested_caf(request)
     response = HttpResponse(
         budget_xlsx(_budget(request, caf, annee), caf),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -6,13 +6,12 @@ advisor theirs, a collectivité's users their own (:func:`visible_collectivites`
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from coopctg.accounts.access import (
-    get_caf_for_user,
     scope_of,
     visible_cafs,
     visible_collectivites,
@@ -28,23 +27,7 @@ from coopctg.reports.payments import (
     schedule_csv,
     schedule_xlsx,
 )
-
-
-def _caf(request: HttpRequest) -> Caf:
-    """The Caf asked for (``?caf=CODE``), else the user's first one; 404 when none is visible."""
-    code = request.GET.get("caf")
-    if code:
-        return get_caf_for_user(request.user, code)
-    caf = visible_cafs(request.user).order_by("code").first()
-    if caf is None:
-        raise Http404("Page introuvable.")
-    return caf
-
-
-def _year(annee: int) -> int:
-    if not MIN_YEAR <= annee <= MAX_YEAR:
-        raise Http404("Page introuvable.")
-    return annee
+from coopctg.www.selection import checked_year, requested_caf, requested_year
 
 
 def _schedule(request: HttpRequest, caf: Caf, annee: int) -> PaymentSchedule:
@@ -59,12 +42,9 @@ def _choice(request: HttpRequest, name: str, choices: list[tuple[str, str]]) -> 
 def schedule(request: HttpRequest) -> HttpResponse:
     """``/versements/?annee=AAAA``: the current year by default; ``?bilan=`` filters on the
     year's report status, ``?etat=`` on the balance's state."""
-    caf = _caf(request)
+    caf = requested_caf(request)
     current = timezone.localdate().year
-    annee = current
-    asked = request.GET.get("annee", "")
-    if asked.isdigit() and MIN_YEAR <= int(asked) <= MAX_YEAR:
-        annee = int(asked)
+    annee = requested_year(request)
     bilan = _choice(request, "bilan", REPORT_FILTERS)
     etat = _choice(request, "etat", STATE_FILTERS)
     whole = _schedule(request, caf, annee)
@@ -106,8 +86,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
 
 
 def schedule_xlsx_view(request: HttpRequest, annee: int) -> HttpResponse:
-    annee = _year(annee)
-    caf = _caf(request)
+    annee = checked_year(annee)
+    caf = requested_caf(request)
     response = HttpResponse(
         schedule_xlsx(_schedule(request, caf, annee)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -118,8 +98,8 @@ def schedule_xlsx_view(request: HttpRequest, annee: int) -> HttpResponse:
 
 def schedule_csv_view(request: HttpRequest, annee: int) -> HttpResponse:
     """UTF-8 with its BOM, so that a spreadsheet opens the accents right."""
-    annee = _year(annee)
-    caf = _caf(request)
+    annee = checked_year(annee)
+    caf = requested_caf(request)
     response = HttpResponse(
         schedule_csv(_schedule(request, caf, annee)).encode("utf-8-sig"),
         content_type="text/csv; charset=utf-8",

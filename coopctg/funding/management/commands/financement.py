@@ -160,28 +160,12 @@ class Command(FrenchCommand):
             content = budget_csv(budget)
         else:
             content = json.dumps(budget_to_json(budget), ensure_ascii=False, indent=2) + "\n"
-        if sortie:
-            if isinstance(content, bytes):
-                data = content
-            else:  # a CSV file opens in a spreadsheet: UTF-8 with its BOM
-                data = content.encode("utf-8-sig" if format == "csv" else "utf-8")
-            try:
-                Path(sortie).write_bytes(data)
-            except OSError as error:
-                raise CliError(
-                    f"écriture impossible de {sortie} ({error.strerror or error})"
-                ) from None
+        if self.write_export(content, format, sortie):
             count = len(budget.rows)
             self.stdout.write(
                 f"Financement {annee} de {count} collectivité{'s' if count > 1 else ''} "
                 f"écrit dans {sortie}."
             )
-            return
-        for stream in (sys.stdout, sys.stderr):
-            if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() != "utf-8":
-                stream.reconfigure(encoding="utf-8")
-        assert isinstance(content, str)
-        self.stdout.write(content, ending="")
 
 
 def _year(text: str) -> int:

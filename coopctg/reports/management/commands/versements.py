@@ -9,11 +9,8 @@ French line on stderr. Reads the database.
 """
 
 import argparse
-import io
 import json
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
@@ -95,22 +92,6 @@ class Command(FrenchCommand):
             content = schedule_csv(schedule)
         else:
             content = json.dumps(schedule_to_json(schedule), ensure_ascii=False, indent=2) + "\n"
-        if sortie:
-            if isinstance(content, bytes):
-                data = content
-            else:  # a CSV file opens in a spreadsheet: UTF-8 with its BOM
-                data = content.encode("utf-8-sig" if format == "csv" else "utf-8")
-            try:
-                Path(sortie).write_bytes(data)
-            except OSError as error:
-                raise CliError(
-                    f"écriture impossible de {sortie} ({error.strerror or error})"
-                ) from None
+        if self.write_export(content, format, sortie):
             count = len(schedule.rows)
             self.stdout.write(f"Versements {annee} de {count} Cof écrits dans {sortie}.")
-            return
-        for stream in (sys.stdout, sys.stderr):
-            if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() != "utf-8":
-                stream.reconfigure(encoding="utf-8")
-        assert isinstance(content, str)
-        self.stdout.write(content, ending="")
