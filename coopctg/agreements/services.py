@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -47,6 +47,15 @@ class AgreementError(ValueError):
     """A rule of the Cof is broken; the message is one French sentence."""
 
 
+class ArchitectureInput(Protocol):
+    """What a version and a request both carry: an architecture from a date."""
+
+    date_effet: dt.date
+    rows: list[PersonRow]
+    base_montant: Decimal | None
+    base_etp: Decimal | None
+
+
 @dataclass(frozen=True)
 class VersionInput:
     date_effet: dt.date
@@ -54,6 +63,25 @@ class VersionInput:
     base_montant: Decimal | None = None
     base_etp: Decimal | None = None
     motif: str = ""
+
+
+def save_cof_architecture(
+    user: Any, cof: FundingAgreement, kind: str, data: ArchitectureInput
+) -> FundingArchitecture:
+    """Store the architecture of a version or of a request of ``cof`` (with its history row):
+    a frozen copy the funding engine computes, never the collectivité's working one."""
+    return save_architecture(
+        user,
+        FundingArchitecture(
+            kind=kind,
+            ctg=cof.ctg,
+            collectivite=cof.collectivite,
+            date_effet=data.date_effet,
+            base_cej_montant=data.base_montant,
+            base_cej_etp=data.base_etp,
+        ),
+        data.rows,
+    )
 
 
 def next_cof_number(collectivite: LocalAuthority, year: int) -> str:
@@ -143,18 +171,7 @@ def sign_version(
             f"un avenant prend effet après la version en vigueur ({previous[-1].label}, "
             f"depuis le {previous[-1].date_effet:%d/%m/%Y})"
         )
-    architecture = save_architecture(
-        user,
-        FundingArchitecture(
-            kind=FundingArchitecture.Kind.VERSION,
-            ctg=cof.ctg,
-            collectivite=cof.collectivite,
-            date_effet=data.date_effet,
-            base_cej_montant=data.base_montant,
-            base_cej_etp=data.base_etp,
-        ),
-        data.rows,
-    )
+    architecture = save_cof_architecture(user, cof, FundingArchitecture.Kind.VERSION, data)
     result = compute_architecture(architecture)
     if previous:
         last = previous[-1]

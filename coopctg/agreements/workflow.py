@@ -47,6 +47,7 @@ from coopctg.agreements.services import (
     AgreementError,
     VersionInput,
     create_cof,
+    save_cof_architecture,
     sign_version,
     signed_versions,
 )
@@ -431,18 +432,7 @@ def do_create_request(user: Any, cof: FundingAgreement, data: ProposalInput) -> 
         .get(pk=cof.pk)
     )
     check_proposal(cof, data)
-    architecture = save_architecture(
-        user,
-        FundingArchitecture(
-            kind=FundingArchitecture.Kind.DEMANDE,
-            ctg=cof.ctg,
-            collectivite=cof.collectivite,
-            date_effet=data.date_effet,
-            base_cej_montant=data.base_montant,
-            base_cej_etp=data.base_etp,
-        ),
-        data.rows,
-    )
+    architecture = save_cof_architecture(user, cof, FundingArchitecture.Kind.DEMANDE, data)
     try:
         with transaction.atomic():
             demande = ModificationRequest.objects.create(
