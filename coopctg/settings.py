@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "coopctg.actionplan",
     "coopctg.governance",
     "coopctg.reports",
+    "coopctg.dashboards",  # its commands (coopctg echeances); no models
     "coopctg.api",
     "coopctg.demo",
     "coopctg.www",

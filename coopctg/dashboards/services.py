@@ -12,15 +12,19 @@ Team-level figures only: nothing here counts or ranks what one person did.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from coopctg.actionplan.services import plan_summaries
 from coopctg.agreements.annual import collectivite_year, envelope_labels, with_year_agreements
@@ -30,6 +34,7 @@ from coopctg.core.params import ParameterError
 from coopctg.ctg.models import Ctg
 from coopctg.funding.rules import Envelope
 from coopctg.funding.rules.annual import AnnualFunding
+from coopctg.governance import ics
 from coopctg.governance.models import Meeting
 from coopctg.governance.rules import MeetingKind, PeriodCompliance
 from coopctg.governance.rules import Status as PeriodStatus
@@ -384,6 +389,9 @@ class Deadline:
     territory: str
     url: str
     late: bool = False
+    #: The object the deadline is about (« ctg-5 », « cof-7-bilan-2025 »…): with the kind and
+    #: the date, the stable identity of the deadline (UID of its calendar event).
+    ref: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -422,6 +430,7 @@ def _governance_deadlines(row: TerritoryRow, state: CtgState, today: dt.date) ->
                 who=f"{COLLECTIVITE} (chargé·e de coopération), avec {row.who_at_caf()}",
                 territory=row.collectivite.nom,
                 url=reverse("governance:ctg", args=[state.ctg.pk]),
+                ref=f"ctg-{state.ctg.pk}-collectivite-{row.collectivite.pk}",
             )
         )
     return found
@@ -446,6 +455,7 @@ def deadlines_of(rows: Iterable[TerritoryRow], today: dt.date) -> list[Deadline]
                             who=f"{row.who_at_caf()} et {COLLECTIVITE}",
                             territory=row.collectivite.nom,
                             url=reverse("ctg:detail", args=[ctg.pk]),
+                            ref=f"ctg-{ctg.pk}",
                         )
                     )
             found.extend(_governance_deadlines(row, state, today))
@@ -465,6 +475,7 @@ def deadlines_of(rows: Iterable[TerritoryRow], today: dt.date) -> list[Deadline]
                         territory=row.collectivite.nom,
                         url=url,
                         late=state_.late,
+                        ref=f"cof-{line.cof.pk}-bilan-{state_.year}",
                     )
                 )
             elif state_.status is ReportStatus.TRANSMIS and state_.report is not None:
@@ -478,6 +489,7 @@ def deadlines_of(rows: Iterable[TerritoryRow], today: dt.date) -> list[Deadline]
                         who=row.who_at_caf(),
                         territory=row.collectivite.nom,
                         url=url,
+                        ref=f"cof-{line.cof.pk}-bilan-{state_.year}",
                     )
                 )
     found.extend(_request_deadlines(rows))
@@ -513,6 +525,7 @@ def _request_deadlines(rows: list[TerritoryRow]) -> list[Deadline]:
                 who=row.who_at_caf() if caf_acts else COLLECTIVITE,
                 territory=row.collectivite.nom,
                 url=reverse("agreements:request", args=[request.pk]),
+                ref=f"demande-{request.pk}",
             )
         )
     return found
@@ -537,6 +550,53 @@ def _recruitment_deadlines(rows: list[TerritoryRow]) -> list[Deadline]:
                 who=row.who_at_caf(),
                 territory=row.collectivite.nom,
                 url=reverse("recruitment:detail", args=[recruitment.pk]),
+                ref=f"recrutement-{recruitment.pk}",
             )
         )
     return found
+
+
+def deadlines_of_kind(items: Iterable[Deadline], kind: str) -> list[Deadline]:
+    """The deadlines of ``kind`` (a key of :data:`DEADLINE_KINDS`); all of them for ``""``."""
+    return [d for d in items if not kind or d.kind == kind]
+
+
+# --- Calendar (iCalendar) ---------------------------------------------------------------------
+
+DEADLINES_PRODID = "-//CoopCTG//Echeances//FR"
+
+
+def deadline_uid(deadline: Deadline, host: str) -> str:
+    """Stable across exports (kind, object, date): a re-import updates the event."""
+    ref = deadline.ref or re.sub(r"[^a-z0-9]+", "-", deadline.url.lower()).strip("-")
+    return f"coopctg-echeance-{deadline.kind}-{ref}-{deadline.date:%Y%m%d}@{host}"
+
+
+def deadline_event(deadline: Deadline, base_url: str) -> ics.Event:
+    """An all-day event on the deadline's date: what, who acts, where, the link."""
+    link = base_url.rstrip("/") + deadline.url
+    description = [f"Qui agit : {deadline.who}", f"Territoire : {deadline.territory}"]
+    if deadline.late:
+        description.insert(0, "En retard")
+    description.append(link)
+    return ics.Event(
+        uid=deadline_uid(deadline, urlsplit(base_url).hostname or "coopctg"),
+        start=deadline.date,
+        end=deadline.date + dt.timedelta(days=1),
+        summary=deadline.what,
+        description="\n".join(description),
+        url=link,
+        categories=(deadline.kind_label,),
+    )
+
+
+def deadlines_calendar(items: Iterable[Deadline], base_url: str = "") -> str:
+    """The iCalendar text of ``items``, one all-day VEVENT each (links from
+    ``COOPCTG_BASE_URL`` by default)."""
+    base_url = base_url or settings.COOPCTG_BASE_URL
+    return ics.serialize_calendar(
+        (deadline_event(d, base_url) for d in items),
+        stamp=timezone.now(),
+        prodid=DEADLINES_PRODID,
+        name="Échéances — CoopCTG",
+    )

@@ -6,4 +6,5 @@ app_name = "deadlines"
 
 urlpatterns = [
     path("", views.deadlines, name="list"),
+    path("echeances.ics", views.deadlines_calendar, name="calendar"),
 ]

@@ -10,23 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 
 from coopctg.accounts.access import get_collectivite_for_user, scope_of, visible_collectivites
 from coopctg.core.formats import format_etp, format_euros, format_number
 from coopctg.core.themes import Theme
-from coopctg.dashboards import charts
+from coopctg.dashboards import charts, services
 from coopctg.dashboards.services import (
     Category,
     CtgState,
+    Deadline,
     EnvelopeLine,
     TerritoryRow,
     deadlines_of,
+    deadlines_of_kind,
     envelope_lines,
     territory_rows,
     upcoming_meetings,
@@ -334,14 +338,26 @@ def caf(request: HttpRequest, code: str) -> HttpResponse:
 # --- Échéances ----------------------------------------------------------------------------------
 
 
-def deadlines(request: HttpRequest) -> HttpResponse:
-    today = _today()
+def _deadlines_in_scope(
+    request: HttpRequest, today: dt.date
+) -> tuple[list[Deadline], list[tuple[str, str]], str]:
+    """The deadlines the user sees, filtered by ``?type=`` when it names a kind listed; the
+    kinds listed; the requested kind."""
     rows = territory_rows(visible_collectivites(request.user), today.year, today)
     items = deadlines_of(rows, today)
     kind = request.GET.get("type", "")
     kinds = sorted({(d.kind, d.kind_label) for d in items}, key=lambda k: k[1])
     if kind in {k for k, _ in kinds}:
-        items = [d for d in items if d.kind == kind]
+        items = deadlines_of_kind(items, kind)
+    return items, kinds, kind
+
+
+def deadlines(request: HttpRequest) -> HttpResponse:
+    today = _today()
+    items, kinds, kind = _deadlines_in_scope(request, today)
+    calendar_url = reverse("deadlines:calendar")
+    if kind in {k for k, _ in kinds}:
+        calendar_url += "?" + urlencode({"type": kind})
     return render(
         request,
         "dashboards/deadlines.html",
@@ -350,6 +366,20 @@ def deadlines(request: HttpRequest) -> HttpResponse:
             "today": today,
             "kinds": kinds,
             "kind": kind,
+            "calendar_url": calendar_url,
             "crumbs": _crumbs(("Échéances", None)),
         },
     )
+
+
+def deadlines_calendar(request: HttpRequest) -> HttpResponse:
+    """The page's deadlines (same scope, same ``?type=``) as an iCalendar file."""
+    items, _, _ = _deadlines_in_scope(request, _today())
+    response = HttpResponse(
+        services.deadlines_calendar(items),  # UIDs and links from COOPCTG_BASE_URL: stable
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename="echeances-coopctg.ics"
+    )
+    return response
