@@ -58,7 +58,7 @@ class AssessmentForm(forms.Form):
         for name in self.errors:
             if name.startswith(("niveau_", "commentaire_")) and name in self.fields:
                 attrs = self.fields[name].widget.attrs
-                attrs["aria-describedby"] = f"{self[name].auto_id}_erreur"
+                attrs["aria-describedby"] = f"{self[name].auto_id}_error"
                 attrs["aria-invalid"] = "true"
 
     def to_input(self) -> AssessmentInput:

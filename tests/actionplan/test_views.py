@@ -235,8 +235,8 @@ def test_create_action_errors_next_to_fields_nothing_written(
     )
     assert response.status_code == 400
     page = unescape(html(response))
-    assert f'id="id_{field}_erreur">{message}' in page or re.search(
-        rf'id="id_{field}_erreur">[^<]*{re.escape(message)}', page
+    assert f'id="id_{field}_error"><p class="field-error">{message}' in page or re.search(
+        rf'id="id_{field}_error"><p class="field-error">[^<]*{re.escape(message)}', page
     ), page
     assert "La fiche action n'est pas enregistrée" in page
     assert (Action.objects.count(), Indicator.objects.count(), AuditEntry.objects.count()) == before
@@ -386,7 +386,7 @@ def test_indicator_values_of_a_year(client, touraine, plan):
     data[f"valeur_{second.pk}"] = "beaucoup"
     response = client.post(url_2024, data)
     assert response.status_code == 400
-    assert f'id="id_valeur_{second.pk}_erreur"' in html(response)
+    assert f'id="id_valeur_{second.pk}_error"' in html(response)
     assert 2024 in first.values_by_year()
     data[f"valeur_{second.pk}"] = "30"
     assert client.post(url_2024, data).status_code == 302
@@ -466,7 +466,7 @@ def test_import_upload_checks_type_and_size(client, touraine, plan, name, conten
     )
     assert response.status_code == 400
     assert message in html(response)
-    assert 'id="id_fichier_erreur"' in html(response)
+    assert 'id="id_fichier_error"' in html(response)
 
 
 def test_history_of_an_action_for_caf_staff(client, touraine, plan):

@@ -171,7 +171,7 @@ def test_request_to_avenant_end_to_end(
     response = client.post(decide, decision)
     assert response.status_code == 400
     assert "ne peut être accepté sans l'accord préalable de la Caf" in text(response)
-    assert re.search(r'id="id_accord_prealable_erreur"', response.content.decode())
+    assert re.search(r'id="id_accord_prealable_error"', response.content.decode())
     demande.refresh_from_db()
     assert demande.statut == "soumise" and cof.versions.count() == 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -267,7 +267,7 @@ def test_decision_without_reason(client, touraine, submitted):
         {"decision": "refus", "motif": "  ", "revision": submitted.revision},
     )
     assert response.status_code == 400
-    assert 'id="id_motif_erreur"' in response.content.decode()
+    assert 'id="id_motif_error"' in response.content.decode()
     assert "Motivez la décision" in text(response)
     submitted.refresh_from_db()
     assert submitted.statut == "soumise" and AuditEntry.objects.count() == before
@@ -288,7 +288,7 @@ def test_bad_request_input(client, touraine, cof, data, field, message):
         reverse("agreements:request_create", args=[cof.pk]), request_post(MOVED, **data)
     )
     assert response.status_code == 400
-    assert f'id="id_{field}_erreur"' in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
     assert message in text(response)
     assert not ModificationRequest.objects.exists()
 
@@ -325,7 +325,7 @@ def test_bad_cof_input(client, touraine, data, field):
     } | data
     response = client.post(reverse("agreements:create", args=[architecture.pk]), post)
     assert response.status_code == 400
-    assert f'id="id_{field}_erreur"' in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
     assert FundingAgreement.objects.filter(collectivite=touraine.own).count() == 0
 
 

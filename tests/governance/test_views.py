@@ -208,7 +208,10 @@ def test_invalid_instance_400_errors_next_to_fields_nothing_written(
     )
     assert response.status_code == 400
     content = html.unescape(response.content.decode())
-    errors = re.findall(rf'<p class="field-error" id="id_{field}_erreur">([^<]*)</p>', content)
+    errors = re.findall(
+        rf'<div class="field-errors" id="id_{field}_error"><p class="field-error">([^<]*)</p>',
+        content,
+    )
     assert any(message in error for error in errors), errors
     assert Meeting.objects.count() == 0 and Decision.objects.count() == 0
     assert AuditEntry.objects.count() == audit
@@ -247,7 +250,7 @@ def test_text_renamed_as_pdf_is_refused(client, touraine, settings):
     upload = SimpleUploadedFile("compte-rendu.pdf", b"<html>faux</html>", "application/pdf")
     response = post_minutes(client, touraine.ctg_own, upload)
     assert response.status_code == 400
-    assert "ne correspond pas à un PDF" in text_of(response.content.decode(), "id_minutes_erreur")
+    assert "ne correspond pas à un PDF" in text_of(response.content.decode(), "id_minutes_error")
     assert Meeting.objects.count() == 0 and media_files(settings) == []
 
 
@@ -258,7 +261,7 @@ def test_docx_renamed_as_pdf_and_exe_are_refused(client, touraine, settings):
     exe = SimpleUploadedFile("cr.exe", PDF, "application/octet-stream")
     response = post_minutes(client, touraine.ctg_own, exe)
     assert response.status_code == 400
-    assert "PDF, DOCX ou ODT" in text_of(response.content.decode(), "id_minutes_erreur")
+    assert "PDF, DOCX ou ODT" in text_of(response.content.decode(), "id_minutes_error")
     assert Meeting.objects.count() == 0 and media_files(settings) == []
 
 
@@ -267,7 +270,7 @@ def test_too_large_file_is_refused(client, touraine, settings):
     big = SimpleUploadedFile("cr.pdf", PDF + b"0" * (MAX_BYTES + 1 - len(PDF)), "application/pdf")
     response = post_minutes(client, touraine.ctg_own, big)
     assert response.status_code == 400
-    assert "la taille maximale est de 10" in text_of(response.content.decode(), "id_minutes_erreur")
+    assert "la taille maximale est de 10" in text_of(response.content.decode(), "id_minutes_error")
     assert Meeting.objects.count() == 0 and media_files(settings) == []
 
 
@@ -431,7 +434,7 @@ def test_invalid_highlight_400_nothing_written(client, touraine, overrides, fiel
         highlight_data(**overrides),
     )
     assert response.status_code == 400
-    assert f'id="id_{field}_erreur"' in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
     assert Highlight.objects.count() == 0 and AuditEntry.objects.count() == audit
 
 

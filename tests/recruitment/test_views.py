@@ -211,7 +211,7 @@ def test_bad_input_shows_errors_next_to_the_fields_and_writes_nothing(client, to
     assert "un poste ne peut dépasser 1 Etp" in field_block(html, "id_etp_parentalite")
     tree = re.search(
         r'<fieldset class="rc-group rc-tree field-invalid".*?</p>\s*'
-        r'<p class="field-error"[^>]*>([^<]*)',
+        r'<div class="field-errors" id="id_attendus_error"><p class="field-error">([^<]*)',
         html,
         re.S,
     )

@@ -374,7 +374,7 @@ def test_level_errors_are_linked_to_their_radios(client, touraine, report):
     data, _ = form_data(client, url)
     name = next(k for k in data if k.startswith("niveau_"))
     page = client.post(url, dict(data, **{name: "parfait"})).content.decode()
-    assert f'<p class="field-error" id="id_{name}_erreur">' in page
+    assert f'<div class="field-errors" id="id_{name}_error">' in page
     radios = re.findall(rf'<input type="radio" name="{name}"[^>]*>', page)
     assert len(radios) == 3
-    assert all(f'aria-describedby="id_{name}_erreur"' in radio for radio in radios)
+    assert all(f'aria-describedby="id_{name}_error"' in radio for radio in radios)

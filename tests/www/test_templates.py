@@ -30,3 +30,20 @@ def test_ids_go_through_unlocalize_in_templates():
         if not match.group(0).replace(" ", "").endswith("auto_id}}")
     ]
     assert offenders == []
+
+
+def test_a_field_error_is_the_element_its_input_points_to():
+    """Django's widgets say ``aria-describedby="… id_nom_error"``: the errors must carry that
+    id (once), so that a screen reader reads them with the field."""
+    from django import forms
+
+    class Form(forms.Form):
+        nom = forms.CharField(label="Nom du jeton", help_text="Pour le reconnaître.")
+
+    form = Form({"nom": ""})
+    form.is_valid()
+    html = Template('{% include "components/field.html" %}').render(Context({"field": form["nom"]}))
+    described = re.search(r'aria-describedby="([^"]+)"', html).group(1).split()
+    assert described == ["id_nom_helptext", "id_nom_error"]
+    for element_id in described:
+        assert html.count(f'id="{element_id}"') == 1
