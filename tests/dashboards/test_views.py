@@ -315,3 +315,11 @@ def test_bilan_deadlines_link_to_the_bilan():
     missing = ReportLine(Cof(), ReportState(7, 2024, None, due, Timeliness.EN_RETARD))
     assert started.url == reverse("reports:detail", args=[42])
     assert missing.url == reverse("reports:list") + "?annee=2024&cof=7"
+
+
+def test_map_states_are_told_by_a_letter_as_well_as_a_colour():
+    from coopctg.dashboards.services import Category
+    from coopctg.www.dashboard_views.views import CATEGORY_FILLS, CATEGORY_MARKERS
+
+    assert set(CATEGORY_MARKERS) == set(Category) == set(CATEGORY_FILLS)
+    assert len(set(CATEGORY_MARKERS.values())) == len(Category)  # one letter per state

@@ -54,6 +54,14 @@ CATEGORY_FILLS = {
     Category.SANS_CTG: "#8a8f98",
 }
 CATEGORY_ORDER = list(Category)
+#: A second channel beside the colour, written on the map and in its legend (RGAA 3.1).
+CATEGORY_MARKERS = {
+    Category.BILAN_RETARD: "B",
+    Category.GOUVERNANCE: "G",
+    Category.ANOMALIE: "A",
+    Category.A_JOUR: "✓",
+    Category.SANS_CTG: "–",
+}
 BADGES = {
     PeriodStatus.CONFORME: "badge-success",
     PeriodStatus.NON_CONFORME: "badge-error",
@@ -289,10 +297,11 @@ def _map(rows: list[TerritoryRow], caf: Caf) -> dict[str, Any]:
                 "label": label_lines(short_name(epci.nom)),
                 "category": category,
                 "fill": CATEGORY_FILLS[category],
+                "marker": CATEGORY_MARKERS[category],
                 "details": names.get(epci.siren, []),
             }
         )
-    legend = [(c, CATEGORY_FILLS[c]) for c in CATEGORY_ORDER]
+    legend = [(c, CATEGORY_FILLS[c], CATEGORY_MARKERS[c]) for c in CATEGORY_ORDER]
     return {"svg_map": svg_map, "items": items, "legend": legend}
 
 
