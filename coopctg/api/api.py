@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -210,7 +211,7 @@ ctgs = Router(tags=["Ctg"])
 
 class CtgFilters(s.Schema):
     statut: str | None = s.Field(None, description="projet, signee ou echue.")
-    collectivite: int | None = s.Field(None, description="L'identifiant d'une signataire.")
+    collectivite: s.Id | None = s.Field(None, description="L'identifiant d'une signataire.")
 
 
 def _without_geometry(prefix: str = "") -> list[str]:
@@ -255,8 +256,8 @@ cofs = Router(tags=["Cof"])
 
 class CofFilters(s.Schema):
     statut: str | None = s.Field(None, description="projet, signee ou echue.")
-    collectivite: int | None = s.Field(None, description="L'identifiant de la collectivité.")
-    annee: int | None = s.Field(None, description="Les Cof en vigueur une partie de l'année.")
+    collectivite: s.Id | None = s.Field(None, description="L'identifiant de la collectivité.")
+    annee: s.Year | None = s.Field(None, description="Les Cof en vigueur une partie de l'année.")
 
 
 def _status_filter(statut: str, day: dt.date) -> Q:
@@ -312,7 +313,7 @@ class DemandeFilters(s.Schema):
     statut: str | None = s.Field(
         None, description="brouillon, soumise, a_modifier, acceptee ou refusee."
     )
-    cof: int | None = s.Field(None, description="L'identifiant de la Cof.")
+    cof: s.Id | None = s.Field(None, description="L'identifiant de la Cof.")
 
 
 def _demandes(user: Any) -> QuerySet:
@@ -399,8 +400,8 @@ funding = Router(tags=["Financement"])
 
 
 class FinancementFilters(s.Schema):
-    annee: int = s.Field(..., description="L'année, par ex. 2024.")
-    collectivite: int | None = s.Field(None, description="L'identifiant de la collectivité.")
+    annee: s.Year = s.Field(..., description="L'année, par ex. 2024.")
+    collectivite: s.Id | None = s.Field(None, description="L'identifiant de la collectivité.")
     caf: str | None = s.Field(None, description="Le code de la Caf, par ex. 37.")
 
 
@@ -507,7 +508,7 @@ governance = Router(tags=["Instances"])
 
 
 class InstanceFilters(s.Schema):
-    annee: int | None = s.Field(None, description="Les instances de l'année.")
+    annee: s.Year | None = s.Field(None, description="Les instances de l'année.")
     type: str | None = s.Field(None, description="copil, cotech, groupe_travail ou reseau.")
 
 
@@ -620,10 +621,10 @@ reports = Router(tags=["Bilans annuels"])
 
 
 class BilanFilters(s.Schema):
-    annee: int | None = s.Field(None, description="L'année du bilan.")
+    annee: s.Year | None = s.Field(None, description="L'année du bilan.")
     statut: str | None = s.Field(None, description="brouillon, transmis, a_completer ou valide.")
-    collectivite: int | None = s.Field(None, description="L'identifiant de la collectivité.")
-    cof: int | None = s.Field(None, description="L'identifiant de la Cof.")
+    collectivite: s.Id | None = s.Field(None, description="L'identifiant de la collectivité.")
+    cof: s.Id | None = s.Field(None, description="L'identifiant de la Cof.")
 
 
 def _bilans(user: Any) -> QuerySet:
@@ -683,8 +684,42 @@ def _has_nul(request: HttpRequest) -> bool:
     """A NUL character (``%00``, ``\\u0000``) in the path, the query or the JSON body:
     PostgreSQL refuses it in any text (a 500 otherwise), as the forms do."""
     values = [request.path, *(v for _, vs in request.GET.lists() for v in vs)]
-    body = request.body if request.method in {"POST", "PUT", "PATCH"} else b""
+    body = _body(request)
     return any("\x00" in v for v in values) or b"\x00" in body or b"\\u0000" in body
+
+
+def _body(request: HttpRequest) -> bytes:
+    return request.body if request.method in {"POST", "PUT", "PATCH"} else b""
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _has_lone_surrogate(request: HttpRequest) -> bool:
+    """A JSON string holding half of a surrogate pair (« \\ud800 »): valid JSON, but no
+    UTF-8 text, hence no database, can store it (a 500 otherwise)."""
+    body = _body(request)
+    if b"\\ud" not in body.lower():
+        return False
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False  # malformed JSON: the API's own 4xx
+    for text in _strings(data):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+    return False
 
 
 def _refusing_nul(view: Any) -> Any:
@@ -692,6 +727,12 @@ def _refusing_nul(view: Any) -> Any:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if _has_nul(request):
             message = "Requête invalide : le caractère nul (\\u0000) n'est pas accepté."
+            return _error(request, 422, message)
+        if _has_lone_surrogate(request):
+            message = (
+                "Requête invalide : un texte contient un caractère incomplet (demi-paire de "
+                "substitution Unicode)."
+            )
             return _error(request, 422, message)
         return view(request, *args, **kwargs)
 

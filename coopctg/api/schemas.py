@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import create_model
+from pydantic import create_model, field_validator
 
 from coopctg.funding.rules import decimal_text
+
+#: A database id: positive and within a 64-bit integer (anything else is a 422, never a 500).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+#: A year the pages and the CLI know.
+Year = Annotated[int, Field(ge=1900, le=2999)]
 
 
 def money(value: Decimal | None) -> str | None:
@@ -400,10 +405,17 @@ def to_action(action: Any, today: dt.date) -> dict[str, Any]:
 
 
 class ValeurIn(Schema):
-    indicateur: int
+    indicateur: Id
     valeur: Decimal | float | str | None = Field(
         ..., description="« 12.5 », « 12,5 » ou 12.5 ; null efface la valeur de l'année."
     )
+
+    @field_validator("valeur", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        if isinstance(value, bool):  # JSON true would otherwise be stored as 1
+            raise ValueError("un nombre est attendu, pas un booléen")
+        return value
 
 
 class ValeursIn(Schema):
@@ -480,7 +492,7 @@ class InstanceIn(Schema):
     objet: str = ""
     ordre_du_jour: str = ""
     participants: list[str] = []
-    participants_caf: list[int] = Field([], description="Les identifiants de l'équipe de la Caf.")
+    participants_caf: list[Id] = Field([], description="Les identifiants de l'équipe de la Caf.")
     decisions: list[Decision] = []
 
 

@@ -543,6 +543,13 @@ def _file_sha256(path: Path) -> str:
     return sha.hexdigest()
 
 
+def _document_mode() -> int:
+    """The mode Django gives an uploaded document (FILE_UPLOAD_PERMISSIONS, else 0644)."""
+    from django.conf import settings
+
+    return settings.FILE_UPLOAD_PERMISSIONS or 0o644
+
+
 def _write_documents(
     archive: zipfile.ZipFile, targets: list[tuple[str, Path]], report: Progress
 ) -> list[Path]:
@@ -563,6 +570,7 @@ def _write_documents(
                         out.write(block)
                     out.flush()
                     os.fsync(out.fileno())
+                os.chmod(temporary, _document_mode())  # mkstemp makes it 0600
                 os.replace(temporary, destination)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)

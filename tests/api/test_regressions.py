@@ -5,6 +5,7 @@ import json
 from django.urls import reverse
 
 from coopctg.agreements.models import ModificationRequest
+from coopctg.governance.models import Meeting
 
 
 def test_a_nul_character_is_refused_with_a_french_422(world, call):
@@ -54,3 +55,39 @@ def test_a_server_error_under_the_api_answers_json(rf):
     assert response.status_code == 500 and response["Content-Type"] == "application/json"
     assert "réessayez plus tard" in json.loads(response.content)["detail"]
     assert server_error(rf.get("/cof/"))["Content-Type"].startswith("text/html")
+
+
+def test_out_of_range_ids_lone_surrogates_and_booleans_are_422_not_500(world, call):
+    """Found by review: an id beyond 64 bits in a filter or a body, a JSON string holding half
+    a surrogate pair, and ``true`` as an indicator value (stored as 1)."""
+    token = world.tokens["editor"]
+    huge = "99999999999999999999"
+    for url in (
+        reverse("api:cofs") + f"?collectivite={huge}",
+        reverse("api:demandes") + f"?cof={huge}",
+        reverse("api:bilans") + f"?cof={huge}",
+        reverse("api:cofs") + "?annee=99999",
+    ):
+        assert call("get", url, token).status_code == 422, url
+    create = reverse("api:instance_create", args=[world.ctg_own.pk])
+    body = {"type": "cotech", "date": "2024-05-02"}
+    before = Meeting.objects.count()
+    assert call("post", create, token, body | {"participants_caf": [int(huge)]}).status_code == 422
+    response = call("post", create, token, body | {"lieu": "\ud800"})
+    assert response.status_code == 422 and "demi-paire" in response.json()["detail"]
+    assert Meeting.objects.count() == before
+    values = reverse("api:indicator_values", args=[world.ctg_own.pk, 2024])
+    answer = call(
+        "put", values, token, {"valeurs": [{"indicateur": world.indicator_own.pk, "valeur": True}]}
+    )
+    assert answer.status_code == 422
+
+
+def test_the_html_500_page_needs_no_database(db, rf, django_assert_num_queries):
+    """When the error is the database itself, the error page must not query it."""
+    from coopctg.www.home_views.views import server_error
+
+    request = rf.get("/cof/")
+    with django_assert_num_queries(0):
+        response = server_error(request)
+    assert response.status_code == 500 and "Une erreur est survenue" in response.content.decode()

@@ -72,3 +72,9 @@ def test_session_works_for_reading(client, touraine):
     response = client.get("/api/v1/ctg/")
     assert response.status_code == 200
     assert response.json()["total"] == 1
+
+
+def test_the_page_showing_a_new_secret_is_never_cached(client, touraine):
+    client.force_login(touraine.editor)
+    response = client.post(reverse("api_tokens:list"), {"nom": "tableur"})
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]

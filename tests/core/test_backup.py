@@ -180,6 +180,9 @@ def test_backup_restored_into_an_empty_database_is_identical(tmp_path, capsys):
 
     assert database_state() == rows_before
     assert media_state() == media_before
+    # Readable by the web server as an upload would be (mkstemp alone gives 0600).
+    modes = {p.stat().st_mode & 0o777 for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()}
+    assert modes == {settings.FILE_UPLOAD_PERMISSIONS or 0o644}
     version = AgreementVersion.objects.get(pk=w.version_own_1.pk)
     assert read(version.document) == pdf_before
     assert version.is_signed and version.ventilation == w.version_own_1.ventilation

@@ -70,6 +70,9 @@ def test_privacy_page_lists_what_is_kept_and_is_linked_from_every_page(client, t
         "Personnes dont le poste est financé",
         "Recrutements",
         "Tentatives de connexion échouées",
+        "Jetons d'API",
+        "Notifications",
+        "Sessions",
     ):
         assert kept in page
     assert "Ni date de naissance" in page

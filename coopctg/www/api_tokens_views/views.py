@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from coopctg.api.models import ApiToken
@@ -22,6 +23,7 @@ class TokenForm(forms.Form):
     )
 
 
+@never_cache  # the page shows a new token's secret once: never from a cache
 def token_list(request: HttpRequest) -> HttpResponse:
     secret = ""
     created = None

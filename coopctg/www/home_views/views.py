@@ -2,8 +2,9 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 
 from coopctg.accounts.access import scope_of, visible_collectivites, visible_ctgs
 from coopctg.accounts.roles import Role
@@ -78,7 +79,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
             {"detail": "Erreur interne : l'incident est enregistré, réessayez plus tard."},
             status=500,
         )
-    return render(request, "errors/500.html", status=500)
+    # Without the request: no context processor, no database query (the error may be the
+    # database itself).
+    return HttpResponseServerError(loader.render_to_string("errors/500.html"))
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
