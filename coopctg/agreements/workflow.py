@@ -33,6 +33,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from coopctg.accounts.actors import actor, actor_name, others
 from coopctg.accounts.models import User
 from coopctg.accounts.roles import Role
 from coopctg.agreements import access
@@ -104,14 +105,6 @@ class StaleRequestError(WorkflowError):
 
 
 # --- Helpers -------------------------------------------------------------------------------
-
-
-def _name(user: Any) -> str:
-    return str(user) if getattr(user, "is_authenticated", False) else "système"
-
-
-def _author(user: Any) -> User | None:
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -239,10 +232,6 @@ def _collectivite_side(demande: ModificationRequest) -> list[User]:
     if demande.demandeur is not None:
         users.append(demande.demandeur)
     return users
-
-
-def _without(users: list[User] | QuerySet[User], user: Any) -> list[User]:
-    return [u for u in users if u.pk != getattr(user, "pk", None)]
 
 
 def latest_version(cof: FundingAgreement) -> AgreementVersion | None:
@@ -439,7 +428,7 @@ def do_create_request(user: Any, cof: FundingAgreement, data: ProposalInput) -> 
                 cof=cof,
                 architecture=architecture,
                 motif=data.motif.strip(),
-                demandeur=_author(user),
+                demandeur=actor(user),
             )
     except IntegrityError as error:
         raise WorkflowError(
@@ -497,10 +486,10 @@ def do_submit_request(
     cof = after.cof
     resubmitted = before.statut == ModificationRequest.Status.A_MODIFIER
     notify(
-        _without(caf_reviewers(cof.collectivite), user),
+        others(caf_reviewers(cof.collectivite), user),
         f"Demande de modification {'soumise à nouveau' if resubmitted else 'soumise'} — "
         f"{cof.collectivite.nom}",
-        f"{_name(user)} a {'soumis à nouveau' if resubmitted else 'soumis'} une demande de "
+        f"{actor_name(user)} a {'soumis à nouveau' if resubmitted else 'soumis'} une demande de "
         f"modification de la Cof n° {cof.numero}, à compter du "
         f"{format_date(after.architecture.date_effet)}.\n\nMotif : {after.motif}",
         request_link(after),
@@ -531,8 +520,8 @@ def do_comment(user: Any, demande: ModificationRequest, texte: str) -> RequestCo
     caf_side = access.can_review(user, cof)
     comment = RequestComment.objects.create(
         demande=current,
-        auteur=_author(user),
-        auteur_nom=_name(user),
+        auteur=actor(user),
+        auteur_nom=actor_name(user),
         cote=RequestComment.Side.CAF if caf_side else RequestComment.Side.COLLECTIVITE,
         texte=texte,
     )
@@ -547,9 +536,9 @@ def do_comment(user: Any, demande: ModificationRequest, texte: str) -> RequestCo
     fresh = _fresh(demande.pk)
     recipients = _collectivite_side(fresh) if caf_side else list(caf_reviewers(cof.collectivite))
     notify(
-        _without(recipients, user),
+        others(recipients, user),
         f"Nouveau commentaire — demande de modification de la Cof n° {cof.numero}",
-        f"{_name(user)} : {texte}",
+        f"{actor_name(user)} : {texte}",
         request_link(fresh),
     )
     return comment
@@ -579,8 +568,8 @@ def do_request_changes(
     )
     comment = RequestComment.objects.create(
         demande=after,
-        auteur=_author(user),
-        auteur_nom=_name(user),
+        auteur=actor(user),
+        auteur_nom=actor_name(user),
         cote=RequestComment.Side.CAF,
         nature=RequestComment.Kind.MODIFICATIONS,
         texte=texte,
@@ -595,9 +584,9 @@ def do_request_changes(
     )
     _record_request(user, after, request_snapshot(before))
     notify(
-        _without(_collectivite_side(after), user),
+        others(_collectivite_side(after), user),
         f"Modifications demandées — Cof n° {cof.numero}",
-        f"{_name(user)} demande des modifications avant de décider :\n\n{texte}",
+        f"{actor_name(user)} demande des modifications avant de décider :\n\n{texte}",
         request_link(after),
     )
     return after
@@ -656,7 +645,7 @@ def do_decide(
         if accept
         else ModificationRequest.Status.REFUSEE,
         "decision_motif": motif,
-        "decidee_par": _author(user),
+        "decidee_par": actor(user),
         "decidee_le": now,
     }
     if accept:
@@ -680,7 +669,7 @@ def do_decide(
         if accord_prealable:
             changes |= {
                 "accord_prealable": True,
-                "accord_prealable_par": _author(user),
+                "accord_prealable_par": actor(user),
                 "accord_prealable_le": now,
             }
     before, _ = _claim(current, (ModificationRequest.Status.SOUMISE,), expected, **changes)
@@ -707,12 +696,12 @@ def do_decide(
     if accept:
         title = f"Demande de modification acceptée — Cof n° {cof.numero}"
         message = (
-            f"{_name(user)} a accepté la demande : {after.avenant.label} "  # type: ignore[union-attr]
+            f"{actor_name(user)} a accepté la demande : {after.avenant.label} "  # type: ignore[union-attr]
             f"en vigueur à compter du {format_date(after.architecture.date_effet)}.\n\n"
             f"Motif : {motif}"
         )
     else:
         title = f"Demande de modification refusée — Cof n° {cof.numero}"
-        message = f"{_name(user)} a refusé la demande.\n\nMotif : {motif}"
-    notify(_without(_collectivite_side(after), user), title, message, request_link(after))
+        message = f"{actor_name(user)} a refusé la demande.\n\nMotif : {motif}"
+    notify(others(_collectivite_side(after), user), title, message, request_link(after))
     return after

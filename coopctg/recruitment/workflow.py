@@ -28,6 +28,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from coopctg.accounts.actors import actor, actor_name
 from coopctg.accounts.models import User
 from coopctg.accounts.roles import Role
 from coopctg.core.audit import record_change, snapshot
@@ -102,14 +103,6 @@ def audit_snapshot(recruitment: Recruitment) -> dict[str, Any]:
 def _lock(recruitment: Recruitment) -> Recruitment:
     """The row, locked until the end of the transaction, with its current values."""
     return Recruitment.objects.select_for_update().get(pk=recruitment.pk)
-
-
-def _name(user: Any) -> str:
-    return str(user) if getattr(user, "is_authenticated", False) else "système"
-
-
-def _author(user: Any) -> User | None:
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def _record(user: Any, recruitment: Recruitment, before: dict[str, Any] | None) -> None:
@@ -267,7 +260,7 @@ def do_create_recruitment(user: Any, post: PostInput) -> Recruitment:
         "Vous ne pouvez pas ouvrir de recrutement pour cette collectivité.",
     )
     check_post(post)
-    recruitment = Recruitment(cree_par=_author(user))
+    recruitment = Recruitment(cree_par=actor(user))
     _write_post(recruitment, post)
     _record(user, recruitment, None)
     return recruitment
@@ -319,7 +312,7 @@ def do_invite_caf(
     before = audit_snapshot(recruitment)
     recruitment.caf_invite = member
     recruitment.caf_invite_le = invited_on
-    recruitment.caf_invite_par = _author(user)
+    recruitment.caf_invite_par = actor(user)
     recruitment.save()
     _record(user, recruitment, before)
     if member.user_id:
@@ -327,7 +320,7 @@ def do_invite_caf(
             [member.user],
             f"Invitation au jury de recrutement : {recruitment.intitule} "
             f"({recruitment.collectivite})",
-            f"{_name(user)} vous invite, au nom de la Caf, au jury du recrutement du poste "
+            f"{actor_name(user)} vous invite, au nom de la Caf, au jury du recrutement du poste "
             f"« {recruitment.intitule} » de {recruitment.collectivite}.",
             link(recruitment),
         )
@@ -383,8 +376,8 @@ def do_advance_stage(
         sens=StageChange.Direction.AVANCE,
         de=origin,
         vers=target,
-        par=_author(user),
-        par_nom=_name(user),
+        par=actor(user),
+        par_nom=actor_name(user),
     )
     _record(user, recruitment, before)
     if target == Stage.AVIS_CAF:
@@ -404,7 +397,7 @@ def _notify_opinion_requested(user: Any, recruitment: Recruitment) -> None:
         f"Avis de la Caf demandé : {recruitment.intitule} ({collectivite})",
         f"{collectivite} a choisi « {recruitment.candidat_pressenti} » pour le poste "
         f"« {recruitment.intitule} » et demande l'avis de la Caf, préalable à la décision "
-        f"finale ({_name(user)}).",
+        f"finale ({actor_name(user)}).",
         link(recruitment),
     )
 
@@ -442,8 +435,8 @@ def do_step_back(user: Any, recruitment: Recruitment, motif: str) -> Recruitment
         de=origin,
         vers=target,
         motif=motif,
-        par=_author(user),
-        par_nom=_name(user),
+        par=actor(user),
+        par_nom=actor_name(user),
     )
     _record(user, recruitment, before)
     return recruitment
@@ -475,8 +468,8 @@ def do_give_opinion(user: Any, recruitment: Recruitment, avis: str, motif: str) 
     before = audit_snapshot(recruitment)
     recruitment.avis = avis
     recruitment.avis_motif = motif
-    recruitment.avis_par = _author(user)
-    recruitment.avis_par_nom = _name(user)
+    recruitment.avis_par = actor(user)
+    recruitment.avis_par_nom = actor_name(user)
     recruitment.avis_le = timezone.now()
     recruitment.save()
     _record(user, recruitment, before)
@@ -537,7 +530,7 @@ def do_record_decision(
     recruitment.candidat_retenu = candidat
     recruitment.date_prise_poste = date_prise_poste
     recruitment.decision_commentaire = commentaire.strip()
-    recruitment.decision_par = _author(user)
+    recruitment.decision_par = actor(user)
     recruitment.decision_le = timezone.now()
     recruitment.save()
     _record(user, recruitment, before)

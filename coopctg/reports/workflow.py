@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coopctg.accounts.access import scope_of
-from coopctg.accounts.models import User
+from coopctg.accounts.actors import actor_name, others
 from coopctg.actionplan.services import current_framework
 from coopctg.agreements import access as agreement_access
 from coopctg.agreements.models import FundingAgreement
@@ -84,14 +84,6 @@ def can_review(user: Any, cof: FundingAgreement) -> bool:
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise ReportError(message)
-
-
-def _name(user: Any) -> str:
-    return str(user) if getattr(user, "is_authenticated", False) else "système"
-
-
-def _without(users: Any, user: Any) -> list[User]:
-    return [u for u in users if u.pk != getattr(user, "pk", None)]
 
 
 def report_link(report: AnnualReport) -> str:
@@ -318,10 +310,10 @@ def do_transmit(
     _record(user, after, before)
     again = before["statut"] == Status.A_COMPLETER.value
     notify(
-        _without(caf_reviewers(cof.collectivite), user),
+        others(caf_reviewers(cof.collectivite), user),
         f"Bilan {after.annee} {'complété et transmis' if again else 'transmis'} — "
         f"{cof.collectivite.nom}",
-        f"{_name(user)} a transmis le bilan annuel d'activité {after.annee} de la Cof n° "
+        f"{actor_name(user)} a transmis le bilan annuel d'activité {after.annee} de la Cof n° "
         f"{cof.numero}." + (f"\n\n{commentaire}" if commentaire else ""),
         report_link(after),
     )
@@ -364,9 +356,9 @@ def do_send_back(
     _event(user, after, ReportEvent.Kind.RENVOI, commentaire)
     _record(user, after, before)
     notify(
-        _without(collectivite_editors(cof.collectivite), user),
+        others(collectivite_editors(cof.collectivite), user),
         f"Bilan {after.annee} à compléter — Cof n° {cof.numero}",
-        f"{_name(user)} renvoie le bilan annuel d'activité {after.annee} à compléter :"
+        f"{actor_name(user)} renvoie le bilan annuel d'activité {after.annee} à compléter :"
         f"\n\n{commentaire}",
         report_link(after),
     )
@@ -397,9 +389,9 @@ def do_validate(
     _event(user, after, ReportEvent.Kind.VALIDATION, commentaire)
     _record(user, after, before)
     notify(
-        _without(collectivite_editors(cof.collectivite), user),
+        others(collectivite_editors(cof.collectivite), user),
         f"Bilan {after.annee} validé — Cof n° {cof.numero}",
-        f"{_name(user)} a validé le bilan annuel d'activité {after.annee} : le solde de "
+        f"{actor_name(user)} a validé le bilan annuel d'activité {after.annee} : le solde de "
         "l'année peut être versé." + (f"\n\n{commentaire}" if commentaire else ""),
         report_link(after),
     )
