@@ -101,17 +101,24 @@ def version_periods(
     return periods
 
 
+def year_versions(year: int) -> QuerySet[AgreementVersion]:
+    """The signed versions in force some day of ``year``, in order of effect: those the
+    funding of the year is prorated from."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return (
+        AgreementVersion.objects.filter(statut=AgreementVersion.Status.SIGNEE, date_effet__lte=end)
+        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=start))
+        .order_by("date_effet", "pk")
+    )
+
+
 def with_year_agreements(
     collectivites: QuerySet[LocalAuthority], year: int
 ) -> QuerySet[LocalAuthority]:
     """``collectivites`` sorted by name, with their Cofs that meet ``year``
     (``annual_cofs``) and those Cofs' signed versions that meet it (``annual_versions``)."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    versions = (
-        AgreementVersion.objects.filter(statut=AgreementVersion.Status.SIGNEE, date_effet__lte=end)
-        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=start))
-        .order_by("date_effet", "pk")
-    )
+    versions = year_versions(year)
     cofs = (
         FundingAgreement.objects.filter(date_debut__lte=end, date_fin__gte=start)
         .order_by("date_debut", "numero")

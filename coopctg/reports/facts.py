@@ -21,7 +21,7 @@ from django.utils import timezone
 from coopctg.actionplan.rules import STATUS_LABELS as ACTION_STATUS_LABELS
 from coopctg.actionplan.services import plan_actions, plan_summary
 from coopctg.agreements.annual import envelope_labels, version_periods
-from coopctg.agreements.models import AgreementVersion, FundingAgreement
+from coopctg.agreements.models import FundingAgreement
 from coopctg.core.params import ParameterError
 from coopctg.core.themes import THEME_CHOICES
 from coopctg.funding.rules import Envelope
@@ -153,16 +153,9 @@ def _highlights(cof: FundingAgreement, year: int) -> list[dict[str, Any]]:
 
 
 def _funding(cof: FundingAgreement, year: int, report: AnnualReport | None) -> dict[str, Any]:
-    from coopctg.reports.services import cof_payment  # services imports this module's callers
+    from coopctg.reports.services import cof_payment, cof_year_versions  # (import cycle)
 
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    versions = list(
-        AgreementVersion.objects.filter(
-            cof=cof, statut=AgreementVersion.Status.SIGNEE, date_effet__lte=end
-        )
-        .exclude(date_fin__lt=start)
-        .order_by("date_effet", "pk")
-    )
+    versions = cof_year_versions(cof, year)
     funding = annual_funding(year, version_periods(cof, versions))
     last = versions[-1] if versions else None
     etps: dict[str, Decimal] = {}

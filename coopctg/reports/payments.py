@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from coopctg.agreements.annual import version_periods
+from coopctg.agreements.annual import version_periods, year_versions
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.core.formats import format_number
 from coopctg.core.params import ParameterError
@@ -212,18 +212,15 @@ def year_cofs(collectivites: QuerySet[LocalAuthority], year: int) -> QuerySet[Fu
     by collectivité name and number, with their signed versions that meet the year
     (``annual_versions``)."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    versions = (
-        AgreementVersion.objects.filter(statut=AgreementVersion.Status.SIGNEE, date_effet__lte=end)
-        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=start))
-        .order_by("date_effet", "pk")
-    )
     return (
         FundingAgreement.objects.filter(
             collectivite__in=collectivites, date_debut__lte=end, date_fin__gte=start
         )
         .exclude(statut=FundingAgreement.Status.PROJET)
         .select_related("ctg", "collectivite__epci", "collectivite__commune")
-        .prefetch_related(Prefetch("versions", queryset=versions, to_attr="annual_versions"))
+        .prefetch_related(
+            Prefetch("versions", queryset=year_versions(year), to_attr="annual_versions")
+        )
         .order_by("collectivite__nom", "collectivite__pk", "numero")
     )
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from coopctg.agreements.annual import version_periods
+from coopctg.agreements.annual import version_periods, year_versions
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.core.params import ParameterError
 from coopctg.funding.rules.annual import annual_funding
@@ -131,17 +131,14 @@ def report_state(cof: FundingAgreement, year: int, today: dt.date | None = None)
     return report_states([cof], year, today)[cof.pk]
 
 
+def cof_year_versions(cof: FundingAgreement, year: int) -> list[AgreementVersion]:
+    """The signed versions of ``cof`` in force some day of ``year``, in order of effect."""
+    return list(year_versions(year).filter(cof=cof))
+
+
 def cof_amount_due(cof: FundingAgreement, year: int) -> Decimal:
     """The funding due under ``cof`` for ``year`` (its signed versions, prorated by day)."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    versions = (
-        AgreementVersion.objects.filter(
-            cof=cof, statut=AgreementVersion.Status.SIGNEE, date_effet__lte=end
-        )
-        .exclude(date_fin__lt=start)
-        .order_by("date_effet", "pk")
-    )
-    return annual_funding(year, version_periods(cof, versions)).total
+    return annual_funding(year, version_periods(cof, cof_year_versions(cof, year))).total
 
 
 def cof_payment(
