@@ -39,6 +39,11 @@ class Membership(models.Model):
         blank=True,
         related_name="memberships",
     )
+    administrateur = models.BooleanField(
+        "administrateur·rice de la collectivité",
+        default=False,
+        help_text="Peut inviter des personnes et gérer les rôles de sa collectivité.",
+    )
 
     class Meta:
         verbose_name = "rôle d'un utilisateur"
@@ -60,6 +65,10 @@ class Membership(models.Model):
                 ),
                 name="membership_scope_matches_role",
             ),
+            models.CheckConstraint(
+                condition=Q(administrateur=False) | Q(role=Role.COLLECTIVITE_EDITOR.value),
+                name="membership_admin_only_editor",
+            ),
             models.UniqueConstraint(
                 fields=["user", "role", "caf"],
                 condition=Q(collectivite__isnull=True),
@@ -75,3 +84,121 @@ class Membership(models.Model):
     def __str__(self) -> str:
         target = self.collectivite or self.caf
         return f"{self.user} — {Role(self.role).label} — {target}"
+
+
+class Invitation(models.Model):
+    """A person invited by e-mail to take a role on a scope (a Caf or a collectivité).
+
+    The link sent holds a random secret; only its SHA-256 is stored (``empreinte``). The
+    invitation is single-use (``acceptee_le``), expires (``expire_le``) and may be withdrawn
+    (``annulee_le``). Accepting it creates the account (password) or links a federated
+    identity (OpenID Connect) whose verified e-mail is the invited one, then grants the role.
+    """
+
+    courriel = models.EmailField("courriel")
+    role = models.CharField("rôle", max_length=30, choices=[(r.value, r.label) for r in Role])
+    caf = models.ForeignKey(
+        "organisations.Caf",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    collectivite = models.ForeignKey(
+        "organisations.LocalAuthority",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    administrateur = models.BooleanField(
+        "administrateur·rice de la collectivité",
+        default=False,
+        help_text="Peut inviter des personnes et gérer les rôles de sa collectivité.",
+    )
+    empreinte = models.CharField("empreinte SHA-256 du lien", max_length=64, unique=True)
+    cree_par = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="invitée par",
+    )
+    cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    expire_le = models.DateTimeField("expire le")
+    acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
+    acceptee_par = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_acceptees",
+        verbose_name="compte",
+    )
+    annulee_le = models.DateTimeField("annulée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "invitation"
+        ordering = ["-cree_le", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role__in=sorted(r.value for r in CAF_ROLES if r != Role.CAF_ADVISOR),
+                        caf__isnull=False,
+                        collectivite__isnull=True,
+                    )
+                    | Q(role=Role.CAF_ADVISOR.value, caf__isnull=False)
+                    | Q(
+                        role__in=sorted(r.value for r in COLLECTIVITE_ROLES),
+                        collectivite__isnull=False,
+                        caf__isnull=True,
+                    )
+                ),
+                name="invitation_scope_matches_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(administrateur=False) | Q(role=Role.COLLECTIVITE_EDITOR.value),
+                name="invitation_admin_only_editor",
+            ),
+            models.CheckConstraint(
+                condition=Q(acceptee_le__isnull=True) | Q(annulee_le__isnull=True),
+                name="invitation_accepted_or_cancelled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation de {self.courriel} — {Role(self.role).label}"
+
+
+class FederatedIdentity(models.Model):
+    """An identity of an OpenID Connect provider (ProConnect, a Caf's own) linked to an account.
+
+    Linked once, at the first sign-in of an invited person whose verified e-mail is the
+    invited one; afterwards the pair (issuer, sub) identifies the account, whatever its
+    e-mail becomes. The last ``acr`` and ``amr`` claims are kept (level of assurance).
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="identites", verbose_name="compte"
+    )
+    fournisseur = models.CharField("fournisseur (issuer)", max_length=300)
+    sujet = models.CharField("identifiant chez le fournisseur (sub)", max_length=255)
+    courriel = models.EmailField("courriel vérifié à la liaison")
+    liee_le = models.DateTimeField("liée le", auto_now_add=True)
+    derniere_connexion_le = models.DateTimeField("dernière connexion", null=True, blank=True)
+    dernier_acr = models.CharField("dernier niveau (acr)", max_length=200, blank=True)
+    dernier_amr = models.JSONField("dernières méthodes (amr)", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "identité fédérée"
+        verbose_name_plural = "identités fédérées"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fournisseur", "sujet"], name="federated_identity_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.fournisseur}"
