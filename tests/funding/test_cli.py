@@ -274,3 +274,40 @@ def test_unreadable_file_in_a_real_process(tmp_path):
     assert (
         result.stderr.decode("utf-8") == f"Erreur : fichier introuvable : {tmp_path}/absent.json\n"
     )
+
+
+def test_post_type_anomalies_in_the_json(monkeypatch):
+    """A local coordination post at 1,0 Etp on petite enfance alone is blocked; a general post
+    on one envelope of a 4-theme Ctg is warned about; both appear like any other anomaly."""
+    document = {
+        "date": "2024-01-01",
+        "base_cej": {"montant": "48000", "etp": "2"},
+        "thematiques_ctg": [
+            "petite_enfance",
+            "enfance_jeunesse",
+            "parentalite",
+            "avs_logement_acces_droits",
+        ],
+        "personnes": [
+            {
+                "id": "l",
+                "type_poste": "coordination_locale",
+                "affectations": [{"enveloppe": "petite_enfance", "etp": "1.0"}],
+            },
+            {
+                "id": "c",
+                "type_poste": "coordination_generale",
+                "affectations": [{"enveloppe": "parentalite", "etp": "0.6"}],
+            },
+        ],
+    }
+    result = simulate("-", stdin=json.dumps(document).encode(), monkeypatch=monkeypatch)
+    found = {(a["code"], a["gravite"], a["personne"]) for a in result["anomalies"]}
+    assert found == {
+        ("COORDINATION_LOCALE_TEMPS_PLEIN", "bloquante", "l"),
+        ("COORDINATION_GENERALE_NON_REPARTIE", "avertissement", "c"),
+    }
+    assert result["eligible"] is False
+    general = next(a for a in result["anomalies"] if a["personne"] == "c")
+    assert "« Petite enfance »" in general["message"]
+    assert "réparti sur les 4" in general["message"]
