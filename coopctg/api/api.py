@@ -40,6 +40,7 @@ from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.api import schemas as s
 from coopctg.api.auth import AUTH
 from coopctg.api.errors import field_errors, validation_message
+from coopctg.dashboards.tasks import DEADLINE_KINDS, for_reader, tasks_of
 from coopctg.funding.rules import InvalidInput, parse_simulation_input
 from coopctg.governance import access as governance_access
 from coopctg.governance import services as governance_services
@@ -676,7 +677,42 @@ def get_bilan(request: HttpRequest, pk: int):
     }
 
 
-for router in (territories, ctgs, cofs, funding, plans, governance, reports):
+# --- Échéances (ce qui attend qui) ------------------------------------------------------------
+
+deadlines = Router(tags=["Échéances"])
+
+
+class EcheanceFilters(s.Schema):
+    type: str | None = s.Field(
+        None, description="Un type d'échéance : " + ", ".join(DEADLINE_KINDS) + "."
+    )
+    a_faire: bool = s.Field(False, description="Seulement ce que l'appelant doit faire.")
+    collectivite: s.Id | None = s.Field(None, description="L'identifiant de la collectivité.")
+
+
+@deadlines.get("/echeances/", response={200: s.page_of(s.Echeance), **ERRORS}, url_name="echeances")
+def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: Query[s.PageQuery]):
+    """Ce qui attend une action sur les territoires de l'appelant (toutes années), par date,
+    et qui doit agir — les mêmes tâches que sa page d'accueil et la page « Échéances »."""
+    if filtres.type is not None and filtres.type not in DEADLINE_KINDS:
+        raise Invalid(f"Type d'échéance inconnu : « {filtres.type} ».", "type")
+    user = _user(request)
+    collectivites = accounts.visible_collectivites(user)
+    if filtres.collectivite is not None:
+        collectivites = collectivites.filter(pk=filtres.collectivite)
+    items = for_reader(user, tasks_of(collectivites, _today(), filtres.type or ""))
+    if filtres.a_faire:
+        items = [task for task in items if task.mine]
+    start = (page.page - 1) * page.taille
+    return {
+        "total": len(items),
+        "page": page.page,
+        "taille": page.taille,
+        "resultats": [s.to_echeance(task) for task in items[start : start + page.taille]],
+    }
+
+
+for router in (territories, ctgs, cofs, funding, plans, governance, reports, deadlines):
     api.add_router("/", router)
 
 

@@ -534,3 +534,35 @@ def to_bilan(report: Any) -> dict[str, Any]:
         "transmis_le": report.transmis_le,
         "valide_le": report.valide_le,
     }
+
+
+class Echeance(Schema):
+    date: dt.date
+    type: str
+    libelle_type: str
+    quoi: str
+    qui: str
+    cote: str = Field(description="Qui agit : collectivite, caf ou ensemble.")
+    a_faire: bool = Field(description="L'appelant est-il de ceux qui doivent agir ?")
+    territoire: str
+    collectivite: int | None
+    en_retard: bool
+    lien: str
+
+
+def to_echeance(task: Any) -> dict[str, Any]:
+    from django.conf import settings
+
+    return {
+        "date": task.date,
+        "type": task.kind,
+        "libelle_type": task.kind_label,
+        "quoi": task.what,
+        "qui": task.who,
+        "cote": task.side.value,
+        "a_faire": bool(task.mine),
+        "territoire": task.territory,
+        "collectivite": task.collectivite_id,
+        "en_retard": task.late,
+        "lien": settings.COOPCTG_BASE_URL.rstrip("/") + task.url,
+    }

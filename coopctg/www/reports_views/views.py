@@ -37,6 +37,27 @@ def _not_found() -> Http404:
 
 # --- List ----------------------------------------------------------------------------------
 
+#: The « Où en est-il ? » filter of the list: code → (label, test on a row).
+STATE_FILTERS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
+    "a_rediger": (
+        "à rédiger ou à transmettre",
+        lambda row: row["report"] is None or row["report"].status is Status.BROUILLON,
+    ),
+    "a_completer": (
+        "à compléter",
+        lambda row: row["report"] is not None and row["report"].status is Status.A_COMPLETER,
+    ),
+    "a_valider": (
+        "à valider par la Caf",
+        lambda row: row["report"] is not None and row["report"].status is Status.TRANSMIS,
+    ),
+    "valide": (
+        "validés",
+        lambda row: row["report"] is not None and row["report"].status is Status.VALIDE,
+    ),
+    "en_retard": ("en retard", lambda row: row["state"] is not None and row["state"].late),
+}
+
 
 def report_list(request: HttpRequest) -> HttpResponse:
     today = workflow.today()
@@ -75,10 +96,23 @@ def report_list(request: HttpRequest) -> HttpResponse:
                     "can_create": report is None and writer,
                 }
             )
+    etat = request.GET.get("etat", "")
+    if etat in STATE_FILTERS:
+        keep = STATE_FILTERS[etat][1]
+        rows = [row for row in rows if keep(row)]
+    else:
+        etat = ""
     return render(
         request,
         "reports/list.html",
-        {"rows": rows, "years": years, "annee": chosen, "today": today},
+        {
+            "rows": rows,
+            "years": years,
+            "annee": chosen,
+            "today": today,
+            "etat": etat,
+            "etats": [(code, label) for code, (label, _) in STATE_FILTERS.items()],
+        },
     )
 
 
