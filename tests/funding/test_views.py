@@ -149,7 +149,8 @@ def test_anomaly_is_shown_next_to_its_line(client, touraine):
     assert "Architecture non finançable : 1 anomalie bloquante" in fragment
     row = fragment[fragment.index('class="row-anomaly"') :]
     row = row[: row.index("</tr>")]
-    assert "M. X" in row and "SEUIL_AFFECTATION" in row
+    assert "M. X" in row and "Affectation sous le seuil" in row
+    assert "SEUIL_AFFECTATION" not in row  # a label for people, not the code
 
 
 @pytest.mark.parametrize(
@@ -210,7 +211,8 @@ def test_simulator_recomputes_and_checks_ctg_themes(client, touraine):
     data = post_data(SEED_POST)
     data["themes"] = ["petite_enfance", "enfance", "jeunesse", "parentalite"]
     fragment = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
-    assert "ENVELOPPE_HORS_CTG" in fragment  # M. A and M. C on AVS, not covered
+    assert "Enveloppe hors de la Ctg" in fragment  # M. A and M. C on AVS, not covered
+    assert "ENVELOPPE_HORS_CTG" not in fragment
     assert not FundingArchitecture.objects.exists()
 
 

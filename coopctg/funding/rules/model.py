@@ -54,6 +54,23 @@ class AnomalyCode(StrEnum):
     ENVELOPPE_HORS_CTG = "ENVELOPPE_HORS_CTG"
     NOUVEAU_DEVELOPPEMENT = "NOUVEAU_DEVELOPPEMENT"
 
+    @property
+    def label(self) -> str:
+        """What people read (the code stays in JSON and in the command line's output)."""
+        return ANOMALY_LABELS[self]
+
+
+ANOMALY_LABELS: dict[AnomalyCode, str] = {
+    AnomalyCode.SEUIL_AFFECTATION: "Affectation sous le seuil",
+    AnomalyCode.SEUIL_POSTE: "Poste sous le seuil",
+    AnomalyCode.ETP_PERSONNE_DEPASSE: "Plus d'un temps plein",
+    AnomalyCode.POSTE_THEMATIQUE_TEMPS_PLEIN: "Poste thématique à temps plein",
+    AnomalyCode.ENVELOPPE_HORS_CTG: "Enveloppe hors de la Ctg",
+    AnomalyCode.NOUVEAU_DEVELOPPEMENT: "Nouveau développement",
+    AnomalyCode.COORDINATION_LOCALE_TEMPS_PLEIN: "Coordination locale à temps plein",
+    AnomalyCode.COORDINATION_GENERALE_NON_REPARTIE: "Coordination générale non répartie",
+}
+
 
 def has_places(value: Decimal, places: int = PLACES) -> bool:
     """True when ``value`` is finite and has at most ``places`` decimals (``0.40`` yes,
