@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coopctg.core.formats import format_date, format_etp, format_euros
+from coopctg.core.pdf import html_to_pdf
 from coopctg.funding.models import FundingArchitecture
 from coopctg.funding.rules import Anomaly, Envelope, FundingResult, PostType, Severity
 from coopctg.funding.services import (
@@ -374,11 +375,7 @@ def _anomalies_sheet(sheet: Worksheet, document: ArchitectureDocument) -> None:
 def architecture_pdf(architecture: FundingArchitecture, *, today: dt.date | None = None) -> bytes:
     """The « Annexe financière » (A4 portrait), rendered by WeasyPrint from
     ``funding/pdf/annexe_financiere.html``."""
-    import weasyprint  # heavy import, only when a PDF is asked for
-
-    html = annexe_html(architecture, today=today)
-    pdf: bytes = weasyprint.HTML(string=html, base_url=None).write_pdf()
-    return pdf
+    return html_to_pdf(annexe_html(architecture, today=today))
 
 
 def annexe_html(architecture: FundingArchitecture, *, today: dt.date | None = None) -> str:

@@ -43,6 +43,7 @@ from coopctg.actionplan.services import ctg_indicators
 from coopctg.agreements.annual import version_periods
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.core.formats import format_number
+from coopctg.core.pdf import html_to_pdf
 from coopctg.ctg.models import Ctg
 from coopctg.framework.loader import versions_newest_first
 from coopctg.framework.models import ExpectedOutput, FrameworkVersion, Mission, Objective
@@ -599,7 +600,4 @@ def evaluation_html(evaluation: CtgEvaluation) -> str:
 
 def evaluation_pdf(evaluation: CtgEvaluation) -> bytes:
     """The évaluation de fin de Ctg (A4 landscape), rendered by WeasyPrint."""
-    import weasyprint  # heavy import, only when a PDF is asked for
-
-    pdf: bytes = weasyprint.HTML(string=evaluation_html(evaluation), base_url=None).write_pdf()
-    return pdf
+    return html_to_pdf(evaluation_html(evaluation))
