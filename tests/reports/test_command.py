@@ -117,8 +117,9 @@ def test_evaluation_pdf(touraine, bilans, tmp_path):
     assert target.read_bytes().startswith(b"%PDF")
 
 
-def test_evaluation_counts_every_cof_of_the_ctg(touraine, bilans, monkeypatch, tmp_path):
-    """No reader: every Cof of the Ctg, the ones a reader might not see included."""
+def test_evaluation_counts_every_cof_of_the_collectivite(touraine, bilans, monkeypatch, tmp_path):
+    """No reader: every Cof of the collectivité in the Ctg (the ones a reader might not see
+    included), and only its own: each signatory has its evaluation."""
     from coopctg.reports import evaluation
 
     seen = []
@@ -132,9 +133,19 @@ def test_evaluation_counts_every_cof_of_the_ctg(touraine, bilans, monkeypatch, t
     monkeypatch.setattr(evaluation, "evaluation_pdf", lambda e: b"%PDF-")
     touraine.ctg_own.signataires.add(touraine.other)
     second = make_cof(touraine.admin, touraine.ctg_own, touraine.other, "COF-37-2022-003")
-    run("evaluation", "pdf", "--ctg", str(touraine.ctg_own.pk), "--sortie", str(tmp_path / "e.pdf"))
-    cofs = {cell.cof.pk for column in seen[0].columns for cell in column.reports}
-    assert cofs == {bilans[0].cof_id, second.pk}
+    for collectivite in (touraine.own, touraine.other):
+        run(
+            "evaluation",
+            "pdf",
+            "--ctg",
+            str(touraine.ctg_own.pk),
+            "--collectivite",
+            collectivite.code,
+            "--sortie",
+            str(tmp_path / "e.pdf"),
+        )
+    cofs = [{cell.cof.pk for column in e.columns for cell in column.reports} for e in seen]
+    assert cofs == [{bilans[0].cof_id}, {second.pk}]
 
 
 def test_refusals(touraine, bilans, capsys, tmp_path):
