@@ -32,6 +32,13 @@ def missing_browser() -> str:
     return ""
 
 
+@pytest.fixture(autouse=True)
+def _sync_orm_beside_playwright(monkeypatch):
+    """Playwright's synchronous API keeps an event loop in this thread; the ORM calls of the
+    tests (and of the database teardown) are synchronous all the same."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 @pytest.fixture
 def browser():
     reason = missing_browser()

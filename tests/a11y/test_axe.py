@@ -32,13 +32,6 @@ def axe():
     return Axe()
 
 
-@pytest.fixture(autouse=True)
-def _sync_orm_beside_playwright(monkeypatch):
-    # Playwright's synchronous API keeps an event loop in this thread; the ORM calls of the
-    # test itself are synchronous all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 #: What changes between two renderings of the same page: the CSRF tokens, the header (its
 #: navigation and user box depend on the role, checked on each role's home page).
 VOLATILE = [
