@@ -115,7 +115,7 @@ def progress_chart(state: CtgState) -> dict[str, Any]:
             )
         )
         rows.append({"code": code, **theme, "mean_label": _percent(mean)})
-    svg = charts.horizontal_bars(
+    svg = charts.responsive_bars(
         f"avancement-{state.ctg.pk}",
         f"Avancement moyen des actions par thématique — {state.ctg.intitule}",
         bars,
@@ -125,7 +125,7 @@ def progress_chart(state: CtgState) -> dict[str, Any]:
 
 
 def envelope_charts(lines: list[EnvelopeLine], prefix: str, year: int) -> dict[str, Any]:
-    euros = charts.horizontal_bars(
+    euros = charts.responsive_bars(
         f"{prefix}-euros",
         f"Financement dû au titre de {year}, par enveloppe",
         [
@@ -134,7 +134,7 @@ def envelope_charts(lines: list[EnvelopeLine], prefix: str, year: int) -> dict[s
         ],
         label_width=250,
     )
-    etp = charts.horizontal_bars(
+    etp = charts.responsive_bars(
         f"{prefix}-etp",
         "Etp financés en vigueur, par enveloppe",
         [
@@ -151,7 +151,7 @@ def status_chart(rows: list[TerritoryRow]) -> SafeString:
     for row in rows:
         counts[row.category] += 1
     return mark_safe(  # escaped by charts
-        charts.stacked_bar(
+        charts.responsive_stacked_bar(
             "etats",
             "Collectivités par état",
             [
