@@ -281,3 +281,23 @@ def test_amounts_typed_with_digit_groups_are_read(typed, expected):
 
     field = GroupedDecimalField(required=False, max_digits=12, decimal_places=2, localize=True)
     assert field.clean(typed) == (None if expected is None else Decimal(expected))
+
+
+def test_the_totals_stay_in_view_and_follow_the_typing(client, touraine):
+    """The totals sit at the end of the form (sticky), and every recomputation replaces them
+    out of band, next to the rows being typed."""
+    client.force_login(touraine.editor)
+    url = reverse("funding:simulator")
+    page = client.get(url).content.decode()
+    start = page.index('<form method="post" novalidate hx-post')
+    form = page[start : page.index("</form>", start)]
+    assert 'id="totaux" class="sticky-totals"' in form
+    data = post_data(SEED_POST)
+    data["themes"] = ["petite_enfance", "enfance", "parentalite", "animation_vie_sociale"]
+    fragment = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    totals = fragment[fragment.index('<div id="totaux"') :]
+    assert 'hx-swap-oob="true"' in totals[:80]
+    text = " ".join(totals.split()).replace("\u202f", " ").replace("\xa0", " ")
+    assert "Finançable" in text and "2 Etp, 48 000,00 €" in text
+    # a full page (no htmx) carries the totals once, in the form
+    assert client.post(url, data).content.decode().count('id="totaux"') == 1
