@@ -289,9 +289,12 @@ class ImportForm(forms.Form):
             raise forms.ValidationError("Le fichier doit être un classeur Excel .xlsx.")
         if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("Le fichier dépasse la taille maximale de 5 Mo.")
-        if not workbook.is_xlsx(upload):
+        problem = workbook.xlsx_problem(upload)
+        if problem == workbook.NOT_A_WORKBOOK:
             raise forms.ValidationError(
                 "Le fichier n'est pas un classeur Excel .xlsx lisible (il a peut-être été "
                 "renommé, ou enregistré dans un autre format)."
             )
+        if problem is not None:  # too large once unpacked: refused before it is read
+            raise forms.ValidationError(problem)
         return upload

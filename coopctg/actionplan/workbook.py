@@ -77,6 +77,7 @@ from coopctg.actionplan.services import (
 )
 from coopctg.core.exports import XLSX_CONTENT_TYPE, put, unescape, workbook_bytes
 from coopctg.core.formats import format_date, format_number
+from coopctg.core.spreadsheets import Limits, SpreadsheetRefused, check_xlsx
 from coopctg.core.text import clean_line, clean_text
 from coopctg.core.themes import THEME_LABELS, Theme
 from coopctg.ctg.models import Ctg
@@ -119,6 +120,10 @@ _ALIASES: dict[str, str] = {
 MAX_ROWS = 2000  # data rows per sheet
 MAX_COLUMNS = 200
 MAX_TEXT = 10_000
+#: What the file may hold at all, checked before openpyxl opens it (a « spreadsheet bomb »):
+#: row numbers (empty rows included), columns, cells per sheet, shared strings.
+FILE_LIMITS = Limits(rows=10_000, columns=MAX_COLUMNS, cells=500_000, shared_strings=100_000)
+NOT_A_WORKBOOK = "Le fichier n'est pas un classeur Excel (.xlsx) lisible."
 CODE_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._\-]*")
 OBJECTIVE_PATTERN = re.compile(r"M\d+\.O\d+")
 _TEXT_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
@@ -260,15 +265,21 @@ def _help_sheet(ws: Worksheet, ctg: Ctg, version: FrameworkVersion | None) -> No
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def is_xlsx(stream: IO[bytes]) -> bool:
-    """Whether openpyxl can open the file (a real .xlsx, whatever its name says)."""
+def xlsx_problem(stream: IO[bytes]) -> str | None:
+    """Why the file cannot be read (:data:`NOT_A_WORKBOOK`, or a limit of
+    :data:`FILE_LIMITS` it crosses), None when openpyxl can open it."""
     try:
         with _open(stream):
-            return True
-    except PlanImportError:
-        return False
+            return None
+    except PlanImportError as error:
+        return error.errors[0].message
     finally:
         stream.seek(0)
+
+
+def is_xlsx(stream: IO[bytes]) -> bool:
+    """Whether openpyxl can open the file (a real .xlsx, whatever its name says)."""
+    return xlsx_problem(stream) is None
 
 
 @dataclass
@@ -615,13 +626,15 @@ def _check_indicators(
 
 @contextlib.contextmanager
 def _open(stream: IO[bytes]) -> Iterator[Any]:
-    stream.seek(0)
+    """The workbook, read-only, once its size is known to be bounded (:data:`FILE_LIMITS`)."""
+    try:
+        check_xlsx(stream, FILE_LIMITS)
+    except SpreadsheetRefused as refusal:
+        raise PlanImportError([ImportIssue("", None, str(refusal))]) from None
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on broken files
-        raise PlanImportError(
-            [ImportIssue("", None, "Le fichier n'est pas un classeur Excel (.xlsx) lisible.")]
-        ) from None
+        raise PlanImportError([ImportIssue("", None, NOT_A_WORKBOOK)]) from None
     try:
         yield workbook
     finally:

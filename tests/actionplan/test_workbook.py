@@ -19,6 +19,7 @@ from coopctg.actionplan.workbook import (
 from coopctg.core.models import AuditEntry
 from tests.actionplan.conftest import build_plan, plan_state
 from tests.factories import CtgFactory
+from tests.spreadsheet_bombs import wide_row_bomb
 
 pytestmark = pytest.mark.django_db
 
@@ -450,3 +451,21 @@ def test_too_many_rows(plan, monkeypatch):
     monkeypatch.setattr("coopctg.actionplan.workbook.MAX_ROWS", 3)
     errors = import_errors(plan, exported(plan))
     assert errors[0] == "Actions, ligne 5 : trop de lignes : 3 au plus"
+
+
+def test_a_spreadsheet_bomb_is_refused_before_openpyxl_opens_it(plan, monkeypatch):
+    """Security probe (issue 10): one row of 100 000 cells in a file of a few kilobytes."""
+
+    def load_workbook(*args, **kwargs):
+        raise AssertionError("the workbook must be refused before openpyxl opens it")
+
+    monkeypatch.setattr("coopctg.actionplan.workbook.load_workbook", load_workbook)
+    state = plan_state(plan)
+    errors = import_errors(plan, wide_row_bomb(100_000))
+    assert errors == [
+        "Le classeur dépasse les limites : la ligne 2 a des cellules au-delà de la colonne GR "
+        "(200 colonnes au plus ; colonne n° 201). Supprimez les colonnes inutiles, puis "
+        "réessayez."
+    ]
+    assert plan_state(plan) == state
+    assert not is_xlsx(wide_row_bomb(100_000))
