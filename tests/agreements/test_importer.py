@@ -399,6 +399,9 @@ def test_command_reads_stdin(world, monkeypatch):
     [
         (b'{"debut": ', "n'est pas un JSON valide (ligne 1, colonne 11)"),
         (b"[]", "le document : un objet JSON {…} est attendu"),
+        # Security probe (issue 10): these were Python tracebacks (exit 1).
+        (b'{"numero": ' + b"9" * 5_000 + b"}", "nombre trop long (5000 caractères, 100 au plus)"),
+        (b"[" * 100_000, "cof.json : imbrication trop profonde (64 niveaux au plus)"),
         (
             json.dumps({**demo_data(), "numero": "X", "collectivite": {"siren": "999999999"}}),
             "collectivite.siren : aucun EPCI de SIREN « 999999999 »",
