@@ -38,7 +38,3 @@ def clean_text(value: str, *, multiline: bool = True, keep_nul: bool = False) ->
 def clean_line(value: str) -> str:
     """A single-line text (a name, a title, a code), cleaned."""
     return clean_text(value, multiline=False)
-
-
-def has_control_characters(value: str, *, multiline: bool = True) -> bool:
-    return bool((_ANY if multiline else _ANY_LINE).search(value))
