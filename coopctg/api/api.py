@@ -557,11 +557,16 @@ def get_instance(request: HttpRequest, pk: int):
     return s.to_instance(_meetings().get(pk=meeting.pk))
 
 
+def _breaks(text: str) -> bool:
+    """A line break (the schema turned « \\x0b » and « \\x0c » into line feeds)."""
+    return "\n" in text or "\r" in text
+
+
 def _save_instance(request: HttpRequest, meeting: Meeting, data: s.InstanceIn) -> Meeting:
     """Validated by the UI's form (same rules, same French messages), saved by the service."""
-    if any("\n" in d.texte or "\n" in d.fiche_action for d in data.decisions):
+    if any(_breaks(d.texte) or _breaks(d.fiche_action) for d in data.decisions):
         raise Invalid("Une décision tient sur une ligne.", "decisions")
-    if any("\n" in p for p in data.participants):
+    if any(_breaks(p) for p in data.participants):
         raise Invalid("Un participant tient sur une ligne.", "participants")
     form_data: dict[str, Any] = {
         "kind": data.type,

@@ -441,8 +441,10 @@ class Decision(Schema):
 
 
 class DecisionIn(Schema):
-    texte: Line
-    fiche_action: Line = ""
+    """Une décision, sur une ligne (un saut de ligne, même celui de Word, est refusé)."""
+
+    texte: Text
+    fiche_action: Text = ""
 
 
 class ParticipantCaf(Schema):
@@ -501,7 +503,7 @@ class InstanceIn(Schema):
     lieu: Line = ""
     objet: Line = ""
     ordre_du_jour: Text = ""
-    participants: list[Line] = []
+    participants: list[Text] = []  # one line each, as the decisions
     participants_caf: list[Id] = Field([], description="Les identifiants de l'équipe de la Caf.")
     decisions: list[DecisionIn] = []
 

@@ -32,6 +32,7 @@ from xml.parsers import expat
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from coopctg.core.formats import format_number
+from coopctg.core.text import clean_line
 
 _SEPARATOR = " "  # between an element's namespace and its local name, as expat gives them
 _NAMESPACES = (
@@ -92,7 +93,7 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
             part.compress_size, 1
         ):
             raise SpreadsheetRefused(
-                f"Le classeur contient une partie anormalement compressée ({part.filename} : "
+                f"Le classeur contient une partie anormalement compressée ({_name(part)} : "
                 f"{_megabytes(part.file_size)} pour {_megabytes(part.compress_size)}) : il "
                 "n'est pas lu."
             )
@@ -100,6 +101,12 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
         if not part.is_dir():
             with archive.open(part) as content:
                 _scan(content, limits)
+
+
+def _name(part: zipfile.ZipInfo) -> str:
+    """A part's name as a message shows it: one line, 80 characters at most."""
+    name = clean_line(part.filename)
+    return name if len(name) <= 80 else name[:79] + "…"
 
 
 def _megabytes(size: int) -> str:

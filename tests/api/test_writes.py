@@ -226,8 +226,8 @@ def test_control_characters_are_cleaned_before_they_are_stored(world, call):
     body = _instance_body(
         lieu="Salle\x0bdes fêtes",
         ordre_du_jour="Point 1\x0cPoint 2",
-        participants=["Mme\x0bA"],
-        decisions=[{"texte": "Lancer\x0ble diagnostic", "fiche_action": "A01"}],
+        participants=["Mme\x01 A"],
+        decisions=[{"texte": "Lancer\x1f le diagnostic", "fiche_action": "A01\x7f"}],
     )
     response = call("post", url, world.tokens["editor"], body)
     assert response.status_code == 201, response.content
@@ -237,3 +237,12 @@ def test_control_characters_are_cleaned_before_they_are_stored(world, call):
     assert response.json()["decisions"] == [
         {"texte": "Lancer le diagnostic", "fiche_action": "A01"}
     ]
+    # A participant or a decision holds one line: a Word line break is one, refused.
+    count = Meeting.objects.count()
+    for body, message in [
+        (_instance_body(participants=["Mme\x0bA"]), "Un participant tient sur une ligne."),
+        (_instance_body(decisions=[{"texte": "a\rb"}]), "Une décision tient sur une ligne."),
+    ]:
+        response = call("post", url, world.tokens["editor"], body)
+        assert response.status_code == 422 and response.json()["detail"] == message
+    assert Meeting.objects.count() == count
