@@ -13,7 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coopctg.agreements import workflow
+from coopctg.ctg.models import Ctg
+from coopctg.organisations.models import LocalAuthority
 from tests.agreements.helpers import make_cof, proposal
+from tests.hostile import csv_rows
 
 TODAY = dt.date(2026, 5, 20)  # 1st semester 2026 of the Ctg 2022-2026
 BASE = "https://coopctg.example"
@@ -277,3 +280,13 @@ def test_cli_inactive_user_and_missing_user(touraine, capsys):
         run()
     assert error.value.returncode == 2
     assert "arguments obligatoires manquants : --utilisateur" in str(error.value)
+
+
+def test_cli_csv_hostile_texts_stay_inert(touraine, demande):
+    """Security probe (issue 10): a name that a spreadsheet would run stays a text in the CSV
+    (a quote first); a Word line break in a Ctg title is cleaned."""
+    LocalAuthority.objects.filter(pk=touraine.own.pk).update(nom="+1")
+    Ctg.objects.filter(pk=touraine.ctg_own.pk).update(intitule="Ctg\x0bGâtine")
+    rows = csv_rows(run("--utilisateur", "editeur", "--format", "csv"))
+    assert {row[7] for row in rows[1:]} == {"'+1"}  # the territory
+    assert any("Ctg\nGâtine" in row[3] for row in rows[1:])

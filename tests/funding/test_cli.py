@@ -232,6 +232,18 @@ ERRORS = {
         valid(thematiques_ctg=["handicap"]),
         "thematiques_ctg[0] : enveloppe inconnue « handicap »",
     ),
+    # Security probe (issue 10): these were Python tracebacks (exit 1).
+    "nombre de 5 000 chiffres": (
+        ["-"],
+        with_etp("9" * 5_000),
+        "l'entrée standard : nombre trop long (5000 caractères, 100 au plus)",
+    ),
+    "100 000 crochets imbriqués": (
+        ["-"],
+        b"[" * 100_000,
+        "l'entrée standard : imbrication trop profonde (64 niveaux au plus)",
+    ),
+    "Etp à l'exposant immense": (["-"], with_etp("1e999999999"), "« 1E+999999999 » est hors"),
     "Caf inconnue": (["--caf", "99", "-"], valid(), "aucun paramètre de financement pour la Caf"),
     "code de Caf invalide": (["--caf", "../37", "-"], valid(), "code de Caf invalide"),
 }
@@ -254,7 +266,13 @@ def test_input_errors_exit_2_with_one_french_line(args, stdin, fragment, capsys,
 
 @pytest.mark.parametrize(
     "name",
-    ["JSON cassé", "pas en UTF-8", "Etp à trois décimales", "date sans paramètre en vigueur"],
+    [
+        "JSON cassé",
+        "pas en UTF-8",
+        "Etp à trois décimales",
+        "date sans paramètre en vigueur",
+        "100 000 crochets imbriqués",
+    ],
 )
 def test_input_errors_in_a_real_process(name):
     args, stdin, fragment = ERRORS[name]

@@ -9,8 +9,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from coopctg.agreements.models import FundingAgreement
+from coopctg.organisations.models import LocalAuthority
 from coopctg.reports import workflow
 from tests.agreements.helpers import make_cof
+from tests.hostile import csv_rows
 
 
 def run(name: str, *args: str) -> str:
@@ -184,3 +187,12 @@ def test_refusals(touraine, bilans, capsys, tmp_path):
         with pytest.raises(CommandError, match=message) as error:
             call_command(name, *args)
         assert error.value.returncode == 2 and "\n" not in str(error.value)
+
+
+def test_liste_csv_hostile_texts_stay_inert(touraine, bilans):
+    """Security probe (issue 10): a Cof number or a name that a spreadsheet would run stays a
+    text in the CSV (a quote first); the year stays a number."""
+    FundingAgreement.objects.filter(numero="COF-37-2022-001").update(numero="@SUM(A1)")
+    LocalAuthority.objects.filter(pk=touraine.own.pk).update(nom='=HYPERLINK("http://x","y")')
+    rows = csv_rows(run("bilans", "liste", "--format", "csv", "--annee", "2023"))
+    assert rows[1][:3] == ['\'=HYPERLINK("http://x","y")', "'@SUM(A1)", "2023"]

@@ -77,8 +77,11 @@ def has_places(value: Decimal, places: int = PLACES) -> bool:
     ``0.123`` no)."""
     if not value.is_finite():
         return False
-    exponent = value.normalize().as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -places
+    # Read from the digits, not with normalize(), which overflows on « 1e999999999 ».
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # a finite Decimal
+    extra = -exponent - places  # decimals beyond ``places``: they must all be zeros
+    return extra <= 0 or not any(digits[-extra:])
 
 
 def hundredths(value: Decimal) -> int:

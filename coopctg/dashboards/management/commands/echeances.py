@@ -10,8 +10,6 @@ CSV (French conventions: ``;``, dates ``JJ/MM/AAAA``); links are absolute
 (``COOPCTG_BASE_URL``). Any error exits 2 with one French line on stderr. Reads the database.
 """
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -125,25 +123,9 @@ class Command(FrenchCommand):
             }
             content = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         elif format == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-            writer.writerow(CSV_HEADER)
-            for r in records:
-                writer.writerow(
-                    [
-                        r["date"].strftime("%d/%m/%Y"),
-                        r["type"],
-                        r["libelle_type"],
-                        r["quoi"],
-                        r["qui"],
-                        r["cote"],
-                        "oui" if r["a_faire"] else "non",
-                        r["territoire"],
-                        "oui" if r["en_retard"] else "non",
-                        r["lien"],
-                    ]
-                )
-            content = buffer.getvalue()
+            from coopctg.core.exports import csv_text
+
+            content = csv_text(CSV_HEADER, ([r[key] for key in CSV_HEADER] for r in records))
         else:
             content = "".join(_text_line(r) for r in records) or "Aucune échéance.\n"
         self.write_export(content, format, None)
