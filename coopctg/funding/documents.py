@@ -344,22 +344,24 @@ def _persons_sheet(sheet: Worksheet, document: ArchitectureDocument) -> None:
 
 def _anomalies_sheet(sheet: Worksheet, document: ArchitectureDocument) -> None:
     row = _title_block(sheet, document, "Anomalies de l'architecture", full=False)
-    _header(sheet, row, ["Code", "Gravité", "Personne", "Enveloppe", "Message"])
+    # The label for people first; the code last, to filter or match the command line's JSON.
+    _header(sheet, row, ["Anomalie", "Gravité", "Personne", "Enveloppe", "Message", "Code"])
     for anomaly in document.result.anomalies:
         row += 1
         _write_row(
             sheet,
             row,
             [
-                anomaly.code.value,
+                anomaly.code.label,
                 SEVERITY_LABELS[anomaly.severity],
                 document.person_name(anomaly.person_id) or None,
                 document.envelope_label(anomaly.envelope) or None,
                 anomaly.message,
+                anomaly.code.value,
             ],
             numbers={},
         )
-    _page_setup(sheet, [30, 15, 20, 30, 90])
+    _page_setup(sheet, [30, 15, 20, 30, 90, 30])
 
 
 # --- PDF ------------------------------------------------------------------------------------

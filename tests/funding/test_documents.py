@@ -182,12 +182,19 @@ def test_xlsx_anomalies_sheet(touraine):
     )
     assert workbook.sheetnames == ["Ventilation", "Par personne", "Anomalies"]
     header, rows = table(workbook["Anomalies"])
-    assert [c.value for c in header] == ["Code", "Gravité", "Personne", "Enveloppe", "Message"]
+    assert [c.value for c in header] == [
+        "Anomalie",
+        "Gravité",
+        "Personne",
+        "Enveloppe",
+        "Message",
+        "Code",
+    ]
     first = [c.value for c in rows[0]]
-    assert first[:4] == ["SEUIL_AFFECTATION", "Bloquante", "M. X", "Parentalité"]
+    assert first[:4] == ["Affectation sous le seuil", "Bloquante", "M. X", "Parentalité"]
     assert "0,1" in first[4] and "seuil" in first[4]
     # 1,9 Etp < the 2 Etp Cej base: no new development, only the threshold.
-    assert [r[0].value for r in rows] == ["SEUIL_AFFECTATION"]
+    assert [r[5].value for r in rows] == ["SEUIL_AFFECTATION"]
     sheet = workbook["Ventilation"]
     titles = {row[0].value: row[1].value for row in sheet.iter_rows(max_col=2)}
     assert titles["Éligibilité"] == "Architecture non finançable : 1 anomalie bloquante"
@@ -199,8 +206,8 @@ def test_xlsx_anomalies_sheet(touraine):
 def test_xlsx_new_development_is_a_warning(touraine):
     workbook = open_workbook(build_example(touraine, cej=False), "ventilation-sans-cej.xlsx")
     _, rows = table(workbook["Anomalies"])
-    assert [(r[0].value, r[1].value, r[2].value) for r in rows] == [
-        ("NOUVEAU_DEVELOPPEMENT", "Avertissement", None)
+    assert [(r[0].value, r[1].value, r[2].value, r[5].value) for r in rows] == [
+        ("Nouveau développement", "Avertissement", None, "NOUVEAU_DEVELOPPEMENT")
     ]
     titles = {row[0].value: row[1].value for row in workbook["Ventilation"].iter_rows(max_col=2)}
     assert titles["Éligibilité"] == "Architecture finançable"
