@@ -87,10 +87,10 @@ def open_workbook(architecture, name="ventilation.xlsx"):
 
 
 def table(sheet):
-    """The rows under the header (« Enveloppe » / « Personne » / « Code » in column A)."""
+    """The rows under the header (« Enveloppe » / « Personne » / « Anomalie » in column A)."""
     rows = list(sheet.iter_rows())
     start = next(
-        i for i, row in enumerate(rows) if row[0].value in {"Enveloppe", "Personne", "Code"}
+        i for i, row in enumerate(rows) if row[0].value in {"Enveloppe", "Personne", "Anomalie"}
     )
     return rows[start], rows[start + 1 :]
 
