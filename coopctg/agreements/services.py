@@ -4,9 +4,10 @@ Each function runs in one transaction and writes its history rows in it; the PDF
 version is produced after commit (a failure there never loses the signature: the version
 stays signed, without its document, and :func:`ensure_document` can produce it later).
 
-One Cof in force per collectivité and date: :func:`create_cof` and :func:`sign_version` say
-which Cof already covers the period; the database refuses it anyway (two sessions signing at
-once), and that refusal becomes the same :class:`OverlappingCofError`.
+One Cof in force per collectivité and date: a draft (« projet ») may overlap, but
+:func:`sign_version` refuses to put a Cof in force over another one and names it; the database
+refuses it anyway (two sessions signing at once), and that refusal becomes the same
+:class:`OverlappingCofError`.
 """
 
 import datetime as dt
@@ -176,8 +177,6 @@ def create_cof(
         raise InvalidCofNumberError(f"le numéro de Cof « {numero} » n'est pas valide : {problem}")
     if FundingAgreement.objects.filter(numero=numero).exists():
         raise AgreementError(f"le numéro de Cof « {numero} » est déjà pris")
-    if other := overlapping_cof(collectivite.pk, debut, fin):
-        raise OverlappingCofError(overlap_message(other))
     for attempt in range(3):
         try:
             with transaction.atomic():

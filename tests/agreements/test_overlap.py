@@ -21,8 +21,8 @@ from coopctg.agreements.annual import collectivite_year
 from coopctg.agreements.models import FundingAgreement
 from coopctg.agreements.services import OverlappingCofError, create_cof
 from coopctg.agreements.workflow import CofInput, WorkflowError
-from tests.agreements.helpers import ALL_THEMES, make_cof
-from tests.factories import seed_architecture
+from tests.agreements.helpers import ALL_THEMES, make_cof, version_input
+from tests.factories import SEED_PERSONS, seed_architecture
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_FILE = ROOT / "coopctg" / "demo" / "data" / "cof-gatine.json"
@@ -91,17 +91,24 @@ def test_the_database_refuses_a_second_signed_cof_on_the_same_days(world):
 # --- The services, the form, the importer ------------------------------------------------------
 
 
-def test_create_cof_names_the_cof_already_in_force(world):
+def test_a_draft_may_overlap_but_signing_it_names_the_cof_in_force(world):
     w = world
     make_cof(w.admin, w.ctg_own, w.own, "COF-37-2022-001")
+    draft = create_cof(
+        w.admin,
+        ctg=w.ctg_own,
+        collectivite=w.own,
+        debut=dt.date(2025, 1, 1),
+        fin=dt.date(2026, 12, 31),
+        numero="COF-37-2025-001",
+    )
     with pytest.raises(OverlappingCofError) as error:
-        create_cof(
+        services.sign_version(
             w.admin,
-            ctg=w.ctg_own,
-            collectivite=w.own,
-            debut=dt.date(2025, 1, 1),
-            fin=dt.date(2026, 12, 31),
-            numero="COF-37-2025-001",
+            draft,
+            version_input(SEED_PERSONS, dt.date(2025, 1, 1)),
+            date_signature=dt.date(2024, 12, 15),
+            generate_document=False,
         )
     assert str(error.value) == (
         "la Cof n° COF-37-2022-001 de Communauté de communes de Gâtine-Racan couvre déjà une "
@@ -120,9 +127,9 @@ def test_the_database_refusal_is_explained_like_the_check(world, monkeypatch):
     real = services.overlapping_cof
     calls = []
 
-    def blind_checks(*args, **kwargs):  # create_cof's and sign_version's checks see nothing
+    def blind_checks(*args, **kwargs):  # sign_version's check sees nothing
         calls.append(kwargs)
-        return None if len(calls) <= 2 else real(*args, **kwargs)
+        return None if len(calls) <= 1 else real(*args, **kwargs)
 
     monkeypatch.setattr(workflow, "overlapping_cof", lambda *args, **kwargs: None)
     monkeypatch.setattr(services, "overlapping_cof", blind_checks)
@@ -132,7 +139,7 @@ def test_the_database_refusal_is_explained_like_the_check(world, monkeypatch):
     assert error.value.message.startswith(
         "La Cof n° COF-37-2022-001 de Communauté de communes de Gâtine-Racan couvre"
     )
-    assert len(calls) == 3  # the database refused, then the Cof in force was named
+    assert len(calls) == 2  # the database refused, then the Cof in force was named
     assert FundingAgreement.objects.filter(collectivite=w.own).count() == 1
 
 
@@ -177,10 +184,8 @@ def test_importer_refuses_a_cof_overlapping_a_signed_one(world, tmp_path, capsys
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("Erreur : ")
-    assert (
-        "la Cof n° COF-37-2022-001 de Communauté de communes de Gâtine-Racan couvre déjà une partie"
-        in err
-    )
+    assert f"{path} : debut : la Cof n° COF-37-2022-001 de Communauté de communes" in err
+    assert "couvre déjà une partie de cette période (01/01/2022 – 31/12/2026)" in err
     assert annuel() == before
     assert signed_cofs(world.own) == ["COF-37-2022-001"]
 
@@ -248,17 +253,17 @@ def test_two_sessions_numbering_at_once_get_two_numbers(world, monkeypatch):
     w.ctg_other.themes = ALL_THEMES
     w.ctg_other.save()
     architectures = [seed_architecture(w.ctg_own, w.own), seed_architecture(w.ctg_other, w.other)]
-    real = services.overlapping_cof
+    real = services.cof_number_error
     numbered_together = threading.Barrier(2)
     local = threading.local()
 
-    def numbered_then_wait(*args, **kwargs):  # create_cof's check, after the numbering
+    def numbered_then_wait(numero):  # create_cof's check of the number it computed
         if not getattr(local, "waited", False):
             local.waited = True
             numbered_together.wait(timeout=10)
-        return real(*args, **kwargs)
+        return real(numero)
 
-    monkeypatch.setattr(services, "overlapping_cof", numbered_then_wait)
+    monkeypatch.setattr(services, "cof_number_error", numbered_then_wait)
     outcomes = []
 
     def sign(architecture):
