@@ -2,7 +2,6 @@
 and CSV, the PDFs of a bilan and of the évaluation de fin de Ctg, and the refusals (exit 2, one
 French line on stderr)."""
 
-import datetime as dt
 import io
 import json
 
@@ -132,18 +131,10 @@ def test_evaluation_counts_every_cof_of_the_ctg(touraine, bilans, monkeypatch, t
 
     monkeypatch.setattr(evaluation, "ctg_evaluation", spy)
     monkeypatch.setattr(evaluation, "evaluation_pdf", lambda e: b"%PDF-")
+    # One Cof in force per collectivité and date: ``other``'s Cof of its own Ctg steps aside.
+    FundingAgreement.objects.filter(numero="COF-37-2022-002").update(statut="projet")
     touraine.ctg_own.signataires.add(touraine.other)
-    # One Cof in force per collectivité and date: ``other``'s first Cof ends with 2022.
-    FundingAgreement.objects.filter(collectivite=touraine.other).update(
-        date_fin=dt.date(2022, 12, 31)
-    )
-    second = make_cof(
-        touraine.admin,
-        touraine.ctg_own,
-        touraine.other,
-        "COF-37-2023-001",
-        debut=dt.date(2023, 1, 1),
-    )
+    second = make_cof(touraine.admin, touraine.ctg_own, touraine.other, "COF-37-2022-003")
     run("evaluation", "pdf", "--ctg", str(touraine.ctg_own.pk), "--sortie", str(tmp_path / "e.pdf"))
     cofs = {cell.cof.pk for column in seen[0].columns for cell in column.reports}
     assert cofs == {bilans[0].cof_id, second.pk}
