@@ -10,7 +10,12 @@ from typing import Any
 
 from django import forms
 
-from coopctg.agreements.models import AgreementVersion, FundingAgreement
+from coopctg.agreements.models import (
+    COF_NUMBER_MAX_LENGTH,
+    AgreementVersion,
+    FundingAgreement,
+    cof_number_error,
+)
 from coopctg.agreements.workflow import MOTIF_MAX, CofInput, ProposalInput, WorkflowError
 from coopctg.core.formats import format_date
 from coopctg.core.forms import CleanTextMixin
@@ -50,9 +55,12 @@ def apply_error(form: forms.Form, error: WorkflowError) -> None:
 class CofForm(CleanTextMixin, forms.Form):
     numero = forms.CharField(
         label="Numéro de la Cof",
-        max_length=50,
+        max_length=COF_NUMBER_MAX_LENGTH,
         required=False,
-        help_text="Laisser vide pour le numéro suivant de la Caf (COF-37-année-n°).",
+        help_text=(
+            "Laisser vide pour le numéro suivant de la Caf (COF-37-année-n°). Lettres sans "
+            "accent et chiffres, séparés par un tiret, un point ou un souligné."
+        ),
     )
     date_debut = date_field("Début de la Cof")
     date_fin = date_field("Fin de la Cof")
@@ -64,6 +72,12 @@ class CofForm(CleanTextMixin, forms.Form):
     )
     date_signature = date_field("Date de signature")
 
+    def clean_numero(self) -> str:
+        numero: str = self.cleaned_data["numero"].strip()
+        if numero and (problem := cof_number_error(numero)):
+            raise forms.ValidationError(f"Numéro de Cof non valide : {problem}.")
+        return numero
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         debut, fin = cleaned.get("date_debut"), cleaned.get("date_fin")
@@ -74,7 +88,7 @@ class CofForm(CleanTextMixin, forms.Form):
     def to_input(self) -> CofInput:
         data = self.cleaned_data
         return CofInput(
-            numero=data["numero"].strip() or None,
+            numero=data["numero"] or None,
             date_debut=data["date_debut"],
             date_fin=data["date_fin"],
             signataires=data["signataires"],

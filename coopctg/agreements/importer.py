@@ -31,7 +31,8 @@ Format::
   Inclusion handicap, transversal, opens no envelope: it is not derived.
 
 Everything runs in one transaction: on any error (one French sentence, :class:`CofImportError`)
-nothing is written. An existing ``numero`` is an error (« la Cof … existe déjà »).
+nothing is written. An existing ``numero`` is an error (« la Cof … existe déjà »), and so is a
+period that a signed Cof of the collectivité already covers (one Cof in force per date).
 """
 
 from __future__ import annotations
@@ -45,7 +46,14 @@ from django.db import transaction
 from django.db.models import Count
 
 from coopctg.agreements.models import FundingAgreement
-from coopctg.agreements.services import AgreementError, VersionInput, create_cof, sign_version
+from coopctg.agreements.services import (
+    AgreementError,
+    VersionInput,
+    create_cof,
+    overlap_message,
+    overlapping_cof,
+    sign_version,
+)
 from coopctg.core.params import ParameterError, format_date_fr, parse_iso_date
 from coopctg.core.text import clean_line, clean_text
 from coopctg.core.themes import REQUIRED_CTG_THEMES, Theme
@@ -111,6 +119,8 @@ def import_cof(data: Any, user: Any = None, *, generate_documents: bool = True) 
     if numero is not None and FundingAgreement.objects.filter(numero=numero).exists():
         raise CofImportError(f"numero : la Cof « {numero} » existe déjà")
     collectivite = _collectivite(reference)
+    if (other := overlapping_cof(collectivite.pk, debut, fin)) is not None:
+        raise CofImportError(f"debut : {overlap_message(other)}")
     if ctg_spec is not None:
         ctg = _named_ctg(user, collectivite, ctg_spec)
     else:

@@ -6,9 +6,18 @@ frozen on it (``ventilation``): a later change of the Caf's parameters never cha
 amount. A signed version is immutable; the only field that changes afterwards is ``date_fin``,
 set when a later version replaces it. Versions of a Cof never overlap: one version per number
 and per effective date everywhere, and on PostgreSQL an exclusion constraint on the periods.
+
+One Cof in force per collectivité and date: two Cofs of a collectivité that are not « projet »
+never cover the same day (the annual funding would count the same money twice). The database
+keeps it — an exclusion constraint on PostgreSQL, triggers on SQLite (migration
+``0005_cof_periods_do_not_overlap``) — whatever the caller; the services only explain it first.
+
+A Cof's number is checked (:func:`cof_number_error`) and, in the database, matched by a check
+constraint; no file name is ever built from it (documents are named from ids).
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +27,27 @@ from django.db.models import F, Q
 
 class ImmutableVersionError(Exception):
     """A signed version's content cannot change."""
+
+
+#: A Cof's number: letters without accents and digits, with single separators (« - », « _ »,
+#: « . ») between them — never a « / », a space or « .. ».
+COF_NUMBER_PATTERN = r"[A-Za-z0-9]+([-_.][A-Za-z0-9]+)*"
+COF_NUMBER_MAX_LENGTH = 50
+COF_NUMBER_RULE = (
+    "lettres sans accent et chiffres, séparés par un tiret, un point ou un souligné "
+    "(par exemple COF-37-2022-001)"
+)
+#: Name of the database rule « one Cof in force per collectivité and date ».
+COF_OVERLAP_CONSTRAINT = "cof_periods_do_not_overlap"
+
+
+def cof_number_error(numero: str) -> str | None:
+    """Why ``numero`` is not a valid Cof number (one French phrase), or None."""
+    if len(numero) > COF_NUMBER_MAX_LENGTH:
+        return f"au plus {COF_NUMBER_MAX_LENGTH} caractères"
+    if not re.fullmatch(COF_NUMBER_PATTERN, numero, re.ASCII):
+        return COF_NUMBER_RULE
+    return None
 
 
 class FundingAgreement(models.Model):
@@ -30,7 +60,7 @@ class FundingAgreement(models.Model):
     collectivite = models.ForeignKey(
         "organisations.LocalAuthority", on_delete=models.PROTECT, related_name="cofs"
     )
-    numero = models.CharField("numéro", max_length=50, unique=True)
+    numero = models.CharField("numéro", max_length=COF_NUMBER_MAX_LENGTH, unique=True)
     date_debut = models.DateField("début")
     date_fin = models.DateField("fin")
     signataires = models.TextField(
@@ -55,6 +85,11 @@ class FundingAgreement(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(statut__in=["projet", "signee", "echue"]), name="cof_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(numero__regex=f"^{COF_NUMBER_PATTERN}$"),
+                name="cof_number_format",
+                violation_error_message=f"Le numéro de la Cof : {COF_NUMBER_RULE}.",
             ),
         ]
 

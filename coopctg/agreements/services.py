@@ -2,7 +2,12 @@
 
 Each function runs in one transaction and writes its history rows in it; the PDF of a signed
 version is produced after commit (a failure there never loses the signature: the version
-stays signed, without its document, and ``ensure_documents`` can produce it later).
+stays signed, without its document, and :func:`ensure_document` can produce it later).
+
+One Cof in force per collectivité and date: a draft (« projet ») may overlap, but
+:func:`sign_version` refuses to put a Cof in force over another one and names it; the database
+refuses it anyway (two sessions signing at once), and that refusal becomes the same
+:class:`OverlappingCofError`.
 """
 
 import datetime as dt
@@ -14,7 +19,12 @@ from typing import Any, Protocol
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
-from coopctg.agreements.models import AgreementVersion, FundingAgreement
+from coopctg.agreements.models import (
+    COF_OVERLAP_CONSTRAINT,
+    AgreementVersion,
+    FundingAgreement,
+    cof_number_error,
+)
 from coopctg.core.audit import record_change, snapshot
 from coopctg.core.models import AuditEntry
 from coopctg.ctg.models import Ctg
@@ -45,6 +55,55 @@ VERSION_FIELDS = [
 
 class AgreementError(ValueError):
     """A rule of the Cof is broken; the message is one French sentence."""
+
+
+class OverlappingCofError(AgreementError):
+    """Another Cof of the collectivité already covers part of the period."""
+
+
+class InvalidCofNumberError(AgreementError):
+    """The Cof's number is not in the expected format."""
+
+
+def overlapping_cof(
+    collectivite_id: int,
+    debut: dt.date,
+    fin: dt.date,
+    *,
+    exclude_pk: int | None = None,
+    signed_only: bool = True,
+) -> FundingAgreement | None:
+    """A Cof of the collectivité (not « projet », unless ``signed_only`` is False) that covers
+    a day of ``[debut, fin]``."""
+    found = FundingAgreement.objects.filter(
+        collectivite_id=collectivite_id, date_debut__lte=fin, date_fin__gte=debut
+    ).exclude(pk=exclude_pk)
+    if signed_only:
+        found = found.exclude(statut=FundingAgreement.Status.PROJET)
+    return found.select_related("collectivite").order_by("date_debut", "pk").first()
+
+
+def overlap_message(other: FundingAgreement) -> str:
+    return (
+        f"la Cof n° {other.numero} de {other.collectivite.nom} couvre déjà une partie de cette "
+        f"période ({other.date_debut:%d/%m/%Y} – {other.date_fin:%d/%m/%Y}) : une seule Cof "
+        "en vigueur par collectivité et par date"
+    )
+
+
+def _raise_overlap(cof: FundingAgreement, error: IntegrityError | None = None) -> None:
+    other = overlapping_cof(cof.collectivite_id, cof.date_debut, cof.date_fin, exclude_pk=cof.pk)
+    if other is not None:
+        raise OverlappingCofError(overlap_message(other)) from error
+    if error is not None:
+        raise OverlappingCofError(
+            "une autre Cof de la collectivité couvre déjà une partie de cette période : une "
+            "seule Cof en vigueur par collectivité et par date"
+        ) from error
+
+
+def is_overlap_error(error: IntegrityError) -> bool:
+    return COF_OVERLAP_CONSTRAINT in str(error)
 
 
 class ArchitectureInput(Protocol):
@@ -86,8 +145,10 @@ def save_cof_architecture(
 
 def next_cof_number(collectivite: LocalAuthority, year: int) -> str:
     prefix = f"COF-{collectivite.caf.code}-{year}-"
-    taken = FundingAgreement.objects.filter(numero__startswith=prefix).count()
-    return f"{prefix}{taken + 1:03d}"
+    rank = FundingAgreement.objects.filter(numero__startswith=prefix).count() + 1
+    while FundingAgreement.objects.filter(numero=f"{prefix}{rank:03d}").exists():
+        rank += 1
+    return f"{prefix}{rank:03d}"
 
 
 @transaction.atomic
@@ -110,17 +171,30 @@ def create_cof(
             f"la période de la Cof ({debut:%d/%m/%Y} – {fin:%d/%m/%Y}) sort de celle de la Ctg "
             f"({ctg.date_debut:%d/%m/%Y} – {ctg.date_fin:%d/%m/%Y})"
         )
+    automatic = not numero
     numero = numero or next_cof_number(collectivite, debut.year)
+    if problem := cof_number_error(numero):
+        raise InvalidCofNumberError(f"le numéro de Cof « {numero} » n'est pas valide : {problem}")
     if FundingAgreement.objects.filter(numero=numero).exists():
         raise AgreementError(f"le numéro de Cof « {numero} » est déjà pris")
-    cof = FundingAgreement.objects.create(
-        ctg=ctg,
-        collectivite=collectivite,
-        numero=numero,
-        date_debut=debut,
-        date_fin=fin,
-        signataires=signataires,
-    )
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                cof = FundingAgreement.objects.create(
+                    ctg=ctg,
+                    collectivite=collectivite,
+                    numero=numero,
+                    date_debut=debut,
+                    date_fin=fin,
+                    signataires=signataires,
+                )
+            break
+        except IntegrityError as error:  # the number was taken meanwhile by another session
+            if not automatic or attempt == 2:
+                raise InvalidCofNumberError(
+                    f"le numéro de Cof « {numero} » vient d'être pris : recommencez"
+                ) from error
+            numero = next_cof_number(collectivite, debut.year)
     record_change(
         user,
         cof,
@@ -204,10 +278,17 @@ def sign_version(
             )
     except IntegrityError as error:
         raise AgreementError("cette version chevauche une version existante de la Cof") from error
-    if cof.statut == FundingAgreement.Status.PROJET:
+    if cof.statut == FundingAgreement.Status.PROJET:  # in force from now on
+        _raise_overlap(cof)
         before_cof = snapshot(cof, COF_FIELDS)
         cof.statut = FundingAgreement.Status.SIGNEE
-        cof.save(update_fields=["statut"])
+        try:
+            with transaction.atomic():
+                cof.save(update_fields=["statut"])
+        except IntegrityError as error:  # signed meanwhile by another session
+            if not is_overlap_error(error):
+                raise
+            _raise_overlap(cof, error)
         record_change(
             user,
             cof,
@@ -225,26 +306,47 @@ def sign_version(
         caf_id=cof.ctg.caf_id,
     )
     if generate_document:
-        transaction.on_commit(lambda: ensure_document(version.pk))
+        transaction.on_commit(lambda: ensure_document(version.pk), robust=True)
     return version
 
 
+def document_name(version: AgreementVersion) -> str:
+    """The PDF's file name, built from ids only (never from the Cof's number, a user's text)."""
+    return f"cof/cof-{version.cof_id}-version-{version.numero}.pdf"
+
+
 def ensure_document(version_pk: int) -> None:
-    """Produce the PDF of a signed version if it has none (safe to call again)."""
+    """Produce the PDF of a signed version if it has none (safe to call again, and at once).
+
+    Never raises: a failure (rendering, disk) is logged, the signature stands and the document
+    can be produced later. Two first downloads at once may both render the PDF, but only one
+    is kept: the file is recorded by a conditional UPDATE (``document`` still empty); the loser
+    deletes the file it wrote.
+    """
     from coopctg.agreements.documents import version_pdf
 
-    version = AgreementVersion.objects.select_related("cof", "cof__collectivite").get(pk=version_pk)
-    if version.document:
-        return
     try:
+        version = AgreementVersion.objects.select_related("cof", "cof__collectivite").get(
+            pk=version_pk
+        )
+        if version.document or not version.is_signed:
+            return
         content = version_pdf(version)
+        storage = version.document.storage
+        name = storage.save(document_name(version), ContentFile(content))
     except Exception:  # any failure: the signature stands; the document can be retried
         logger.exception("PDF non produit pour la version %s", version_pk)
         return
-    suffix = "initiale" if version.numero == 0 else f"avenant-{version.numero}"
-    name = f"{version.cof.numero}-{suffix}.pdf"
-    version.document.save(name, ContentFile(content), save=False)
-    AgreementVersion.objects.filter(pk=version.pk).update(document=version.document.name)
+    try:
+        recorded = AgreementVersion.objects.filter(pk=version_pk, document="").update(document=name)
+    except Exception:
+        logger.exception("PDF de la version %s non enregistré", version_pk)
+        recorded = 0
+    if not recorded:  # another process recorded its own file first: ours is an orphan
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception("PDF orphelin non supprimé : %s", name)
 
 
 def version_architecture(version: AgreementVersion) -> FundingArchitecture:

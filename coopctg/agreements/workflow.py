@@ -43,11 +43,16 @@ from coopctg.agreements.models import (
     FundingAgreement,
     ModificationRequest,
     RequestComment,
+    cof_number_error,
 )
 from coopctg.agreements.services import (
     AgreementError,
+    InvalidCofNumberError,
+    OverlappingCofError,
     VersionInput,
     create_cof,
+    overlap_message,
+    overlapping_cof,
     save_cof_architecture,
     sign_version,
     signed_versions,
@@ -105,6 +110,11 @@ class StaleRequestError(WorkflowError):
 
 
 # --- Helpers -------------------------------------------------------------------------------
+
+
+def _sentence(phrase: str) -> str:
+    """« la Cof … » → « La Cof …. »: a service's phrase as a message."""
+    return phrase[:1].upper() + phrase[1:] + "."
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -283,18 +293,17 @@ def do_create_cof(user: Any, architecture: FundingArchitecture, data: CofInput) 
             "date_debut" if data.date_debut < ctg.date_debut else "date_fin",
         )
     numero = (data.numero or "").strip() or None
+    if numero and (problem := cof_number_error(numero)):
+        raise WorkflowError(f"Numéro de Cof non valide : {problem}.", "numero")
     if numero and FundingAgreement.objects.filter(numero=numero).exists():
         raise WorkflowError(f"Le numéro de Cof « {numero} » est déjà pris.", "numero")
-    overlapping = FundingAgreement.objects.filter(
-        collectivite=collectivite, date_debut__lte=data.date_fin, date_fin__gte=data.date_debut
-    ).first()
+    # A projet Cof counts too here: the Caf signs one Cof for a period, not two drafts.
+    # The database keeps the rule for the signed ones, even between two sessions at once.
+    overlapping = overlapping_cof(
+        collectivite.pk, data.date_debut, data.date_fin, signed_only=False
+    )
     if overlapping is not None:
-        raise WorkflowError(
-            f"La Cof n° {overlapping.numero} de {collectivite.nom} couvre déjà une partie de "
-            f"cette période ({format_date(overlapping.date_debut)} – "
-            f"{format_date(overlapping.date_fin)}).",
-            "date_debut",
-        )
+        raise WorkflowError(_sentence(overlap_message(overlapping)), "date_debut")
     rows = stored_rows(architecture)
     if not rows:
         raise WorkflowError("L'architecture de travail ne compte aucune personne financée.")
@@ -342,7 +351,10 @@ def do_create_cof(user: Any, architecture: FundingArchitecture, data: CofInput) 
     except WorkflowError:
         raise
     except AgreementError as error:
-        raise WorkflowError(str(error)[:1].upper() + str(error)[1:] + ".") from error
+        field = {OverlappingCofError: "date_debut", InvalidCofNumberError: "numero"}.get(
+            type(error)
+        )
+        raise WorkflowError(_sentence(str(error)), field) from error
     cof.refresh_from_db()
     return cof
 
@@ -689,7 +701,7 @@ def do_decide(
                 date_signature=today(),
             )
         except AgreementError as error:  # the whole decision is rolled back
-            raise WorkflowError(str(error)[:1].upper() + str(error)[1:] + ".") from error
+            raise WorkflowError(_sentence(str(error))) from error
         ModificationRequest.objects.filter(pk=before.pk).update(avenant=version)
     after = _fresh(demande.pk)
     _record_request(user, after, request_snapshot(before))

@@ -25,9 +25,9 @@ The archive is a ZIP file:
 
 Consistency while the application runs: everything is read in one transaction. On
 PostgreSQL it is ``REPEATABLE READ, READ ONLY``: one snapshot for every table, writers are
-never blocked. On SQLite the transaction (``BEGIN`` then reads) holds one snapshot from its
-first read in WAL mode; in the default rollback-journal mode it holds a shared lock, so writers
-wait for the backup (up to SQLite's timeout). The documents are copied while that transaction
+never blocked. On SQLite the transaction (``BEGIN DEFERRED`` then reads) holds one snapshot
+from its first read in WAL mode, the mode the settings give every SQLite database: writers are
+never blocked either (nor wait). The documents are copied while that transaction
 is still open: a document replaced during the backup is caught unless it is deleted in the
 very few milliseconds between the read of its row and its copy (then it is reported missing).
 The archive is written to a temporary file next to the target and renamed at the end: a backup
@@ -62,7 +62,7 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import metadata
@@ -229,7 +229,18 @@ def _snapshot(using: str) -> Iterator[None]:
     if connection.in_atomic_block:  # the caller's transaction is the snapshot
         yield
         return
-    with transaction.atomic(using=using):
+    with ExitStack() as stack:
+        if connection.vendor == "sqlite":
+            # A read: BEGIN DEFERRED, not the IMMEDIATE of the writers (settings), which
+            # would hold the write lock for the whole backup.
+            connection.ensure_connection()
+            mode, connection.transaction_mode = connection.transaction_mode, "DEFERRED"
+            try:
+                stack.enter_context(transaction.atomic(using=using))
+            finally:
+                connection.transaction_mode = mode
+        else:
+            stack.enter_context(transaction.atomic(using=using))
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -2,13 +2,24 @@
 
 The rows here are only the input; every figure (amounts, anomalies, eligibility) is computed by
 the pure engine :mod:`coopctg.funding.rules` through :mod:`coopctg.funding.services`.
+
+Signed means frozen: the architecture of a signed Cof version never changes again (persons,
+dates, declarations), nor does a modification request's once the collectivité may no longer
+edit it (submitted, decided). :meth:`FundingArchitecture.save` refuses it, whoever calls.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from coopctg.core.formats import format_date
 from coopctg.funding.rules import Envelope, PostType
+
+
+class FrozenArchitectureError(ValueError):
+    """The architecture may no longer change; the message is one French sentence."""
+
 
 ENVELOPE_CHOICES = [
     (Envelope.PETITE_ENFANCE.value, "Petite enfance"),
@@ -94,6 +105,44 @@ class FundingArchitecture(models.Model):
 
     def __str__(self) -> str:
         return f"Architecture de financement — {self.collectivite} ({self.ctg})"
+
+    def save(self, *args, **kwargs) -> None:
+        if (reason := self.frozen_reason()) is not None:
+            raise FrozenArchitectureError(reason)
+        super().save(*args, **kwargs)
+
+    def frozen_reason(self) -> str | None:
+        """Why this stored architecture may no longer change (one French sentence), or None.
+
+        The working architecture never freezes; a version's does once the version is signed;
+        a request's once the collectivité may no longer edit the request."""
+        if self.pk is None or self.kind == self.Kind.TRAVAIL:
+            return None
+        if self.kind == self.Kind.VERSION:
+            version = (
+                apps.get_model("agreements", "AgreementVersion")
+                .objects.filter(architecture_id=self.pk, statut="signee")
+                .select_related("cof")
+                .first()
+            )
+            if version is None:
+                return None
+            return (
+                f"Cette architecture est celle de la Cof n° {version.cof.numero} "
+                f"({version.label}), signée le {format_date(version.date_signature)} : une "
+                "version signée est figée, elle ne peut plus être modifiée."
+            )
+        demande = (
+            apps.get_model("agreements", "ModificationRequest")
+            .objects.filter(architecture_id=self.pk)
+            .first()
+        )
+        if demande is None or demande.is_editable:
+            return None
+        return (
+            f"Cette architecture est celle de la demande de modification n° {demande.pk} "
+            f"({demande.get_statut_display()}) : elle ne peut plus être modifiée."
+        )
 
 
 class FundedPerson(models.Model):

@@ -14,7 +14,12 @@ from coopctg.core.audit import record_change, snapshot
 from coopctg.core.models import AuditEntry
 from coopctg.ctg.models import Ctg
 from coopctg.funding.caf_parameters import load_caf_parameters
-from coopctg.funding.models import FundedAssignment, FundedPerson, FundingArchitecture
+from coopctg.funding.models import (
+    FrozenArchitectureError,
+    FundedAssignment,
+    FundedPerson,
+    FundingArchitecture,
+)
 from coopctg.funding.rules import (
     Anomaly,
     Architecture,
@@ -192,8 +197,17 @@ DECLARATION_FIELDS = [
 
 @transaction.atomic
 def save_declarations(user: Any, architecture: FundingArchitecture) -> None:
-    """Record the collectivité's declarations of the eligibility conditions, with history."""
-    before = snapshot(FundingArchitecture.objects.get(pk=architecture.pk), DECLARATION_FIELDS)
+    """Record the collectivité's declarations of the eligibility conditions, with history.
+
+    Only on the working architecture: a signed version's is frozen, a request's proposal
+    changes through its request (:class:`FrozenArchitectureError`)."""
+    stored = FundingArchitecture.objects.select_for_update().get(pk=architecture.pk)
+    if stored.kind != FundingArchitecture.Kind.TRAVAIL:
+        raise FrozenArchitectureError(
+            stored.frozen_reason()
+            or "Les déclarations de la collectivité se font sur son architecture de travail."
+        )
+    before = snapshot(stored, DECLARATION_FIELDS)
     architecture.save(update_fields=[*DECLARATION_FIELDS, "modifie_le"])
     record_change(
         user,

@@ -97,7 +97,7 @@ def test_request_to_avenant_end_to_end(
     assert cof.numero == "COF-37-2022-001" and cof.statut == "signee"
     initial = cof.versions.get()
     assert initial.label == "Cof initiale" and initial.total_montant == Decimal("48000.00")
-    assert initial.document.name.endswith("COF-37-2022-001-initiale.pdf")
+    assert initial.document.name == f"cof/cof-{cof.pk}-version-0.pdf"
 
     # The editor proposes Mme Y at 0,7 Etp from 01/01/2025 (a development: 2 → 2,2 Etp).
     client.force_login(w.editor)
@@ -186,7 +186,7 @@ def test_request_to_avenant_end_to_end(
     assert avenant.total_etp == Decimal("2.10") and avenant.total_montant == Decimal("50400.00")
     assert version_in_force(cof, dt.date(2024, 12, 31)) == initial
     assert version_in_force(cof, dt.date(2025, 1, 1)) == avenant
-    assert avenant.document.name.endswith("COF-37-2022-001-avenant-1.pdf")
+    assert avenant.document.name == f"cof/cof-{cof.pk}-version-1.pdf"
     notified = Notification.objects.filter(titre__startswith="Demande de modification acceptée")
     assert {n.destinataire for n in notified} == {w.editor}
     assert any("acceptée" in m.subject and m.to == ["editeur@example.fr"] for m in mailoutbox)
@@ -310,6 +310,9 @@ def test_bad_etp_in_request(client, touraine, cof):
         ({"date_fin": "2030-12-31"}, "date_fin"),
         ({"date_debut": "n'importe quoi"}, "date_debut"),
         ({"numero": "COF-PRIS"}, "numero"),
+        ({"numero": "../../COF-1"}, "numero"),
+        ({"numero": "COF/37/2022/1"}, "numero"),
+        ({"numero": "COF 37"}, "numero"),
     ],
 )
 def test_bad_cof_input(client, touraine, data, field):

@@ -134,6 +134,8 @@ def test_evaluation_counts_every_cof_of_the_collectivite(touraine, bilans, monke
 
     monkeypatch.setattr(evaluation, "ctg_evaluation", spy)
     monkeypatch.setattr(evaluation, "evaluation_pdf", lambda e: b"%PDF-")
+    # One Cof in force per collectivité and date: ``other``'s Cof of its own Ctg steps aside.
+    FundingAgreement.objects.filter(numero="COF-37-2022-002").update(statut="projet")
     touraine.ctg_own.signataires.add(touraine.other)
     second = make_cof(touraine.admin, touraine.ctg_own, touraine.other, "COF-37-2022-003")
     for collectivite in (touraine.own, touraine.other):
@@ -190,9 +192,9 @@ def test_refusals(touraine, bilans, capsys, tmp_path):
 
 
 def test_liste_csv_hostile_texts_stay_inert(touraine, bilans):
-    """Security probe (issue 10): a Cof number or a name that a spreadsheet would run stays a
-    text in the CSV (a quote first); the year stays a number."""
-    FundingAgreement.objects.filter(numero="COF-37-2022-001").update(numero="@SUM(A1)")
+    """Security probe (issue 10): a name that a spreadsheet would run stays a text in the CSV
+    (a quote first); the year stays a number. (A Cof number cannot hold such a text any more:
+    its format is checked down to the database.)"""
     LocalAuthority.objects.filter(pk=touraine.own.pk).update(nom='=HYPERLINK("http://x","y")')
     rows = csv_rows(run("bilans", "liste", "--format", "csv", "--annee", "2023"))
-    assert rows[1][:3] == ['\'=HYPERLINK("http://x","y")', "'@SUM(A1)", "2023"]
+    assert rows[1][:3] == ['\'=HYPERLINK("http://x","y")', "COF-37-2022-001", "2023"]

@@ -89,15 +89,29 @@ def _checklist(
 
 
 def architecture_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    architecture = get_architecture_for_user(request.user, pk)
+    return _detail(request, get_architecture_for_user(request.user, pk))
+
+
+def _detail(
+    request: HttpRequest,
+    architecture: FundingArchitecture,
+    *,
+    declarations_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     rows = services.stored_rows(architecture)
     # With a Cof, the condition « bilan annuel » is read from its bilans: nothing to declare.
     annual_report = annual_report_fact(architecture.ctg_id, architecture.collectivite_id)
+    working = architecture.kind == FundingArchitecture.Kind.TRAVAIL
     context: dict[str, Any] = {
         "architecture": architecture,
         "ctg": architecture.ctg,
         "collectivite": architecture.collectivite,
-        "can_edit": can_edit_collectivite(request.user, architecture.collectivite),
+        # Only the working architecture changes here: a signed version's is frozen, a
+        # request's proposal changes through its request.
+        "can_edit": working and can_edit_collectivite(request.user, architecture.collectivite),
+        "frozen_reason": "" if working else architecture.frozen_reason() or "",
+        "declarations_error": declarations_error,
         "is_caf_staff": bool(scope_of(request.user).caf_ids),
         "declarations_form": DeclarationsForm(
             instance=architecture, annual_report_automatic=annual_report is not None
@@ -109,8 +123,7 @@ def architecture_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(ctg=architecture.ctg, collectivite=architecture.collectivite)
             .order_by("date_debut", "numero")
         ),
-        "can_create_cof": architecture.kind == FundingArchitecture.Kind.TRAVAIL
-        and can_create_cof(request.user, architecture.collectivite),
+        "can_create_cof": working and can_create_cof(request.user, architecture.collectivite),
     }
     try:
         result = services.compute_architecture(architecture)
@@ -119,7 +132,7 @@ def architecture_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         context.update(_result_context(result, rows))
         context["checklist"] = _checklist(architecture, result, annual_report)
-    return render(request, "funding/architecture_detail.html", context)
+    return render(request, "funding/architecture_detail.html", context, status=status)
 
 
 @require_POST
@@ -127,6 +140,16 @@ def architecture_declarations(request: HttpRequest, pk: int) -> HttpResponse:
     architecture = get_architecture_for_user(request.user, pk)
     if not can_edit_collectivite(request.user, architecture.collectivite):
         raise Http404("Page introuvable.")
+    if architecture.kind != FundingArchitecture.Kind.TRAVAIL:  # frozen: say why, change nothing
+        reason = architecture.frozen_reason() or (
+            "Les déclarations de la collectivité se font sur son architecture de travail."
+        )
+        return _detail(
+            request,
+            architecture,
+            declarations_error=f"Les déclarations n'ont pas été enregistrées. {reason}",
+            status=409,
+        )
     automatic = annual_report_fact(architecture.ctg_id, architecture.collectivite_id) is not None
     form = DeclarationsForm(request.POST, instance=architecture, annual_report_automatic=automatic)
     if form.is_valid():
