@@ -202,3 +202,32 @@ class FederatedIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.fournisseur}"
+
+
+class LoginSession(models.Model):
+    """One sign-in: when, how, and the session it opened (for « Mon compte »).
+
+    Minimal data: no IP address, no browser. ``cle_session`` is emptied when the session
+    ends (sign-out, « déconnecter cette session », deactivation), so that only live sessions
+    keep their key; only the most recent sign-ins of each person are kept
+    (:data:`coopctg.accounts.sessions.KEPT_PER_USER`).
+    """
+
+    class Method(models.TextChoices):
+        PASSWORD = "mot_de_passe", "mot de passe"
+        OIDC = "oidc", "OpenID Connect (ProConnect)"
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="connexions", verbose_name="compte"
+    )
+    cle_session = models.CharField("clé de session", max_length=40, blank=True, db_index=True)
+    methode = models.CharField("méthode", max_length=20, choices=Method.choices)
+    debut = models.DateTimeField("connexion le", auto_now_add=True)
+    fin = models.DateTimeField("fin le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "connexion"
+        ordering = ["-debut", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.debut:%d/%m/%Y %H:%M}"
