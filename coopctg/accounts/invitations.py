@@ -241,9 +241,11 @@ def create_invitation(
     caf: Caf | None = None,
     collectivite: LocalAuthority | None = None,
     administrateur: bool = False,
+    send: bool = True,
 ) -> tuple[Invitation, str]:
     """Invites ``courriel`` to take ``role`` on a Caf or a collectivité; returns the
-    invitation and the secret of its link (e-mailed after commit, never stored)."""
+    invitation and the secret of its link (e-mailed after commit unless ``send`` is false;
+    never stored)."""
     courriel = clean_email(courriel)
     role, caf, collectivite = resolve_scope(role, caf, collectivite, administrateur)
     _check_actor(actor, role, caf, collectivite)
@@ -293,7 +295,8 @@ def create_invitation(
             after=invitation_state(invitation),
             caf_id=_caf_id(caf, collectivite),
         )
-        transaction.on_commit(lambda: _send_invitation_email(invitation.pk, secret))
+        if send:
+            transaction.on_commit(lambda: _send_invitation_email(invitation.pk, secret))
     return invitation, secret
 
 
