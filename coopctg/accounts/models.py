@@ -207,10 +207,10 @@ class FederatedIdentity(models.Model):
 class LoginSession(models.Model):
     """One sign-in: when, how, and the session it opened (for « Mon compte »).
 
-    Minimal data: no IP address, no browser. ``cle_session`` is emptied when the session
-    ends (sign-out, « déconnecter cette session », deactivation), so that only live sessions
-    keep their key; only the most recent sign-ins of each person are kept
-    (:data:`coopctg.accounts.sessions.KEPT_PER_USER`).
+    Minimal data: no IP address, no browser. ``empreinte_session`` is the SHA-256 of the
+    session key (never the key, a credential), emptied when the session ends (sign-out,
+    « déconnecter cette session », deactivation); only the most recent sign-ins of each person
+    are kept (:data:`coopctg.accounts.sessions.KEPT_PER_USER`).
     """
 
     class Method(models.TextChoices):
@@ -220,7 +220,9 @@ class LoginSession(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="connexions", verbose_name="compte"
     )
-    cle_session = models.CharField("clé de session", max_length=40, blank=True, db_index=True)
+    empreinte_session = models.CharField(
+        "empreinte SHA-256 de la clé de session", max_length=64, blank=True, db_index=True
+    )
     methode = models.CharField("méthode", max_length=20, choices=Method.choices)
     debut = models.DateTimeField("connexion le", auto_now_add=True)
     fin = models.DateTimeField("fin le", null=True, blank=True)

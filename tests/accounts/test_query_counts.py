@@ -25,7 +25,9 @@ def grow(w, n):
         invitations.create_invitation(
             w.admin, courriel=f"personne{i}@gatine.fr", role="collectivite_elu", collectivite=w.own
         )
-        LoginSession.objects.create(user=w.admin, cle_session=f"{i:032d}", methode="mot_de_passe")
+        LoginSession.objects.create(
+            user=w.admin, empreinte_session=f"{i:064d}", methode="mot_de_passe"
+        )
         epci = EpciFactory()
         collectivite = LocalAuthority.objects.create(
             caf=w.caf, kind="epci", epci=epci, nom=epci.nom

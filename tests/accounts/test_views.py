@@ -13,6 +13,7 @@ from coopctg import urls as project_urls
 from coopctg.accounts import invitations as service
 from coopctg.accounts.models import Invitation, LoginSession, Membership, User
 from coopctg.accounts.roles import Role
+from coopctg.accounts.sessions import session_hash
 from coopctg.notifications.models import Notification
 
 PASSWORD = "une-phrase-de-passe-solide"
@@ -186,6 +187,7 @@ def test_collectivite_admin_invites_only_on_their_collectivite(client, touraine)
     client.force_login(touraine.editor)
     form = client.get(reverse("accounts:invite")).context["form"]
     assert [value for value, _ in form.fields["role"].choices] == [
+        "",
         "collectivite_editeur",
         "collectivite_elu",
     ]
@@ -367,7 +369,11 @@ def test_my_account_lists_roles_sessions_and_last_logins(touraine):
     assert len(page.context["sessions"]) == 2 and len(page.context["logins"]) == 2
     assert "cette session" in page.content.decode()
     # end the other session
-    other = next(s for s in page.context["sessions"] if s.cle_session != office.session.session_key)
+    other = next(
+        s
+        for s in page.context["sessions"]
+        if s.empreinte_session != session_hash(office.session.session_key)
+    )
     assert office.post(reverse("accounts:session_end", args=[other.pk])).status_code == 302
     assert home.get(reverse("home")).status_code == 302
     assert office.get(reverse("home")).status_code == 200
@@ -384,7 +390,7 @@ def test_end_all_other_sessions_then_this_one(touraine):
     first.post(reverse("accounts:sessions_end_others"))
     assert second.get(reverse("home")).status_code == 302
     assert third.get(reverse("home")).status_code == 302
-    current = LoginSession.objects.get(cle_session=first.session.session_key)
+    current = LoginSession.objects.get(empreinte_session=session_hash(first.session.session_key))
     response = first.post(reverse("accounts:session_end", args=[current.pk]))
     assert response["Location"] == reverse("login")
     assert first.get(reverse("home")).status_code == 302
@@ -395,7 +401,7 @@ def test_sign_out_closes_the_record(touraine):
     browser = sign_in("elu")
     browser.post(reverse("logout"))
     record = LoginSession.objects.get(user=touraine.elu)
-    assert record.cle_session == "" and record.fin is not None
+    assert record.empreinte_session == "" and record.fin is not None
 
 
 def test_password_change_closes_the_other_sessions(touraine):

@@ -96,7 +96,9 @@ class RoleForm(forms.Form):
         super().__init__(*args, **kwargs)
         scope = scope_of(actor)
         roles = [r for r in Role if scope.caf_admin_ids or r in COLLECTIVITE_ROLES]
-        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+        self.fields["role"].choices = [("", "— choisir un rôle —")] + [
+            (r.value, r.label) for r in roles
+        ]
         collectivites = LocalAuthority.objects.filter(
             Q(caf_id__in=scope.caf_admin_ids) | Q(id__in=scope.administered_ids)
         ).order_by("nom")

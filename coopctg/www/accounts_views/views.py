@@ -44,7 +44,7 @@ from coopctg.accounts.access import (
 )
 from coopctg.accounts.invitations import AccountError
 from coopctg.accounts.models import FederatedIdentity, Invitation, LoginSession, Membership, User
-from coopctg.accounts.sessions import active_sessions, end_sessions, recent_logins
+from coopctg.accounts.sessions import active_sessions, end_sessions, recent_logins, session_hash
 from coopctg.api.models import ApiToken
 from coopctg.core.models import AuditEntry
 
@@ -217,6 +217,36 @@ def _invited(request: HttpRequest, invitation: Invitation, secret: str) -> HttpR
     )
 
 
+#: The most recent history rows shown on a person's page.
+HISTORY_LENGTH = 50
+
+HISTORY_LABELS = {
+    "actif": "compte actif",
+    "roles": "rôles",
+    "identifiant": "identifiant",
+    "courriel": "adresse électronique",
+    "invitation": "invitation n°",
+}
+
+
+def _history_lines(value: Any) -> list[str]:
+    """A history value as lines of text: a list one item per line, a boolean « oui »/« non »."""
+    if value is None:
+        return ["—"]
+    if isinstance(value, bool):
+        return ["oui" if value else "non"]
+    if isinstance(value, list):
+        return [str(item) for item in value] or ["aucun"]
+    return [str(value)]
+
+
+def _history_changes(entry: AuditEntry) -> list[tuple[str, list[str], list[str]]]:
+    return [
+        (HISTORY_LABELS.get(key, key), _history_lines(before), _history_lines(after))
+        for key, before, after in entry.changes()
+    ]
+
+
 def _person_page(
     request: HttpRequest, person: User, grant_form: RoleForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -240,13 +270,12 @@ def _person_page(
     )
     history = []
     if scope.caf_admin_ids:
-        history = list(
-            AuditEntry.objects.filter(
-                objet_type="accounts.user",
-                objet_id=str(person.pk),
-                caf_id__in=scope.caf_admin_ids,
-            ).order_by("-horodatage", "-id")[:50]
-        )
+        entries = AuditEntry.objects.filter(
+            objet_type="accounts.user",
+            objet_id=str(person.pk),
+            caf_id__in=scope.caf_admin_ids,
+        ).order_by("-horodatage", "-id")[:HISTORY_LENGTH]
+        history = [(entry, _history_changes(entry)) for entry in entries]
     try:
         service.check_may_manage_person(actor, person)
         refusal = ""
@@ -417,7 +446,7 @@ def me(request: HttpRequest) -> HttpResponse:
         {
             "roles": sorted(service.role_label(m) for m in memberships),
             "sessions": active_sessions(user),
-            "current_key": request.session.session_key or "",
+            "current_hash": session_hash(request.session.session_key),
             "logins": list(recent_logins(user)),
             "tokens": ApiToken.objects.filter(user=user, revoque_le__isnull=True).count(),
             "identities": list(FederatedIdentity.objects.filter(user=user).order_by("liee_le")),
@@ -428,11 +457,13 @@ def me(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def session_end(request: HttpRequest, pk: int) -> HttpResponse:
-    record = LoginSession.objects.filter(user=request.user, pk=pk).exclude(cle_session="").first()
+    record = (
+        LoginSession.objects.filter(user=request.user, pk=pk).exclude(empreinte_session="").first()
+    )
     if record is None:
         raise Http404("Page introuvable.")
-    current = record.cle_session == request.session.session_key
-    end_sessions(request.user, only=record.cle_session)
+    current = record.empreinte_session == session_hash(request.session.session_key)
+    end_sessions(request.user, only=record.empreinte_session)
     if current:
         return redirect(reverse("login"))
     messages.success(request, "La session est fermée.")

@@ -53,7 +53,7 @@ def extend_world(w):
 
     Membership.objects.filter(user=w.editor, collectivite=w.own).update(administrateur=True)
     w.elu_membership = Membership.objects.get(user=w.elu)
-    w.login_editor = LoginSession.objects.create(user=w.editor, cle_session="x" * 32)
+    w.login_editor = LoginSession.objects.create(user=w.editor, empreinte_session="x" * 64)
     w.invitation, w.invitation_secret = invitations.create_invitation(
         w.admin, courriel="invitee@gatine.fr", role=Role.COLLECTIVITE_ELU, collectivite=w.own
     )
