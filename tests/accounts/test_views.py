@@ -476,6 +476,6 @@ def test_login_page_links_to_the_forgotten_password(client):
 def test_privacy_page_lists_the_accounts_data(client, touraine):
     client.force_login(touraine.elu)
     content = client.get(reverse("privacy")).content.decode()
-    for heading in ("Personnes invitées", "Identités liées", "Connexions"):
+    for heading in ("Personnes invitées", "Changements d'accès", "Connexions"):
         assert f'<th scope="row">{heading}' in content
     assert "ni adresse IP ni navigateur" in content
