@@ -501,6 +501,11 @@ def accept_invitation(
             raise AccountError(
                 "Ce compte est désactivé : demandez à votre administrateur·rice de le réactiver."
             )
+        elif locked.cree_par_id == user.pk:
+            raise AccountError(
+                f"Vous avez créé cette invitation : elle est destinée à {locked.courriel}, "
+                "transmettez-lui le lien."
+            )
         if identity is not None:
             FederatedIdentity.objects.create(
                 user=user,

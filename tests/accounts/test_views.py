@@ -479,3 +479,17 @@ def test_privacy_page_lists_the_accounts_data(client, touraine):
     for heading in ("Personnes invitées", "Changements d'accès", "Connexions"):
         assert f'<th scope="row">{heading}' in content
     assert "ni adresse IP ni navigateur" in content
+
+
+def test_the_inviter_cannot_accept_their_own_invitation(client, touraine):
+    invitation, secret = invite(touraine)
+    client.force_login(touraine.admin)
+    url = reverse("accounts:accept", args=[secret])
+    page = client.get(url)
+    assert page.context["own_invitation"] is True
+    assert "Accepter l'invitation avec ce compte" not in page.content.decode()
+    response = client.post(url, follow=True)
+    assert "Vous avez créé cette invitation" in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.acceptee_le is None
+    assert not Membership.objects.filter(user=touraine.admin, collectivite=touraine.own).exists()

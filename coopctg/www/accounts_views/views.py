@@ -132,6 +132,7 @@ def accept(request: HttpRequest, secret: str) -> HttpResponse:
             "inviter": str(invitation.cree_par) if invitation.cree_par else "",
             "form": form,
             "existing_account": existing,
+            "own_invitation": user is not None and invitation.cree_par_id == user.pk,
             "login_url": f"{reverse('login')}?next={request.path}",
             **oidc_context(),
         },
