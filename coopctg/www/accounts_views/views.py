@@ -28,6 +28,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -133,7 +134,7 @@ def accept(request: HttpRequest, secret: str) -> HttpResponse:
             "form": form,
             "existing_account": existing,
             "own_invitation": user is not None and invitation.cree_par_id == user.pk,
-            "login_url": f"{reverse('login')}?next={request.path}",
+            "login_url": f"{reverse('login')}?{urlencode({'next': request.path})}",
             **oidc_context(),
         },
         status=status,
