@@ -229,6 +229,8 @@ if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
         "timeout": 10,
     }
 COOPCTG_BASE_URL = os.environ.get("COOPCTG_BASE_URL", "http://127.0.0.1:8000")
+#: Days an invitation link stays valid (coopctg/accounts/invitations.py).
+COOPCTG_INVITATION_DAYS = int(os.environ.get("COOPCTG_INVITATION_DAYS", "7"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "coopctg@localhost")
 
 LOGGING = {

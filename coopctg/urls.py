@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("donnees-personnelles/", home.privacy, name="privacy"),
+    path("", include("coopctg.www.accounts_views.urls")),
     path("territoires/", include("coopctg.www.territories_views.urls")),
     path("referentiel/", include("coopctg.www.framework_views.urls")),
     path("", include("coopctg.www.organisations_views.urls")),

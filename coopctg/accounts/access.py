@@ -9,6 +9,11 @@ Scopes:
   assigned to them;
 - collectivité editor and elected official: their collectivité, its EPCI page, its Ctg, and
   their Caf's team directory.
+
+Accounts (« Comptes »): a Caf administrator manages every role of their Caf and of its
+collectivités; a collectivité editor with the « administrateur de la collectivité » right
+manages the editor and elected-official roles of their own collectivité. Nobody else manages
+accounts (the command line acts as the system).
 """
 
 from dataclasses import dataclass, field
@@ -17,8 +22,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from coopctg.accounts.models import Membership, User
-from coopctg.accounts.roles import CAF_ROLES, CAF_WIDE_ROLES, EDITOR_ROLES, Role
+from coopctg.accounts.models import Invitation, Membership, User
+from coopctg.accounts.roles import (
+    CAF_ROLES,
+    CAF_WIDE_ROLES,
+    COLLECTIVITE_ROLES,
+    EDITOR_ROLES,
+    Role,
+)
 from coopctg.ctg.models import Ctg
 from coopctg.funding.models import FundingArchitecture
 from coopctg.organisations.models import Caf, LocalAuthority
@@ -37,6 +48,7 @@ class Scope:
     advised_ids: set[int] = field(default_factory=set)  # collectivités assigned (advisor)
     member_ids: set[int] = field(default_factory=set)  # the user's own collectivités
     edited_ids: set[int] = field(default_factory=set)  # own collectivités as editor
+    administered_ids: set[int] = field(default_factory=set)  # own collectivités administered
 
     @property
     def collectivite_ids(self) -> set[int]:
@@ -71,6 +83,8 @@ def scope_of(user: User) -> Scope:
                 scope.member_ids.add(row.collectivite_id)
                 if role in EDITOR_ROLES:
                     scope.edited_ids.add(row.collectivite_id)
+                if role == Role.COLLECTIVITE_EDITOR and row.administrateur:
+                    scope.administered_ids.add(row.collectivite_id)
     user._coopctg_scope = scope  # type: ignore[attr-defined]
     return scope
 
@@ -191,6 +205,74 @@ def manageable_collectivites(user: User) -> QuerySet[LocalAuthority]:
     )
 
 
+# --- Accounts ------------------------------------------------------------------------------
+
+_CAF_ROLE_VALUES = sorted(r.value for r in CAF_ROLES)
+_COLLECTIVITE_ROLE_VALUES = sorted(r.value for r in COLLECTIVITE_ROLES)
+
+
+def can_manage_accounts(user: User) -> bool:
+    """Whether the user manages any account (the « Comptes » pages)."""
+    scope = scope_of(user)
+    return bool(scope.caf_admin_ids or scope.administered_ids)
+
+
+def can_manage_scope(
+    user: User, role: Role, *, caf_id: int | None, collectivite: LocalAuthority | None
+) -> bool:
+    """Whether the user may grant, change or withdraw ``role`` on that scope (or invite)."""
+    scope = scope_of(user)
+    if role in CAF_ROLES:
+        return caf_id is not None and caf_id in scope.caf_admin_ids
+    if collectivite is None:
+        return False
+    return collectivite.caf_id in scope.caf_admin_ids or collectivite.pk in scope.administered_ids
+
+
+def _managed_filter(user: User) -> Q:
+    scope = scope_of(user)
+    return (
+        Q(role__in=_CAF_ROLE_VALUES, caf_id__in=scope.caf_admin_ids)
+        | Q(role__in=_COLLECTIVITE_ROLE_VALUES, collectivite__caf_id__in=scope.caf_admin_ids)
+        | Q(role__in=_COLLECTIVITE_ROLE_VALUES, collectivite_id__in=scope.administered_ids)
+    )
+
+
+def managed_memberships(user: User) -> QuerySet[Membership]:
+    """The roles the user may change or withdraw."""
+    return Membership.objects.filter(_managed_filter(user))
+
+
+def managed_invitations(user: User) -> QuerySet[Invitation]:
+    """The invitations the user sees, resends and cancels."""
+    return Invitation.objects.filter(_managed_filter(user))
+
+
+def managed_users(user: User) -> QuerySet[User]:
+    """People with a role in the user's scope, or who accepted an invitation of that scope
+    (so that a person whose roles were all withdrawn can still be found and deactivated)."""
+    if not can_manage_accounts(user):
+        return User.objects.none()
+    return User.objects.filter(
+        Q(pk__in=managed_memberships(user).values("user_id"))
+        | Q(pk__in=managed_invitations(user).values("acceptee_par_id"))
+    )
+
+
+def get_managed_user_for_user(user: User, pk: int) -> User:
+    return _get_or_404(managed_users(user), pk=pk)
+
+
+def get_managed_membership_for_user(user: User, pk: int) -> Membership:
+    queryset = managed_memberships(user).select_related("user", "caf", "collectivite")
+    return _get_or_404(queryset, pk=pk)
+
+
+def get_managed_invitation_for_user(user: User, pk: int) -> Invitation:
+    queryset = managed_invitations(user).select_related("caf", "collectivite", "cree_par")
+    return _get_or_404(queryset, pk=pk)
+
+
 # --- Navigation ------------------------------------------------------------------------------
 
 
@@ -214,4 +296,6 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
     cafs = list(visible_cafs(user).values_list("code", flat=True)[:1])
     if cafs:
         items.append(("Équipe de la Caf", reverse("organisations:team", args=[cafs[0]])))
+    if can_manage_accounts(user):
+        items.append(("Comptes", reverse("accounts:list")))
     return items

@@ -86,6 +86,37 @@ class Membership(models.Model):
         return f"{self.user} — {Role(self.role).label} — {target}"
 
 
+class LoginSession(models.Model):
+    """One sign-in: when, how, and the session it opened (for « Mon compte »).
+
+    Minimal data: no IP address, no browser. ``empreinte_session`` is the SHA-256 of the
+    session key (never the key, a credential), emptied when the session ends (sign-out,
+    « déconnecter cette session », deactivation); only the most recent sign-ins of each person
+    are kept (:data:`coopctg.accounts.sessions.KEPT_PER_USER`).
+    """
+
+    class Method(models.TextChoices):
+        PASSWORD = "mot_de_passe", "mot de passe"
+        OIDC = "oidc", "OpenID Connect (ProConnect)"
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="connexions", verbose_name="compte"
+    )
+    empreinte_session = models.CharField(
+        "empreinte SHA-256 de la clé de session", max_length=64, blank=True, db_index=True
+    )
+    methode = models.CharField("méthode", max_length=20, choices=Method.choices)
+    debut = models.DateTimeField("connexion le", auto_now_add=True)
+    fin = models.DateTimeField("fin le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "connexion"
+        ordering = ["-debut", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.debut:%d/%m/%Y %H:%M}"
+
+
 class Invitation(models.Model):
     """A person invited by e-mail to take a role on a scope (a Caf or a collectivité).
 

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
-from coopctg.accounts.models import Membership, User
+from coopctg.accounts.models import User
 from coopctg.accounts.roles import Role
 from coopctg.core.themes import Theme
 from coopctg.ctg.models import Ctg
@@ -172,35 +172,75 @@ def _demo_suivi(filename: str | None, log: Callable[[str], None]) -> None:
 def _account(
     caf: Caf, authorities: dict[str, LocalAuthority], data: dict[str, Any], password: str
 ) -> DemoAccount:
+    """One demo account, through the accounts service as a real one (an invitation, accepted;
+    no e-mail sent): created once, then its name, password (from the YAML), roles and the
+    « administrateur » right kept as the YAML says; the address defaults to
+    ``IDENTIFIANT@demo.coopctg.invalid``."""
+    from coopctg.accounts import invitations
+
     role = Role(data["role"])
     member = None
     if "membre_equipe" in data:
         first_name, last_name = data["membre_equipe"].split(" ", 1)
         member = StaffMember.objects.get(caf=caf, prenom=first_name, nom=last_name)
+        last_name = last_name.title()
     else:
         first_name, last_name = data["prenom"], data["nom"]
-    user, _ = User.objects.get_or_create(username=data["identifiant"])
-    user.first_name = first_name
-    user.last_name = last_name.title() if member else last_name
-    user.set_password(password)
+    courriel = data.get("courriel") or f"{data['identifiant']}@demo.coopctg.invalid"
+    administrateur = bool(data.get("administrateur", False))
+    if role == Role.CAF_ADVISOR:
+        assert member is not None, "un conseiller Caf de démonstration est un membre de l'équipe"
+        targets = sorted(
+            {f.collectivite for f in member.suivis.select_related("collectivite")},
+            key=lambda la: la.nom,
+        )
+        scopes: list[tuple[Caf | None, LocalAuthority | None]] = [(caf, la) for la in targets]
+        scope = ", ".join(la.nom for la in targets)
+    elif role in (Role.COLLECTIVITE_EDITOR, Role.COLLECTIVITE_ELU):
+        collectivite = authorities[data["collectivite"]]
+        scopes = [(None, collectivite)]
+        scope = collectivite.nom
+    else:
+        scopes = [(caf, None)]
+        scope = caf.nom
+    user = User.objects.filter(username=data["identifiant"]).first()
+    if user is not None and not user.is_active:  # back to the state of the YAML
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    for target_caf, target in scopes:
+        held = user is not None and user.memberships.filter(
+            role=role.value, caf=target_caf, collectivite=target
+        )
+        if held and held.exists():
+            held.filter(administrateur=not administrateur).update(administrateur=administrateur)
+            continue
+        invitation, _ = invitations.create_invitation(
+            None,
+            courriel=courriel,
+            role=role,
+            caf=target_caf,
+            collectivite=target,
+            administrateur=administrateur,
+            send=False,
+        )
+        user = invitations.accept_invitation(
+            invitation,
+            user=user,
+            username=data["identifiant"],
+            first_name=first_name,
+            last_name=last_name,
+        )
+    assert user is not None
+    if role == Role.CAF_ADVISOR:
+        for gone in user.memberships.filter(role=role.value).exclude(
+            collectivite__in=[la for _, la in scopes]
+        ):
+            invitations.withdraw_role(None, gone)
+    user.first_name, user.last_name = first_name, last_name
+    user.email = user.email or courriel
+    user.set_password(password)  # public demo password: not held to the validators
     user.save()
     if member is not None:
         member.user = user
         member.save(update_fields=["user"])
-    if role == Role.CAF_ADVISOR:
-        assert member is not None, "un conseiller Caf de démonstration est un membre de l'équipe"
-        targets = {f.collectivite for f in member.suivis.select_related("collectivite")}
-        for collectivite in targets:
-            Membership.objects.get_or_create(
-                user=user, role=role.value, caf=caf, collectivite=collectivite
-            )
-        user.memberships.filter(role=role.value).exclude(collectivite__in=targets).delete()
-        scope = ", ".join(sorted(la.nom for la in targets))
-    elif role in (Role.COLLECTIVITE_EDITOR, Role.COLLECTIVITE_ELU):
-        collectivite = authorities[data["collectivite"]]
-        Membership.objects.get_or_create(user=user, role=role.value, collectivite=collectivite)
-        scope = collectivite.nom
-    else:
-        Membership.objects.get_or_create(user=user, role=role.value, caf=caf)
-        scope = caf.nom
     return DemoAccount(data["identifiant"], password, role, scope)

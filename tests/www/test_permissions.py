@@ -8,11 +8,11 @@ guessing), 302 anonymous sent to the login page.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.www.permission_rules import RULES, extend_world
+from tests.www.permission_rules import PUBLIC, RULES, extend_world
 from tests.www.permission_rules.common import ROLES
 
 #: URLs outside the role table (POST only), each tested on its own below.
-SPECIAL = {"login", "logout", "funding:architecture_declarations"}
+SPECIAL = {"login", "logout", "funding:architecture_declarations"} | set(PUBLIC)
 
 
 @pytest.fixture
@@ -57,6 +57,11 @@ def test_access_by_role(client, world, name, build, expected):
         if status != expected[role]:
             failures.append(f"{role}: {status} au lieu de {expected[role]}")
     assert not failures, f"{url} — " + "; ".join(failures)
+
+
+@pytest.mark.parametrize(("name", "build", "expected"), [(n, *rule) for n, rule in PUBLIC.items()])
+def test_public_pages(client, world, name, build, expected):
+    assert client.get(reverse(name, kwargs=build(world))).status_code == expected
 
 
 def test_login_page_is_public(client):

@@ -2,7 +2,8 @@
 ``extend_world(w)`` to add the objects its rules need to the ``touraine`` world.
 
 Each rule: URL name → list of (case label, kwargs built from the world, expected status per
-role). Expected statuses: 200 seen, 404 hidden (never 403), 302 a redirection.
+role). A module may also define ``PUBLIC``: the pages open without signing in. Expected
+statuses: 200 seen, 404 hidden (never 403), 302 a redirection.
 """
 
 import importlib
@@ -15,10 +16,13 @@ MODULES = [
 ]
 
 RULES: dict = {}
+#: Pages open without signing in: name → (kwargs built from the world, anonymous status).
+PUBLIC: dict = {}
 for module in MODULES:
     duplicated = set(RULES) & set(module.RULES)
     assert not duplicated, f"règles en double : {duplicated}"
     RULES.update(module.RULES)
+    PUBLIC.update(getattr(module, "PUBLIC", {}))
 
 
 def extend_world(world):
