@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import SuspiciousOperation
+from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from coopctg.accounts.invitations import IdentityClaims
 from coopctg.accounts.models import FederatedIdentity, Invitation, Membership, User
 from coopctg.accounts.roles import Role
 from tests.factories import DEMO_PASSWORD, UserFactory
+from tests.oidc_provider.server import free_port
 
 SETTINGS_FILE = Path(oidc.__file__).resolve().parents[1] / "settings.py"
 ISSUER = "https://fournisseur.example/api/v2"
@@ -100,6 +102,17 @@ def test_required_acr_values_and_password_login_closed(monkeypatch):
     }
     assert values["COOPCTG_PASSWORD_LOGIN"] is False
     assert "django.contrib.auth.backends.ModelBackend" not in values["AUTHENTICATION_BACKENDS"]
+
+
+def test_discovery_command_error_is_one_french_line(capsys):
+    nobody = f"http://127.0.0.1:{free_port()}/inexistant"  # nothing listens there
+    with pytest.raises(SystemExit) as exit_:
+        call_command("oidc", "decouvrir", nobody)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        f"Erreur : {nobody}/.well-known/openid-configuration ne répond pas "
+        "(connexion impossible ou trop lente)\n"
+    )
 
 
 # --- The login page -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 from axes.models import AccessAttempt
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -150,6 +151,29 @@ def test_discovery_of_the_provider(oidc_on):
     assert found["COOPCTG_OIDC_TOKEN_ENDPOINT"] == f"{oidc_on.issuer}/token"
     with pytest.raises(oidc.DiscoveryError, match="pas « "):
         oidc.discover(oidc_on.issuer + "/")
+
+
+def test_discovery_command_prints_the_variables(oidc_on, capsys):
+    call_command("oidc", "decouvrir", oidc_on.issuer)
+    lines = capsys.readouterr().out.splitlines()
+    assert f"export COOPCTG_OIDC_ISSUER={oidc_on.issuer}" in lines
+    assert f"export COOPCTG_OIDC_JWKS_ENDPOINT={oidc_on.issuer}/jwks" in lines
+
+
+def test_level_of_assurance_below_the_required_one_is_refused(
+    browser, provider, touraine, settings
+):
+    settings.COOPCTG_OIDC_ACR_VALUES = ["eidas2", "eidas3"]  # the provider says eidas1
+    FederatedIdentity.objects.create(
+        user=touraine.editor,
+        fournisseur=provider.issuer,
+        sujet=sub_of("lie@caf37.fr"),
+        courriel="lie@caf37.fr",
+    )
+    response = browser.sign_in("lie@caf37.fr")
+    assert response.status_code == 403
+    assert "n'atteint pas le niveau de sécurité" in text(response)
+    assert signed_in_user(browser.client) is None
 
 
 def test_linked_person_signs_in_with_pkce_state_nonce(browser, provider, touraine):
