@@ -14,10 +14,8 @@ checks the ID token's signature; :class:`OIDCBackend` then decides who the perso
    (:data:`MESSAGES`), without telling whether some account exists.
 """
 
-from __future__ import annotations
-
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import jwt
@@ -33,11 +31,14 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from coopctg.accounts.invitations import (
+    AccountError,
+    IdentityClaims,
+    accept_invitation,
+    pending_invitation_for_email,
+)
 from coopctg.accounts.models import FederatedIdentity, Invitation, User
 from coopctg.core.formats import format_date
-
-if TYPE_CHECKING:
-    from coopctg.accounts.invitations import IdentityClaims
 
 logger = logging.getLogger(__name__)
 
@@ -135,12 +136,6 @@ def resolve_identity(
 ) -> User:
     """The account of an identity the provider asserted, linked or created from an
     invitation when that is allowed; :class:`OIDCRefused` otherwise (nothing written)."""
-    from coopctg.accounts.invitations import (
-        AccountError,
-        accept_invitation,
-        pending_invitation_for_email,
-    )
-
     identity = (
         FederatedIdentity.objects.select_related("user")
         .filter(fournisseur=claims.issuer, sujet=claims.sub)
@@ -258,8 +253,6 @@ class OIDCBackend(OIDCAuthenticationBackend):
     def get_or_create_user(
         self, access_token: str, id_token: str, payload: dict[str, Any]
     ) -> User | None:
-        from coopctg.accounts.invitations import IdentityClaims
-
         self.check_id_token(payload)
         userinfo = self.get_userinfo(access_token, id_token, payload)
         if not self.verify_claims(userinfo) or userinfo["sub"] != payload["sub"]:
