@@ -6,11 +6,14 @@ Environment variables:
 - DJANGO_SECRET_KEY: required when DJANGO_DEBUG is off.
 - DJANGO_DEBUG: "1" (default in development) or "0".
 - DJANGO_ALLOWED_HOSTS: comma-separated host names.
+- COOPCTG_OIDC_*, COOPCTG_PASSWORD_LOGIN: sign-in through OpenID Connect (ProConnect), below.
 """
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -156,6 +159,78 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# OpenID Connect sign-in (ProConnect, or a Caf's own identity provider) with
+# mozilla-django-oidc; README, « Connexion avec ProConnect ». On when COOPCTG_OIDC_CLIENT_ID is
+# set. The endpoints are given explicitly (no network at start-up); « coopctg oidc decouvrir »
+# reads them from the provider's /.well-known/openid-configuration and prints them.
+OIDC_RP_CLIENT_ID = os.environ.get("COOPCTG_OIDC_CLIENT_ID", "")
+COOPCTG_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("COOPCTG_OIDC_CLIENT_SECRET", "")
+#: The provider's issuer: the ``iss`` every ID token must carry, and the « fournisseur » of the
+#: identities linked to accounts.
+COOPCTG_OIDC_ISSUER = os.environ.get("COOPCTG_OIDC_ISSUER", "")
+COOPCTG_OIDC_PROVIDER_NAME = os.environ.get("COOPCTG_OIDC_PROVIDER_NAME", "ProConnect")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("COOPCTG_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("COOPCTG_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("COOPCTG_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("COOPCTG_OIDC_JWKS_ENDPOINT", "")
+COOPCTG_OIDC_END_SESSION_ENDPOINT = os.environ.get("COOPCTG_OIDC_END_SESSION_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("COOPCTG_OIDC_SIGN_ALGO", "RS256")
+# ProConnect's scopes: e-mail, first name (given_name), name (usual_name), organisation (siret).
+OIDC_RP_SCOPES = os.environ.get("COOPCTG_OIDC_SCOPES", "openid email given_name usual_name siret")
+#: Levels of assurance (acr) accepted, e.g. « eidas1 » ; none: any level, still recorded.
+COOPCTG_OIDC_ACR_VALUES = env_list("COOPCTG_OIDC_ACR_VALUES", [])
+# ProConnect takes the acr and amr wishes as the « claims » parameter of the authorization
+# request (acr_values is not among its parameters): acr and amr in the ID token, the acr
+# required (essential) when levels are listed.
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {
+    "claims": json.dumps(
+        {
+            "id_token": {
+                "acr": (
+                    {"essential": True, "values": COOPCTG_OIDC_ACR_VALUES}
+                    if COOPCTG_OIDC_ACR_VALUES
+                    else None
+                ),
+                "amr": {"essential": True},
+            }
+        }
+    )
+}
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False  # never an account for an unknown identity (coopctg/accounts/oidc.py)
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the provider
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATE_CLASS = "coopctg.www.login_views.views.OIDCAuthenticateView"
+OIDC_CALLBACK_CLASS = "coopctg.www.login_views.views.OIDCCallbackView"
+OIDC_OP_LOGOUT_URL_METHOD = "coopctg.accounts.oidc.logout_url"
+#: Password sign-in: always when OpenID Connect is off; with it, COOPCTG_PASSWORD_LOGIN=0
+#: closes it for the whole instance (one switch, not per Caf).
+COOPCTG_PASSWORD_LOGIN = not COOPCTG_OIDC_ENABLED or env_bool("COOPCTG_PASSWORD_LOGIN", True)
+# A refused identity at the callback is not a guessed password: django-axes ignores it.
+AXES_WHITELIST_CALLABLE = "coopctg.accounts.oidc.is_oidc_callback"
+if COOPCTG_OIDC_ENABLED:
+    _oidc_required = {
+        "COOPCTG_OIDC_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+        "COOPCTG_OIDC_ISSUER": COOPCTG_OIDC_ISSUER,
+        "COOPCTG_OIDC_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+        "COOPCTG_OIDC_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+        "COOPCTG_OIDC_USERINFO_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+        "COOPCTG_OIDC_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+    }
+    _oidc_missing = [name for name, value in _oidc_required.items() if not value]
+    if _oidc_missing:
+        raise RuntimeError(
+            "Connexion OpenID Connect (COOPCTG_OIDC_CLIENT_ID est défini) : définissez aussi "
+            + ", ".join(_oidc_missing)
+            + " (voir « coopctg oidc decouvrir »)."
+        )
+    AUTHENTICATION_BACKENDS.append("coopctg.accounts.oidc.OIDCBackend")
+    if not COOPCTG_PASSWORD_LOGIN:
+        AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
+
 LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -194,6 +269,11 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+if COOPCTG_OIDC_END_SESSION_ENDPOINT:
+    # The « Se déconnecter » form answers with a redirect to the provider's logout: browsers
+    # apply form-action to that redirect too.
+    _end_session = urlsplit(COOPCTG_OIDC_END_SESSION_ENDPOINT)
+    SECURE_CSP["form-action"].append(f"{_end_session.scheme}://{_end_session.netloc}")
 
 if not DEBUG:
     # Production (DJANGO_DEBUG=0): HTTPS only. Behind a reverse proxy that terminates TLS,

@@ -1,18 +1,17 @@
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from coopctg.api.api import api_urls
 from coopctg.www.home_views import views as home
+from coopctg.www.login_views import views as login_views
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path(
-        "connexion/",
-        login_not_required(auth_views.LoginView.as_view(template_name="accounts/login.html")),
-        name="login",
-    ),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connexion/", login_not_required(login_views.LoginView.as_view()), name="login"),
+    path("deconnexion/", login_views.LogoutView.as_view(), name="logout"),
+    # OpenID Connect (ProConnect): authenticate/, callback/, logout/ of mozilla-django-oidc.
+    path("oidc/deconnecte/", login_views.oidc_logged_out, name="oidc_logged_out"),
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("donnees-personnelles/", home.privacy, name="privacy"),
     path("", include("coopctg.www.accounts_views.urls")),
     path("territoires/", include("coopctg.www.territories_views.urls")),

@@ -11,8 +11,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.www.permission_rules import PUBLIC, RULES, extend_world
 from tests.www.permission_rules.common import ROLES
 
-#: URLs outside the role table (POST only), each tested on its own below.
-SPECIAL = {"login", "logout", "funding:architecture_declarations"} | set(PUBLIC)
+#: URLs outside the role table (POST only, or sign-in), each tested on its own below (the
+#: OpenID Connect ones also in tests/accounts/test_oidc*.py).
+SPECIAL = {
+    "login",
+    "logout",
+    "funding:architecture_declarations",
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+    "oidc_logout",
+    "oidc_logged_out",
+} | set(PUBLIC)
 
 
 @pytest.fixture
@@ -73,6 +82,40 @@ def test_logout_needs_post(client, touraine):
     assert client.get(reverse("logout")).status_code == 405
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.parametrize("name", ["oidc_authentication_init", "oidc_authentication_callback"])
+def test_oidc_sign_in_urls_are_404_while_oidc_is_off(client, touraine, name):
+    assert client.get(reverse(name)).status_code == 404
+    client.force_login(touraine.elu)
+    assert client.get(reverse(name)).status_code == 404
+
+
+def test_oidc_sign_in_urls_are_public_when_oidc_is_on(client, db, settings):
+    settings.COOPCTG_OIDC_ENABLED = True
+    settings.OIDC_RP_CLIENT_ID = "coopctg"
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "https://fournisseur.example/authorize"
+    response = client.get(reverse("oidc_authentication_init"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://fournisseur.example/authorize?")
+    # A return from the provider that no sign-in of this browser started.
+    response = client.get(reverse("oidc_authentication_callback"), {"code": "c", "state": "s"})
+    assert response.status_code == 400
+
+
+def test_oidc_logout_needs_post(client, touraine):
+    client.force_login(touraine.elu)
+    assert client.get(reverse("oidc_logout")).status_code == 405
+    response = client.post(reverse("oidc_logout"))
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_oidc_logged_out_is_public(client, touraine):
+    response = client.get(reverse("oidc_logged_out"), {"state": "falsifie"})
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    client.force_login(touraine.elu)
+    assert client.get(reverse("oidc_logged_out")).status_code == 302
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
@@ -48,6 +48,7 @@ from coopctg.accounts.models import FederatedIdentity, Invitation, LoginSession,
 from coopctg.accounts.sessions import active_sessions, end_sessions, recent_logins, session_hash
 from coopctg.api.models import ApiToken
 from coopctg.core.models import AuditEntry
+from coopctg.www.login_views.views import sign_in_options
 
 from .forms import AcceptForm, ChangeRoleForm, InviteForm, RoleForm
 
@@ -63,16 +64,11 @@ def _crumbs(*items: tuple[str, str]) -> list[tuple[str, str]]:
 
 
 def oidc_context() -> dict[str, Any]:
-    """``oidc_enabled`` when OpenID Connect is configured (``OIDC_RP_CLIENT_ID``), and the
-    URL that starts the sign-in (wired by the OpenID Connect sign-in)."""
-    enabled = bool(getattr(settings, "OIDC_RP_CLIENT_ID", ""))
-    url = ""
-    if enabled:
-        try:
-            url = reverse("oidc_authentication_init")
-        except NoReverseMatch:
-            enabled = False
-    return {"oidc_enabled": enabled, "oidc_login_url": url}
+    """``oidc_enabled`` when OpenID Connect is configured, the URL that starts the sign-in,
+    the provider's name and whether a password account may still be created."""
+    options = sign_in_options()
+    url = reverse("oidc_authentication_init") if options["oidc_enabled"] else ""
+    return {**options, "oidc_login_url": url}
 
 
 @login_not_required
@@ -96,7 +92,7 @@ def accept(request: HttpRequest, secret: str) -> HttpResponse:
                 return redirect(request.path)
             messages.success(request, f"Invitation acceptée : {service.role_label(invitation)}.")
             return redirect(reverse("home"))
-    else:
+    elif settings.COOPCTG_PASSWORD_LOGIN:  # else: OpenID Connect only (README)
         form = AcceptForm(
             request.POST or None,
             courriel=invitation.courriel,
