@@ -277,24 +277,41 @@ def get_managed_invitation_for_user(user: User, pk: int) -> Invitation:
 
 
 def navigation_for(user: User) -> list[tuple[str, str]]:
+    """The main menu, by what the person does: the Caf's administrator funds and steers every
+    territory, its advisor follows theirs, its analyst reads; the collectivité's editor runs
+    their Ctg; the elected official reads their territory's dashboard. A page left out of a
+    menu stays reachable (and protected) as before: the menu only spares people what they
+    never use."""
     scope = scope_of(user)
-    items = [("Accueil", reverse("home"))]
-    if scope.collectivite_ids or scope.caf_wide_ids:
+    caf_staff = bool(scope.caf_ids)
+    writes = bool(scope.caf_admin_ids or scope.advised_ids or scope.edited_ids)
+    sees_territories = bool(scope.collectivite_ids or scope.caf_wide_ids)
+    reads_only = sees_territories and not writes
+    items: list[tuple[str, str]] = []
+    if not (reads_only and not caf_staff):  # the elected official's home is the dashboard
+        items.append(("Accueil", reverse("home")))
+    if sees_territories:
         items.append(("Tableau de bord", reverse("dashboards:index")))
         items.append(("Échéances", reverse("deadlines:list")))
-        items.append(("Collectivités", reverse("organisations:collectivites")))
+        if caf_staff:
+            items.append(("Collectivités", reverse("organisations:collectivites")))
         items.append(("Ctg", reverse("ctg:list")))
-        items.append(("Cof", reverse("agreements:list")))
+        if writes or caf_staff:
+            items.append(("Cof", reverse("agreements:list")))
         items.append(("Bilans", reverse("reports:list")))
-        items.append(("Recrutements", reverse("recruitment:list")))
-        items.append(("Budget", reverse("budget:index")))
-        items.append(("Versements", reverse("payments:index")))
+        if writes:
+            items.append(("Recrutements", reverse("recruitment:list")))
+        if scope.caf_wide_ids:
+            items.append(("Budget", reverse("budget:index")))
+        if scope.caf_wide_ids or scope.edited_ids:
+            items.append(("Versements", reverse("payments:index")))
     if scope.caf_ids:
         items.append(("Territoires", reverse("territories:map")))
-    items.append(("Simulateur", reverse("funding:simulator")))
+    if writes or not sees_territories:
+        items.append(("Simulateur", reverse("funding:simulator")))
     items.append(("Référentiel", reverse("framework:index")))
     cafs = list(visible_cafs(user).values_list("code", flat=True)[:1])
-    if cafs:
+    if cafs and (caf_staff or writes):
         items.append(("Équipe de la Caf", reverse("organisations:team", args=[cafs[0]])))
     if can_manage_accounts(user):
         items.append(("Comptes", reverse("accounts:list")))

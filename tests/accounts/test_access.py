@@ -1,6 +1,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 
 from coopctg.accounts import access
 from coopctg.accounts.models import Membership
@@ -88,3 +89,36 @@ def test_membership_scope_must_match_role(touraine):
         Membership.objects.create(
             user=touraine.editor, role=Role.COLLECTIVITE_EDITOR.value, collectivite=touraine.own
         )
+
+
+def test_the_menu_follows_what_each_role_does(client, touraine):
+    """Issue 11: the elected official reads their territory's dashboard, not the Caf's budget,
+    the simulator or API tokens; the Caf's administrator steers everything."""
+
+    def menu(user):
+        client.force_login(user)
+        response = client.get(reverse("framework:index"))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Jetons d&#x27;API</a>" not in page.split("<main")[0]  # under « Mon compte »
+        return [label for label, _ in response.context["nav_items"]]
+
+    assert menu(touraine.elu) == [
+        "Tableau de bord",
+        "Échéances",
+        "Ctg",
+        "Bilans",
+        "Référentiel",
+    ]
+    editor = menu(touraine.editor)
+    assert {"Recrutements", "Versements", "Simulateur", "Cof"} <= set(editor)
+    assert {"Budget", "Territoires", "Collectivités"}.isdisjoint(editor)
+    admin = menu(touraine.admin)
+    assert {"Budget", "Versements", "Territoires", "Collectivités", "Comptes"} <= set(admin)
+    advisor = menu(touraine.advisor)
+    assert {"Collectivités", "Recrutements", "Territoires"} <= set(advisor)
+    assert "Budget" not in advisor and "Comptes" not in advisor
+    analyst = menu(touraine.analyst)
+    assert {"Budget", "Versements", "Cof"} <= set(analyst)
+    assert {"Recrutements", "Simulateur", "Comptes"}.isdisjoint(analyst)
+    assert menu(touraine.nobody) == ["Accueil", "Simulateur", "Référentiel"]

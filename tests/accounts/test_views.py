@@ -6,10 +6,9 @@ import re
 import pytest
 from django.contrib.sessions.models import Session
 from django.core import mail
-from django.test import Client, override_settings
-from django.urls import path, reverse
+from django.test import Client
+from django.urls import reverse
 
-from coopctg import urls as project_urls
 from coopctg.accounts import invitations as service
 from coopctg.accounts.models import Invitation, LoginSession, Membership, User
 from coopctg.accounts.roles import Role
@@ -59,7 +58,7 @@ def test_invitation_page_creates_the_account_and_signs_in(client, touraine):
     user = User.objects.get(username="julie")
     assert int(client.session["_auth_user_id"]) == user.pk
     assert LoginSession.objects.get(user=user).methode == "mot_de_passe"
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("framework:index")).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -114,23 +113,8 @@ def test_existing_address_is_told_to_sign_in(client, touraine):
     assert "connectez-vous avec ce compte" in page.content.decode()
 
 
-def fake_oidc_view(request):  # pragma: no cover - only reversed
-    raise AssertionError
-
-
-urlpatterns = [
-    *project_urls.urlpatterns,
-    path("oidc/authenticate/", fake_oidc_view, name="oidc_authentication_init"),
-]
-
-
-@override_settings(ROOT_URLCONF=__name__, OIDC_RP_CLIENT_ID="coopctg")
-def test_proconnect_button_when_openid_connect_is_configured(client, touraine):
-    _, secret = invite(touraine)
-    page = client.get(reverse("accounts:accept", args=[secret]))
-    assert page.context["oidc_enabled"] is True
-    assert 'href="/oidc/authenticate/"' in page.content.decode()
-    assert "Se connecter avec ProConnect" in page.content.decode()
+# The ProConnect button of this page: tests/accounts/test_oidc.py
+# (test_invitation_page_offers_the_provider).
 
 
 # --- « Comptes » ------------------------------------------------------------------------------
@@ -313,13 +297,13 @@ def test_deactivate_then_reactivate_from_the_page(client, touraine):
     elu_browser.force_login(w.elu)
     client.force_login(w.admin)
     client.post(reverse("accounts:deactivate", args=[w.elu.pk]))
-    assert elu_browser.get(reverse("home")).status_code == 302
+    assert elu_browser.get(reverse("framework:index")).status_code == 302
     page = client.get(reverse("accounts:person", args=[w.elu.pk]))
     assert "Réactiver le compte" in page.content.decode()
     client.post(reverse("accounts:reactivate", args=[w.elu.pk]))
     w.elu.refresh_from_db()
     assert w.elu.is_active
-    assert elu_browser.get(reverse("home")).status_code == 302  # the old session stays closed
+    assert elu_browser.get(reverse("framework:index")).status_code == 302  # the old session stays closed
 
 
 def test_resend_gives_a_new_link_and_cancel_ends_it(client, touraine):
@@ -342,7 +326,7 @@ def test_navigation_entries(client, touraine):
     make_local_admin(touraine)
     for user, sees in ((touraine.admin, True), (touraine.editor, True), (touraine.elu, False)):
         client.force_login(user)
-        page = client.get(reverse("home"))
+        page = client.get(reverse("framework:index"))
         assert (("Comptes", reverse("accounts:list")) in page.context["nav_items"]) is sees
         assert f'href="{reverse("accounts:me")}"' in page.content.decode()
 
@@ -375,25 +359,25 @@ def test_my_account_lists_roles_sessions_and_last_logins(touraine):
         if s.empreinte_session != session_hash(office.session.session_key)
     )
     assert office.post(reverse("accounts:session_end", args=[other.pk])).status_code == 302
-    assert home.get(reverse("home")).status_code == 302
-    assert office.get(reverse("home")).status_code == 200
+    assert home.get(reverse("framework:index")).status_code == 302
+    assert office.get(reverse("framework:index")).status_code == 200
     assert len(office.get(reverse("accounts:me")).context["sessions"]) == 1
     # someone else's session is a 404
     elu = sign_in("elu")
     mine = LoginSession.objects.get(user=touraine.elu)
     assert office.post(reverse("accounts:session_end", args=[mine.pk])).status_code == 404
-    assert elu.get(reverse("home")).status_code == 200
+    assert elu.get(reverse("framework:index")).status_code == 200
 
 
 def test_end_all_other_sessions_then_this_one(touraine):
     first, second, third = sign_in("editeur"), sign_in("editeur"), sign_in("editeur")
     first.post(reverse("accounts:sessions_end_others"))
-    assert second.get(reverse("home")).status_code == 302
-    assert third.get(reverse("home")).status_code == 302
+    assert second.get(reverse("framework:index")).status_code == 302
+    assert third.get(reverse("framework:index")).status_code == 302
     current = LoginSession.objects.get(empreinte_session=session_hash(first.session.session_key))
     response = first.post(reverse("accounts:session_end", args=[current.pk]))
     assert response["Location"] == reverse("login")
-    assert first.get(reverse("home")).status_code == 302
+    assert first.get(reverse("framework:index")).status_code == 302
     assert not Session.objects.exists()
 
 
@@ -415,8 +399,8 @@ def test_password_change_closes_the_other_sessions(touraine):
         },
     )
     assert response["Location"] == reverse("accounts:password_change_done")
-    assert office.get(reverse("home")).status_code == 200
-    assert home.get(reverse("home")).status_code == 302
+    assert office.get(reverse("framework:index")).status_code == 200
+    assert home.get(reverse("framework:index")).status_code == 302
     assert Session.objects.count() == 1
 
 
@@ -461,7 +445,7 @@ def test_password_reset_same_answer_whether_the_address_exists(client, touraine,
     assert response["Location"] == reverse("accounts:password_reset_complete")
     touraine.elu.refresh_from_db()
     assert touraine.elu.check_password(PASSWORD)
-    assert elu_browser.get(reverse("home")).status_code == 302
+    assert elu_browser.get(reverse("framework:index")).status_code == 302
     # an inactive account gets nothing
     touraine.elu.is_active = False
     touraine.elu.save()
