@@ -303,7 +303,9 @@ def test_deactivate_then_reactivate_from_the_page(client, touraine):
     client.post(reverse("accounts:reactivate", args=[w.elu.pk]))
     w.elu.refresh_from_db()
     assert w.elu.is_active
-    assert elu_browser.get(reverse("framework:index")).status_code == 302  # the old session stays closed
+    assert (
+        elu_browser.get(reverse("framework:index")).status_code == 302
+    )  # the old session stays closed
 
 
 def test_resend_gives_a_new_link_and_cancel_ends_it(client, touraine):

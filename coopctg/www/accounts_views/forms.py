@@ -10,6 +10,7 @@ from coopctg.accounts.access import scope_of
 from coopctg.accounts.invitations import AccountError, check_username, resolve_scope
 from coopctg.accounts.models import User
 from coopctg.accounts.roles import CAF_ROLES, COLLECTIVITE_ROLES, Role
+from coopctg.core.forms import CleanTextMixin
 from coopctg.organisations.models import Caf, LocalAuthority
 
 
@@ -17,7 +18,7 @@ def _password_help() -> str:
     return " ".join(password_validation.password_validators_help_texts())
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(CleanTextMixin, forms.Form):
     """A new account for the invited person: identifier, name, password (Django's rules)."""
 
     username = forms.CharField(
@@ -73,7 +74,7 @@ class AcceptForm(forms.Form):
         return data
 
 
-class RoleForm(forms.Form):
+class RoleForm(CleanTextMixin, forms.Form):
     """A role and its scope, among what the person acting may give."""
 
     role = forms.ChoiceField(label="Rôle")
@@ -159,7 +160,7 @@ class InviteForm(RoleForm):
     field_order = ["courriel", "role", "collectivite", "administrateur"]
 
 
-class ChangeRoleForm(forms.Form):
+class ChangeRoleForm(CleanTextMixin, forms.Form):
     role = forms.ChoiceField(label="Rôle")
     administrateur = forms.BooleanField(
         label="Administrateur·rice de la collectivité", required=False
