@@ -162,6 +162,8 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = os.environ.get("COOPCTG_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 MEDIA_ROOT = Path(os.environ.get("COOPCTG_MEDIA_ROOT", BASE_DIR / "media"))
+#: Signs the backups (coopctg.core.backup); unset: a key derived from SECRET_KEY.
+COOPCTG_BACKUP_KEY = os.environ.get("COOPCTG_BACKUP_KEY", "")
 
 SESSION_COOKIE_AGE = 8 * 3600  # a working day; the session also ends with the browser
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
