@@ -1,4 +1,4 @@
-"""Production settings and the Content-Security-Policy."""
+"""Production settings, the Content-Security-Policy and the other security headers."""
 
 import os
 import re
@@ -56,6 +56,19 @@ def test_pages_carry_a_content_security_policy_without_inline(client):
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+    # Every powerful browser feature denied; never stored (tests/core/test_headers.py).
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_headers_middleware_sees_every_response_but_static_files_keep_their_cache():
+    """Placed before WhiteNoise: static files get the Permissions-Policy too, and the
+    middleware recognises them (WhiteNoiseFileResponse) to leave their long cache alone."""
+    from django.conf import settings
+
+    middleware = settings.MIDDLEWARE
+    headers = middleware.index("coopctg.core.middleware.SecurityHeadersMiddleware")
+    assert headers < middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
 
 
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.I)
