@@ -15,7 +15,7 @@ The archive is a ZIP file:
   the URLs stay identical. Date-times keep their microseconds (Django's JSON encoder would cut
   them to milliseconds), decimals are strings, binary is base64.
   Not saved: sessions (a restored instance starts with everybody logged out) and the login
-  throttling tables of django-axes.
+  throttling tables (django-axes', and the per-account delays).
 - ``documents/…``: every file under MEDIA_ROOT (signed Cof and avenant PDFs, minutes of the
   instances…), at the same relative path. Files referenced by a ``FileField`` but absent from
   the disk are listed in the manifest (``documents_manquants``) and reported.
@@ -106,6 +106,8 @@ DATA = "donnees.jsonl"
 DOCUMENTS = "documents/"
 #: Apps whose tables are not saved: sessions, login throttling (django-axes).
 EXCLUDED_APPS = frozenset({"sessions", "axes"})
+#: Tables not saved: the per-account login delays (coopctg.accounts.throttling).
+EXCLUDED_MODELS = frozenset({"accounts.LoginDelay"})
 #: Tables that ``migrate`` fills (post_migrate): present in an "empty" database.
 CREATED_BY_MIGRATE = ("contenttypes.ContentType", "auth.Permission")
 CHUNK = 2000
@@ -179,6 +181,7 @@ def saved_models() -> list[type[models.Model]]:
         model
         for model in apps.get_models(include_auto_created=True)
         if model._meta.app_label not in EXCLUDED_APPS
+        and model._meta.label not in EXCLUDED_MODELS
         and model._meta.managed
         and not model._meta.proxy
     ]
