@@ -272,3 +272,9 @@ def test_a_forwarded_value_that_is_no_address_is_recorded_as_the_remote_address(
         attempt(client, touraine.editor.username, WRONG, "192.0.2.7", **forged).status_code == 200
     )
     assert AccessAttempt.objects.get().ip_address == "192.0.2.7"
+
+
+def test_the_browser_cookie_is_secure_in_production(client, touraine, settings):
+    settings.SESSION_COOKIE_SECURE = True  # DJANGO_DEBUG=0
+    response = attempt(client, touraine.editor.username, DEMO_PASSWORD)
+    assert response.cookies[DEVICE_COOKIE]["secure"]

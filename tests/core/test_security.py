@@ -84,3 +84,11 @@ def test_served_templates_hold_no_inline_script_or_style():
         for match in INLINE.finditer(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_login_throttling_locks_an_address_and_only_delays_an_account(settings):
+    """tests/accounts/test_throttling.py tests the rules; here, that they are on."""
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_HANDLER == "coopctg.accounts.throttling.ThrottlingHandler"
+    assert "coopctg.accounts.throttling.KnownDeviceMiddleware" in settings.MIDDLEWARE
+    assert settings.COOPCTG_LOGIN_MAX_DELAY.total_seconds() <= 60  # never a lock
