@@ -19,6 +19,7 @@ PORT ?= 8000
 
 help:
 	@echo "make run    installe, migre, charge la démonstration Touraine et sert sur http://$(HOST):$(PORT)"
+	@echo "           (make run PORT=8001 HOST=0.0.0.0 pour une autre adresse)"
 	@echo "make test   toute la suite (tests, ruff, mypy)"
 	@echo "make install  prépare seulement .venv"
 
@@ -38,8 +39,10 @@ demo: install
 	$(BIN)/coopctg migrate --noinput
 	$(BIN)/coopctg demo charger
 
+# Absolute links (calendars, e-mails, exports) name the address actually served, unless
+# COOPCTG_BASE_URL says otherwise.
 run: demo
-	$(BIN)/coopctg runserver $(HOST):$(PORT)
+	COOPCTG_BASE_URL="$${COOPCTG_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/coopctg runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

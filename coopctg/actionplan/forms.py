@@ -16,6 +16,7 @@ from coopctg.actionplan.models import Action, Indicator
 from coopctg.actionplan.rules import STATUS_CHOICES, format_decimal, parse_decimal
 from coopctg.actionplan.services import IndicatorInput, current_framework, ordered_objectives
 from coopctg.core.formats import format_number
+from coopctg.core.forms import CleanTextMixin
 from coopctg.core.themes import THEME_CHOICES, Theme
 from coopctg.ctg.models import Ctg
 from coopctg.framework.models import Objective
@@ -52,7 +53,7 @@ class ObjectiveChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.code} — {obj.titre}"
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(CleanTextMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques",
         choices=THEME_CHOICES,
@@ -142,7 +143,7 @@ class ActionForm(forms.ModelForm):
         return data
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(CleanTextMixin, forms.ModelForm):
     valeur_reference = FrenchDecimalField(label="Valeur de référence", required=False)
     cible = FrenchDecimalField(label="Cible", required=False)
 
@@ -289,9 +290,12 @@ class ImportForm(forms.Form):
             raise forms.ValidationError("Le fichier doit être un classeur Excel .xlsx.")
         if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("Le fichier dépasse la taille maximale de 5 Mo.")
-        if not workbook.is_xlsx(upload):
+        problem = workbook.xlsx_problem(upload)
+        if problem == workbook.NOT_A_WORKBOOK:
             raise forms.ValidationError(
                 "Le fichier n'est pas un classeur Excel .xlsx lisible (il a peut-être été "
                 "renommé, ou enregistré dans un autre format)."
             )
+        if problem is not None:  # too large once unpacked: refused before it is read
+            raise forms.ValidationError(problem)
         return upload

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -44,7 +43,6 @@ from decimal import Decimal
 from typing import IO, Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -77,13 +75,16 @@ from coopctg.actionplan.services import (
     plan_actions,
     plan_years,
 )
+from coopctg.core.exports import XLSX_CONTENT_TYPE, put, unescape, workbook_bytes
 from coopctg.core.formats import format_date, format_number
+from coopctg.core.spreadsheets import Limits, SpreadsheetRefused, check_xlsx
+from coopctg.core.text import clean_line, clean_text
 from coopctg.core.themes import THEME_LABELS, Theme
 from coopctg.ctg.models import Ctg
 from coopctg.framework.models import FrameworkVersion, Objective
 
 HELP_SHEET = "Aide"
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPE = XLSX_CONTENT_TYPE
 
 #: key → header written by the export (headers are read without accents, case, or « (…) »).
 ACTION_COLUMNS: dict[str, str] = {
@@ -119,10 +120,15 @@ _ALIASES: dict[str, str] = {
 MAX_ROWS = 2000  # data rows per sheet
 MAX_COLUMNS = 200
 MAX_TEXT = 10_000
+#: What the file may hold at all, checked before openpyxl opens it (a « spreadsheet bomb »):
+#: row numbers (empty rows included), columns, cells per sheet, shared strings.
+FILE_LIMITS = Limits(rows=10_000, columns=MAX_COLUMNS, cells=500_000, shared_strings=100_000)
+NOT_A_WORKBOOK = "Le fichier n'est pas un classeur Excel (.xlsx) lisible."
 CODE_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._\-]*")
 OBJECTIVE_PATTERN = re.compile(r"M\d+\.O\d+")
-DATE_FORMAT = "DD/MM/YYYY"
 _TEXT_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+#: The columns whose text may span several lines (the others are cleaned to one line).
+MULTILINE_KEYS = {"description", "partenaires"}
 
 
 # --- Export ----------------------------------------------------------------------------------
@@ -133,21 +139,9 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 
 
-def _put(ws: Worksheet, row: int, column: int, value: Any) -> None:
-    """Write one cell; a text that starts with « = » stays a text, never a formula; control
-    characters a workbook cannot hold (pasted from elsewhere) are dropped."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    if isinstance(value, dt.date):
-        cell.number_format = DATE_FORMAT
-
-
 def _header(ws: Worksheet, labels: Sequence[str], widths: Sequence[int]) -> None:
     for column, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
-        cell = ws.cell(row=1, column=column, value=label)
+        cell = put(ws, 1, column, label)
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = "A2"
@@ -183,8 +177,7 @@ def export_plan(
             action.avancement,
         ]
         for column, value in enumerate(values, start=1):
-            _put(sheet, row, column, value)
-            sheet.cell(row=row, column=column).alignment = _WRAP if column in (2, 3, 7) else _TOP
+            put(sheet, row, column, value).alignment = _WRAP if column in (2, 3, 7) else _TOP
     statuses = ",".join(s.label for s in ActionStatus)
     validation = DataValidation(type="list", formula1=f'"{statuses}"', allow_blank=True)
     validation.error = "Statut inconnu : à lancer, en cours, réalisée ou abandonnée."
@@ -209,13 +202,11 @@ def export_plan(
                 *(values_by_year.get(year) for year in years),
             ]
             for column, value in enumerate(cells, start=1):
-                _put(indicators, row, column, value)
+                put(indicators, row, column, value)
             row += 1
 
     _help_sheet(workbook.create_sheet(HELP_SHEET), ctg, version)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _help_sheet(ws: Worksheet, ctg: Ctg, version: FrameworkVersion | None) -> None:
@@ -265,25 +256,30 @@ def _help_sheet(ws: Worksheet, ctg: Ctg, version: FrameworkVersion | None) -> No
         )
         lines.extend((o.code, o.titre) for o in objectives)
     for row, (first, second) in enumerate(lines, start=1):
-        _put(ws, row, 1, first)
-        _put(ws, row, 2, second)
-        ws.cell(row=row, column=2).alignment = _WRAP
+        first_cell = put(ws, row, 1, first)
+        put(ws, row, 2, second).alignment = _WRAP
         if (first and not second) or row == 1:
-            ws.cell(row=row, column=1).font = _HEADER_FONT
+            first_cell.font = _HEADER_FONT
 
 
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def is_xlsx(stream: IO[bytes]) -> bool:
-    """Whether openpyxl can open the file (a real .xlsx, whatever its name says)."""
+def xlsx_problem(stream: IO[bytes]) -> str | None:
+    """Why the file cannot be read (:data:`NOT_A_WORKBOOK`, or a limit of
+    :data:`FILE_LIMITS` it crosses), None when openpyxl can open it."""
     try:
         with _open(stream):
-            return True
-    except PlanImportError:
-        return False
+            return None
+    except PlanImportError as error:
+        return error.errors[0].message
     finally:
         stream.seek(0)
+
+
+def is_xlsx(stream: IO[bytes]) -> bool:
+    """Whether openpyxl can open the file (a real .xlsx, whatever its name says)."""
+    return xlsx_problem(stream) is None
 
 
 @dataclass
@@ -298,10 +294,21 @@ def _header_key(text: str) -> str:
     return normalize(re.sub(r"\(.*?\)", "", text))
 
 
+#: How Excel writes a control character in a cell's XML (« _x000B_ » for a Word line break);
+#: openpyxl gives the escape as it is.
+_EXCEL_CONTROL = re.compile(r"_x00([01][0-9A-Fa-f])_")
+
+
+def _control(match: re.Match[str]) -> str:
+    return chr(int(match.group(1), 16))
+
+
 def _cell_value(cell: Any) -> Any:
     value = cell.value
     if isinstance(value, str):
-        value = value.strip()
+        # What the export escaped (« '=… », see coopctg.core.exports) comes back as it was;
+        # control characters pasted from elsewhere are cleaned (multi-line: see _Row.text).
+        value = clean_text(_EXCEL_CONTROL.sub(_control, unescape(value))).strip()
         return value or None
     percent = "%" in str(cell.number_format or "")
     if percent and isinstance(value, int | float) and not isinstance(value, bool):
@@ -470,6 +477,8 @@ class _Row:
 
     def text(self, key: str, label: str, max_length: int, *, required: bool = False) -> str:
         value = _text(self.raw(key))
+        if key not in MULTILINE_KEYS:
+            value = clean_line(value)
         if required and not value:
             self.error(f"{label} vide")
         elif len(value) > max_length:
@@ -617,13 +626,15 @@ def _check_indicators(
 
 @contextlib.contextmanager
 def _open(stream: IO[bytes]) -> Iterator[Any]:
-    stream.seek(0)
+    """The workbook, read-only, once its size is known to be bounded (:data:`FILE_LIMITS`)."""
+    try:
+        check_xlsx(stream, FILE_LIMITS)
+    except SpreadsheetRefused as refusal:
+        raise PlanImportError([ImportIssue("", None, str(refusal))]) from None
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on broken files
-        raise PlanImportError(
-            [ImportIssue("", None, "Le fichier n'est pas un classeur Excel (.xlsx) lisible.")]
-        ) from None
+        raise PlanImportError([ImportIssue("", None, NOT_A_WORKBOOK)]) from None
     try:
         yield workbook
     finally:

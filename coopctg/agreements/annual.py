@@ -15,9 +15,7 @@ conventions: ``;``, decimal comma) and :func:`budget_xlsx` (the Caf's budget she
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +24,14 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
-from coopctg.core.formats import format_number
+from coopctg.core.exports import (
+    DATE_FORMAT,
+    EUROS_FORMAT,
+    csv_text,
+    put,
+    rounded,
+    workbook_bytes,
+)
 from coopctg.core.params import ParameterError
 from coopctg.funding.rules import Envelope, decimal_text
 from coopctg.funding.rules.annual import (
@@ -206,26 +211,21 @@ def budget_to_json(budget: BudgetYear) -> dict[str, Any]:
     }
 
 
-def _csv_amount(value: Decimal) -> str:
-    return format_number(value, 2).replace("\u202f", "")
-
-
 def budget_csv(budget: BudgetYear) -> str:
-    """One line per collectivité, French conventions: ``;`` separator, decimal comma, no
-    thousands separator (``48000,00``), no totals line."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in budget.rows:
-        writer.writerow(
+    """One line per collectivité, French conventions (:mod:`coopctg.core.exports`): ``;``
+    separator, decimal comma, no thousands separator (``48000,00``), no totals line."""
+    return csv_text(
+        CSV_HEADER,
+        (
             [
                 row.code,
                 row.nom,
-                *(_csv_amount(row.funding.envelopes[envelope]) for envelope in Envelope),
-                _csv_amount(row.funding.total),
+                *(rounded(row.funding.envelopes[envelope]) for envelope in Envelope),
+                rounded(row.funding.total),
             ]
-        )
-    return buffer.getvalue()
+            for row in budget.rows
+        ),
+    )
 
 
 def budget_xlsx(budget: BudgetYear, caf: Caf, *, today: dt.date | None = None) -> bytes:
@@ -235,8 +235,6 @@ def budget_xlsx(budget: BudgetYear, caf: Caf, *, today: dt.date | None = None) -
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
-
-    from coopctg.funding.documents import DATE_FORMAT, EUROS_FORMAT
 
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -251,19 +249,17 @@ def budget_xlsx(budget: BudgetYear, caf: Caf, *, today: dt.date | None = None) -
     assert sheet is not None
     sheet.title = f"Budget {budget.year}"
     title = f"Budget {budget.year} — fonction de chargé·e de coopération Ctg — {caf.nom}"
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
-    sheet.cell(
-        row=2,
-        column=1,
-        value=(
-            f"Montants dus au titre de {budget.year}, au prorata des jours de chaque version de "
-            f"Cof en vigueur ({budget.days_in_year} jours dans l'année), arrondis au centime par "
-            "enveloppe."
-        ),
+    put(sheet, 1, 1, title).font = Font(bold=True, size=14)
+    put(
+        sheet,
+        2,
+        1,
+        f"Montants dus au titre de {budget.year}, au prorata des jours de chaque version de "
+        f"Cof en vigueur ({budget.days_in_year} jours dans l'année), arrondis au centime par "
+        "enveloppe.",
     ).font = Font(italic=True)
-    sheet.cell(row=3, column=1, value="Établi le").font = bold
-    generated = sheet.cell(row=3, column=2, value=today or timezone.localdate())
-    generated.number_format = DATE_FORMAT
+    put(sheet, 3, 1, "Établi le").font = bold
+    generated = put(sheet, 3, 2, today or timezone.localdate(), number_format=DATE_FORMAT)
     generated.alignment = Alignment(horizontal="left")
 
     header_row = 5
@@ -271,7 +267,7 @@ def budget_xlsx(budget: BudgetYear, caf: Caf, *, today: dt.date | None = None) -
 
     def header(target: Any, row: int, names: list[str]) -> None:
         for column, name in enumerate(names, start=1):
-            cell = target.cell(row=row, column=column, value=name)
+            cell = put(target, row, column, name)
             cell.font = bold
             cell.fill = header_fill
             cell.border = border
@@ -281,7 +277,7 @@ def budget_xlsx(budget: BudgetYear, caf: Caf, *, today: dt.date | None = None) -
 
     def line(target: Any, row: int, values: list[object], money: set[int], **style: Any) -> None:
         for column, value in enumerate(values, start=1):
-            cell = target.cell(row=row, column=column, value=value)
+            cell = put(target, row, column, value)
             cell.border = style.get("border", border)
             if column in money:
                 cell.number_format = EUROS_FORMAT
@@ -324,7 +320,7 @@ def budget_xlsx(budget: BudgetYear, caf: Caf, *, today: dt.date | None = None) -
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
     details = workbook.create_sheet("Périodes")
-    details.cell(row=1, column=1, value=f"Versions de Cof en vigueur en {budget.year}").font = Font(
+    put(details, 1, 1, f"Versions de Cof en vigueur en {budget.year}").font = Font(
         bold=True, size=14
     )
     header(details, 3, ["Code", "Collectivité", "Du", "Au", "Jours", "Version", "Montant"])
@@ -346,13 +342,9 @@ def budget_xlsx(budget: BudgetYear, caf: Caf, *, today: dt.date | None = None) -
                 ],
                 {7},
             )
-            details.cell(row=row, column=3).number_format = DATE_FORMAT
-            details.cell(row=row, column=4).number_format = DATE_FORMAT
     for column, width in enumerate([12, 46, 12, 12, 8, 40, 16], start=1):
         details.column_dimensions[get_column_letter(column)].width = width
 
     workbook.properties.title = title
     workbook.properties.creator = "CoopCTG"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from coopctg.funding.models import ENVELOPE_CHOICES, POST_TYPE_CHOICES
-from coopctg.funding.rules import FundingResult, result_to_json
+from coopctg.funding.rules import AnomalyCode, FundingResult, result_to_json
 from coopctg.funding.services import PersonRow
 
 ZERO = Decimal("0.00")
@@ -345,13 +345,19 @@ def compare(
 
     known_before = {identity(a) for a in anomalies_before}
     known_after = {identity(a) for a in anomalies_after}
+    etp = Change(
+        _total(vent_before, "etp", sum((_row_etp(r) for r in before_rows), ZERO)),
+        _total(vent_after, "etp", sum((_row_etp(r) for r in after_rows), ZERO)),
+    )
+    if etp.after <= etp.before:
+        # No Etp added: a reorganisation, not a development (which the référentiel defines by
+        # what is added, « Tout développement doit faire l'objet […] d'un accord de la Caf »),
+        # whatever the engine says of the Cej base.
+        known_before.add((AnomalyCode.NOUVEAU_DEVELOPPEMENT.value, "", ""))
     return Comparison(
         envelopes=envelopes,
         persons=persons,
-        etp=Change(
-            _total(vent_before, "etp", sum((_row_etp(r) for r in before_rows), ZERO)),
-            _total(vent_after, "etp", sum((_row_etp(r) for r in after_rows), ZERO)),
-        ),
+        etp=etp,
         amount=Change(_total(vent_before, "montant", ZERO), _total(vent_after, "montant", ZERO)),
         new_anomalies=[a for a in anomalies_after if identity(a) not in known_before],
         resolved_anomalies=[a for a in anomalies_before if identity(a) not in known_after],

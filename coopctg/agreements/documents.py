@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 
 from coopctg.agreements.models import AgreementVersion
 from coopctg.core.formats import format_date
+from coopctg.core.pdf import html_to_pdf
 from coopctg.funding.documents import annexe_context, prepare
 from coopctg.funding.services import load_architecture
 
@@ -41,9 +42,4 @@ def version_html(version: AgreementVersion, *, today: dt.date | None = None) -> 
 
 
 def version_pdf(version: AgreementVersion, *, today: dt.date | None = None) -> bytes:
-    import weasyprint  # heavy import, only when a PDF is asked for
-
-    pdf: bytes = weasyprint.HTML(
-        string=version_html(version, today=today), base_url=None
-    ).write_pdf()
-    return pdf
+    return html_to_pdf(version_html(version, today=today))

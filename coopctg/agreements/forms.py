@@ -13,6 +13,7 @@ from django import forms
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.agreements.workflow import MOTIF_MAX, CofInput, ProposalInput, WorkflowError
 from coopctg.core.formats import format_date
+from coopctg.core.forms import CleanTextMixin
 from coopctg.funding.forms import ArchitectureForm
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -46,7 +47,7 @@ def apply_error(form: forms.Form, error: WorkflowError) -> None:
     form.add_error(field, error.message)
 
 
-class CofForm(forms.Form):
+class CofForm(CleanTextMixin, forms.Form):
     numero = forms.CharField(
         label="Numéro de la Cof",
         max_length=50,
@@ -81,7 +82,7 @@ class CofForm(forms.Form):
         )
 
 
-class RequestForm(forms.Form):
+class RequestForm(CleanTextMixin, forms.Form):
     motif = text_field(
         "Motif de la demande",
         help_text=(
@@ -136,11 +137,11 @@ def proposal_input(
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(CleanTextMixin, forms.Form):
     texte = text_field("Votre commentaire", rows=3)
 
 
-class ChangesForm(forms.Form):
+class ChangesForm(CleanTextMixin, forms.Form):
     texte = text_field(
         "Modifications à apporter",
         rows=3,
@@ -149,7 +150,7 @@ class ChangesForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CleanTextMixin, forms.Form):
     ACCORD = "accord"
     REFUS = "refus"
 

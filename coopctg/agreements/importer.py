@@ -47,6 +47,7 @@ from django.db.models import Count
 from coopctg.agreements.models import FundingAgreement
 from coopctg.agreements.services import AgreementError, VersionInput, create_cof, sign_version
 from coopctg.core.params import ParameterError, format_date_fr, parse_iso_date
+from coopctg.core.text import clean_line, clean_text
 from coopctg.core.themes import REQUIRED_CTG_THEMES, Theme
 from coopctg.ctg.models import Ctg
 from coopctg.ctg.services import save_ctg
@@ -180,6 +181,8 @@ def _collectivite_ref(data: object) -> _CollectiviteRef:
 def _numero(value: object) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str):
+        value = clean_line(value)  # no control character in a number
     if not isinstance(value, str) or not value.strip():
         raise CofImportError("numero : un texte non vide est attendu")
     if len(value.strip()) > NUMERO_MAX_LENGTH:
@@ -249,6 +252,7 @@ def _versions(data: object, debut: dt.date, fin: dt.date) -> list[_Version]:
         motif = raw.get("motif")
         if motif is not None and not isinstance(motif, str):
             raise CofImportError(f"{where}.motif : un texte est attendu")
+        motif = clean_text(motif) if motif is not None else None  # no control character
         simulated: dict[str, object] = {"date": effet.isoformat()}
         simulated.update(
             (key, raw[key]) for key in ("base_cej", "thematiques_ctg", "personnes") if key in raw

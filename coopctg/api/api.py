@@ -8,7 +8,8 @@ validated by the instance form; indicator values:
 :func:`coopctg.actionplan.services.save_indicator_values`), each writing its history row.
 
 Errors are JSON ``{"detail": "<message en français>"}`` (and ``"erreurs"`` per field for a
-validation error): 401 without a valid token, 404, 409 on a stale request, 422 invalid input.
+validation error): 400 for a body that is not JSON within bounds (:class:`JsonParser`), 401
+without a valid token, 404, 409 on a stale request, 422 invalid input.
 The OpenAPI schema and the docs are for signed-in users and valid tokens only: the schema
 describes every operation and field, which an anonymous visitor has no use for.
 Lists are paginated (``?page=``, ``?taille=``) and filtered (``?annee=``, ``?collectivite=``
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -27,6 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.responses import Status
 
 from coopctg.accounts import access as accounts
@@ -41,7 +42,9 @@ from coopctg.agreements.importer import _rows as architecture_rows
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.api import schemas as s
 from coopctg.api.auth import AUTH, TokenAuth
-from coopctg.api.errors import field_errors, validation_message
+from coopctg.api.errors import BodyError, body_error, field_errors, validation_message
+from coopctg.core.parsing import load_json
+from coopctg.dashboards.tasks import DEADLINE_KINDS, for_reader, tasks_of
 from coopctg.funding.rules import InvalidInput, parse_simulation_input
 from coopctg.governance import access as governance_access
 from coopctg.governance import services as governance_services
@@ -50,6 +53,17 @@ from coopctg.governance.models import Meeting
 from coopctg.organisations.models import LocalAuthority
 from coopctg.reports import access as report_access
 from coopctg.reports.models import AttenduAssessment
+
+
+class JsonParser(Parser):
+    """The JSON body, read within bounds (:func:`coopctg.core.parsing.load_json`: nesting,
+    length of numbers): anything else is a :class:`BodyError`, a French 400."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            return load_json(request.body)
+        except ValueError as error:  # malformed JSON, bad UTF-8, too deep, number too long
+            raise body_error(error) from None
 
 
 def _signed_in_only(view: Any) -> Any:
@@ -82,6 +96,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=AUTH,
     docs_decorator=_signed_in_only,
+    parser=JsonParser(),
 )
 
 ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 404, 422}): s.Error}
@@ -117,6 +132,8 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BodyError):  # ninja's « Cannot parse request body »
+        return _error(request, exc.status_code, str(exc.__cause__))
     return _error(request, exc.status_code, str(exc))
 
 
@@ -561,11 +578,16 @@ def get_instance(request: HttpRequest, pk: int):
     return s.to_instance(_meetings().get(pk=meeting.pk))
 
 
+def _breaks(text: str) -> bool:
+    """A line break (the schema turned « \\x0b » and « \\x0c » into line feeds)."""
+    return "\n" in text or "\r" in text
+
+
 def _save_instance(request: HttpRequest, meeting: Meeting, data: s.InstanceIn) -> Meeting:
     """Validated by the UI's form (same rules, same French messages), saved by the service."""
-    if any("\n" in d.texte or "\n" in d.fiche_action for d in data.decisions):
+    if any(_breaks(d.texte) or _breaks(d.fiche_action) for d in data.decisions):
         raise Invalid("Une décision tient sur une ligne.", "decisions")
-    if any("\n" in p for p in data.participants):
+    if any(_breaks(p) for p in data.participants):
         raise Invalid("Un participant tient sur une ligne.", "participants")
     form_data: dict[str, Any] = {
         "kind": data.type,
@@ -697,7 +719,42 @@ def get_bilan(request: HttpRequest, pk: int):
     }
 
 
-for router in (territories, ctgs, cofs, funding, plans, governance, reports):
+# --- Échéances (ce qui attend qui) ------------------------------------------------------------
+
+deadlines = Router(tags=["Échéances"])
+
+
+class EcheanceFilters(s.Schema):
+    type: str | None = s.Field(
+        None, description="Un type d'échéance : " + ", ".join(DEADLINE_KINDS) + "."
+    )
+    a_faire: bool = s.Field(False, description="Seulement ce que l'appelant doit faire.")
+    collectivite: s.Id | None = s.Field(None, description="L'identifiant de la collectivité.")
+
+
+@deadlines.get("/echeances/", response={200: s.page_of(s.Echeance), **ERRORS}, url_name="echeances")
+def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: Query[s.PageQuery]):
+    """Ce qui attend une action sur les territoires de l'appelant (toutes années), par date,
+    et qui doit agir — les mêmes tâches que sa page d'accueil et la page « Échéances »."""
+    if filtres.type is not None and filtres.type not in DEADLINE_KINDS:
+        raise Invalid(f"Type d'échéance inconnu : « {filtres.type} ».", "type")
+    user = _user(request)
+    collectivites = accounts.visible_collectivites(user)
+    if filtres.collectivite is not None:
+        collectivites = collectivites.filter(pk=filtres.collectivite)
+    items = for_reader(user, tasks_of(collectivites, _today(), filtres.type or ""))
+    if filtres.a_faire:
+        items = [task for task in items if task.mine]
+    start = (page.page - 1) * page.taille
+    return {
+        "total": len(items),
+        "page": page.page,
+        "taille": page.taille,
+        "resultats": [s.to_echeance(task) for task in items[start : start + page.taille]],
+    }
+
+
+for router in (territories, ctgs, cofs, funding, plans, governance, reports, deadlines):
     api.add_router("/", router)
 
 
@@ -732,9 +789,9 @@ def _has_lone_surrogate(request: HttpRequest) -> bool:
     if b"\\ud" not in body.lower():
         return False
     try:
-        data = json.loads(body)
+        data = load_json(body)
     except ValueError:
-        return False  # malformed JSON: the API's own 4xx
+        return False  # malformed, too deep…: the API's own 4xx
     for text in _strings(data):
         try:
             text.encode("utf-8")

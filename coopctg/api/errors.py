@@ -1,6 +1,10 @@
-"""French messages for the API's validation errors (pydantic's are English)."""
+"""French messages for the API's validation errors (pydantic's are English), and for a request
+body that cannot be read as JSON (ninja's is « Cannot parse request body »)."""
 
+import json
 from typing import Any
+
+from coopctg.core.parsing import DocumentError
 
 MESSAGES = {
     "missing": "champ obligatoire",
@@ -69,3 +73,23 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     return f"Requête invalide — {first['champ']} : {first['message']}" + (
         more if len(items) > 1 else "."
     )
+
+
+class BodyError(Exception):
+    """The request body is not JSON the API reads; the message is French (a 400)."""
+
+
+def body_error(error: Exception) -> BodyError:
+    """The French refusal of a body that :func:`coopctg.core.parsing.load_json` refused."""
+    if isinstance(error, json.JSONDecodeError):
+        where = f" (ligne {error.lineno}, colonne {error.colno})"
+        return BodyError(
+            f"Requête invalide : le corps de la requête n'est pas du JSON valide{where}."
+        )
+    if isinstance(error, UnicodeDecodeError):
+        return BodyError(
+            "Requête invalide : le corps de la requête n'est pas du JSON valide (UTF-8 attendu)."
+        )
+    if isinstance(error, DocumentError):
+        return BodyError(f"Requête invalide : corps de la requête refusé, {error}.")
+    return BodyError("Requête invalide : le corps de la requête n'est pas du JSON valide.")

@@ -13,14 +13,19 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import create_model, field_validator
+from pydantic import AfterValidator, create_model, field_validator
 
+from coopctg.core.text import clean_line, clean_text
 from coopctg.funding.rules import decimal_text
 
 #: A database id: positive and within a 64-bit integer (anything else is a 422, never a 500).
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 #: A year the pages and the CLI know.
 Year = Annotated[int, Field(ge=1900, le=2999)]
+#: Text written by a client, cleaned of control characters as the forms do
+#: (:mod:`coopctg.core.text`): one line (a name, a place), or several (a reason, an agenda).
+Line = Annotated[str, AfterValidator(clean_line)]
+Text = Annotated[str, AfterValidator(clean_text)]
 
 
 def money(value: Decimal | None) -> str | None:
@@ -284,7 +289,7 @@ class BaseCej(Schema):
 class DemandeIn(Schema):
     """Comme une version de ``coopctg cof importer`` : les personnes et leurs affectations."""
 
-    motif: str
+    motif: Text
     date_effet: dt.date
     base_cej: BaseCej | None = None
     personnes: list[dict[str, Any]] = Field(
@@ -435,6 +440,13 @@ class Decision(Schema):
     fiche_action: str = ""
 
 
+class DecisionIn(Schema):
+    """Une décision, sur une ligne (un saut de ligne, même celui de Word, est refusé)."""
+
+    texte: Text
+    fiche_action: Text = ""
+
+
 class ParticipantCaf(Schema):
     id: int
     prenom: str
@@ -488,12 +500,12 @@ class InstanceIn(Schema):
     date: dt.date
     heure: dt.time | None = None
     heure_fin: dt.time | None = None
-    lieu: str = ""
-    objet: str = ""
-    ordre_du_jour: str = ""
-    participants: list[str] = []
+    lieu: Line = ""
+    objet: Line = ""
+    ordre_du_jour: Text = ""
+    participants: list[Text] = []  # one line each, as the decisions
     participants_caf: list[Id] = Field([], description="Les identifiants de l'équipe de la Caf.")
-    decisions: list[Decision] = []
+    decisions: list[DecisionIn] = []
 
 
 # --- Bilans annuels ------------------------------------------------------------------------
@@ -533,4 +545,36 @@ def to_bilan(report: Any) -> dict[str, Any]:
         "referentiel": report.referentiel.code,
         "transmis_le": report.transmis_le,
         "valide_le": report.valide_le,
+    }
+
+
+class Echeance(Schema):
+    date: dt.date
+    type: str
+    libelle_type: str
+    quoi: str
+    qui: str
+    cote: str = Field(description="Qui agit : collectivite, caf ou ensemble.")
+    a_faire: bool = Field(description="L'appelant est-il de ceux qui doivent agir ?")
+    territoire: str
+    collectivite: int | None
+    en_retard: bool
+    lien: str
+
+
+def to_echeance(task: Any) -> dict[str, Any]:
+    from django.conf import settings
+
+    return {
+        "date": task.date,
+        "type": task.kind,
+        "libelle_type": task.kind_label,
+        "quoi": task.what,
+        "qui": task.who,
+        "cote": task.side.value,
+        "a_faire": bool(task.mine),
+        "territoire": task.territory,
+        "collectivite": task.collectivite_id,
+        "en_retard": task.late,
+        "lien": settings.COOPCTG_BASE_URL.rstrip("/") + task.url,
     }

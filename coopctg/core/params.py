@@ -36,6 +36,8 @@ from types import MappingProxyType
 
 import yaml
 
+from coopctg.core import parsing
+
 type ParameterValue = (
     Decimal | bool | str | tuple[ParameterValue, ...] | Mapping[str, ParameterValue]
 )
@@ -214,7 +216,9 @@ def load_yaml(text: str, source: str = "<texte>") -> object:
     """Parse YAML text the way parameter files are read (Decimal numbers, dates as text,
     duplicate keys rejected). Raises :class:`ParameterFileError`."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return parsing.load_yaml(text, _Loader)
+    except parsing.DocumentError as error:  # too deep, too many values
+        raise ParameterFileError(f"{source} : {error}") from None
     except _YamlProblem as problem:
         raise ParameterFileError(f"{source}, ligne {problem.line} : {problem.message}") from None
     except yaml.MarkedYAMLError as error:

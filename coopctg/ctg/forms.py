@@ -1,11 +1,12 @@
 from django import forms
 
+from coopctg.core.forms import CleanTextMixin
 from coopctg.core.themes import REQUIRED_CTG_THEMES, THEME_CHOICES, Theme
 from coopctg.ctg.models import Ctg
 from coopctg.organisations.models import LocalAuthority
 
 
-class CtgForm(forms.ModelForm):
+class CtgForm(CleanTextMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques couvertes",
         choices=THEME_CHOICES,

@@ -20,6 +20,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 #: Geometry of the horizontal bar chart, in viewBox units.
 WIDTH = 560
+#: The narrow (phone) variant: a label line above each bar, so that 13-unit text stays about
+#: 13 px on a 360 px wide screen instead of shrinking to 7 px.
+NARROW_WIDTH = 340
+STACKED_LABEL = 17
 LABEL_WIDTH = 190
 VALUE_WIDTH = 160
 BAR_HEIGHT = 20
@@ -131,6 +135,79 @@ def horizontal_bars(
     return "".join(parts)
 
 
+def stacked_bars(
+    chart_id: str,
+    title: str,
+    bars: Sequence[Bar],
+    *,
+    maximum: Decimal | None = None,
+    description: str = "",
+    width: int = NARROW_WIDTH,
+) -> str:
+    """The phone variant of :func:`horizontal_bars`: for each bar, its label and value on one
+    line, the bar across the whole width under it."""
+    top = max((b.value for b in bars), default=Decimal(0))
+    scale = maximum if maximum is not None else top
+    row = STACKED_LABEL + BAR_HEIGHT + ROW_GAP
+    height = TOP * 2 + max(1, len(bars)) * row - ROW_GAP
+    desc = description or "; ".join(
+        f"{b.label} : {b.display}{f' ({b.note})' if b.note else ''}" for b in bars
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="db-chart" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-labelledby="{chart_id}-titre {chart_id}-desc">',
+        f'<title id="{chart_id}-titre">{_esc(title)}</title>',
+        f'<desc id="{chart_id}-desc">{_esc(desc or "Aucune donnée.")}</desc>',
+    ]
+    if not bars:
+        parts.append(f'<text class="db-label" x="0" y="{TOP + 13}">Aucune donnée.</text>')
+    for index, bar in enumerate(bars):
+        y = TOP + index * row
+        value = bar.display + (f" — {bar.note}" if bar.note else "")
+        label_room = max(4, (width - len(value) * CHAR_WIDTH - 8) // CHAR_WIDTH)
+        label = bar.label if len(bar.label) <= label_room else bar.label[: label_room - 1] + "…"
+        length = bar_length(bar.value, scale, Decimal(width))
+        parts.append(
+            f'<g class="db-row"><text class="db-label" x="0" y="{y + 13}">{_esc(label)}</text>'
+            f'<text class="db-value" x="{width}" y="{y + 13}" text-anchor="end">'
+            f"{_esc(value)}</text>"
+            f'<rect class="db-track" x="0" y="{y + STACKED_LABEL}" width="{width}" '
+            f'height="{BAR_HEIGHT}"/>'
+            f'<rect class="{_esc(bar.css_class)}" x="0" y="{y + STACKED_LABEL}" '
+            f'width="{_num(length)}" height="{BAR_HEIGHT}" data-value="{_esc(str(bar.value))}"/>'
+            "</g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def responsive_bars(
+    chart_id: str,
+    title: str,
+    bars: Sequence[Bar],
+    *,
+    maximum: Decimal | None = None,
+    description: str = "",
+    label_width: int = LABEL_WIDTH,
+) -> str:
+    """Both variants, the page's style sheet showing one: :func:`horizontal_bars` on a
+    laptop, :func:`stacked_bars` on a phone (the hidden one is hidden from screen readers
+    too: ``display: none``)."""
+    wide = horizontal_bars(
+        chart_id,
+        title,
+        bars,
+        maximum=maximum,
+        description=description,
+        label_width=label_width,
+    )
+    narrow = stacked_bars(
+        f"{chart_id}-etroit", title, bars, maximum=maximum, description=description
+    )
+    return f'<div class="db-wide">{wide}</div><div class="db-narrow">{narrow}</div>'
+
+
 @dataclass(frozen=True)
 class Segment:
     label: str
@@ -144,7 +221,7 @@ def stacked_bar(
     """One bar split in proportion to ``segments`` (e.g. territories per status), with the
     counts written under it: a legend that reads without colour."""
     total = sum(s.count for s in segments)
-    columns = 2
+    columns = 2 if width >= WIDTH else 1
     legend_rows = (len(segments) + columns - 1) // columns
     height = 34 + max(1, legend_rows) * 20
     desc = "; ".join(f"{s.label} : {s.count}" for s in segments) or "Aucune donnée."
@@ -175,3 +252,10 @@ def stacked_bar(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def responsive_stacked_bar(chart_id: str, title: str, segments: Sequence[Segment]) -> str:
+    """:func:`stacked_bar` on a laptop, its one-column legend variant on a phone."""
+    wide = stacked_bar(chart_id, title, segments)
+    narrow = stacked_bar(f"{chart_id}-etroit", title, segments, width=NARROW_WIDTH)
+    return f'<div class="db-wide">{wide}</div><div class="db-narrow">{narrow}</div>'

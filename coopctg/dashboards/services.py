@@ -28,10 +28,11 @@ from django.utils import timezone
 
 from coopctg.actionplan.services import plan_summaries
 from coopctg.agreements.annual import collectivite_year, envelope_labels, with_year_agreements
-from coopctg.agreements.models import AgreementVersion, FundingAgreement, ModificationRequest
+from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.core.formats import format_date
 from coopctg.core.params import ParameterError
 from coopctg.ctg.models import Ctg
+from coopctg.dashboards.tasks import Deadline, Side, advisor_names, report_tasks
 from coopctg.funding.rules import Envelope
 from coopctg.funding.rules.annual import AnnualFunding
 from coopctg.governance import ics
@@ -39,16 +40,13 @@ from coopctg.governance.models import Meeting
 from coopctg.governance.rules import MeetingKind, PeriodCompliance
 from coopctg.governance.rules import Status as PeriodStatus
 from coopctg.governance.services import GovernanceStatus, governance_statuses
-from coopctg.organisations.models import FollowUp, LocalAuthority
-from coopctg.recruitment.models import Recruitment, Stage
-from coopctg.reports.rules import Status as ReportStatus
+from coopctg.organisations.models import LocalAuthority
 from coopctg.reports.rules import Timeliness
 from coopctg.reports.services import ReportState, report_states
 
 ZERO = Decimal("0.00")
 
 #: Who acts, as the pages write it.
-COLLECTIVITE = "la collectivité"
 CAF = "la Caf (conseiller·ère)"
 
 
@@ -135,6 +133,8 @@ class TerritoryRow:
     cof_in_force: bool
     reports: list[ReportLine]
     advisors: list[str]
+    #: Bilans of any year past their deadline and not transmitted (the tasks' service).
+    late_bilans: list[Deadline] = field(default_factory=list)
     category: Category = Category.SANS_CTG
     reasons: list[str] = field(default_factory=list)
 
@@ -160,10 +160,10 @@ class TerritoryRow:
 
     @property
     def report_label(self) -> str:
+        if self.late_bilans:
+            return "en retard"
         if not self.reports:
             return "—"
-        if self.late_reports:
-            return "en retard"
         return ", ".join(
             f"{line.state.year} : {line.state.timeliness_label}" for line in self.reports
         )
@@ -212,18 +212,18 @@ def etp_of(collectivite: LocalAuthority, day: dt.date) -> tuple[dict[Envelope, D
 
 def _categorise(row: TerritoryRow, today: dt.date) -> None:
     reasons: list[str] = []
-    for line in row.late_reports:
+    for task in row.late_bilans:
         reasons.append(
-            f"bilan {line.state.year} attendu le {format_date(line.state.due)} (Cof "
-            f"{line.cof.numero})"
+            f"{task.what.replace('Bilan annuel', 'bilan')}, attendu le {format_date(task.date)}"
         )
     for state in row.ctgs:
         for kind in (MeetingKind.COPIL, MeetingKind.COTECH):
             missing = [p.label for p in state.non_compliant if p.kind is kind]
             if missing:
                 shown = ", ".join(missing[-3:])
-                more = f" et {len(missing) - 3} autre(s)" if len(missing) > 3 else ""
-                reasons.append(f"{_short(kind)} manquant : {shown}{more}")
+                more = len(missing) - 3
+                tail = f" et {more} autre{'s' if more > 1 else ''} période{'s' if more > 1 else ''}"
+                reasons.append(f"{_short(kind)} manquant : {shown}{tail if more > 0 else ''}")
     anomalies: list[str] = []
     running = [s for s in row.ctgs if s.ctg.date_debut <= today <= s.ctg.date_fin]
     if running and not row.cof_in_force:
@@ -235,7 +235,7 @@ def _categorise(row: TerritoryRow, today: dt.date) -> None:
     row.reasons = reasons + anomalies
     if not row.ctgs:
         row.category = Category.SANS_CTG
-    elif row.late_reports:
+    elif row.late_bilans:
         row.category = Category.BILAN_RETARD
     elif any(state.non_compliant for state in row.ctgs):
         row.category = Category.GOUVERNANCE
@@ -283,6 +283,7 @@ def territory_rows(
     states = {pk: CtgState(ctg, statuses[pk], plans[pk]) for pk, ctg in unique.items()}
     reports = _report_lines(ids, today)
     advisors = advisor_names(ids)
+    late_bilans = _late_bilans(collectivites, today)
     day = reference_day(year, today)
     rows = []
     for collectivite in collectivites:
@@ -295,10 +296,23 @@ def territory_rows(
             cof_in_force=in_force,
             reports=reports.get(collectivite.pk, []),
             advisors=advisors.get(collectivite.pk, []),
+            late_bilans=late_bilans.get(collectivite.pk, []),
         )
         _categorise(row, today)
         rows.append(row)
     return rows
+
+
+def _late_bilans(collectivites: list[LocalAuthority], today: dt.date) -> dict[int, list[Deadline]]:
+    """The late bilans of each collectivité, any year, as the tasks' service sees them."""
+    from coopctg.dashboards.tasks import Context, _signed_cofs
+
+    ctx = Context(collectivites={la.pk: la for la in collectivites}, today=today)
+    found: dict[int, list[Deadline]] = defaultdict(list)
+    for task in report_tasks(ctx, _signed_cofs(ctx)):
+        if task.late and task.side is Side.COLLECTIVITE and task.collectivite_id is not None:
+            found[task.collectivite_id].append(task)
+    return found
 
 
 def _report_lines(collectivite_ids: list[int], today: dt.date) -> dict[int, list[ReportLine]]:
@@ -325,21 +339,6 @@ def _report_lines(collectivite_ids: list[int], today: dt.date) -> dict[int, list
         for cof in covering:
             lines[cof.collectivite_id].append(ReportLine(cof, states[cof.pk]))
     return lines
-
-
-def advisor_names(collectivite_ids: Iterable[int]) -> dict[int, list[str]]:
-    """The Caf team members who follow each collectivité (FollowUp), by name."""
-    names: dict[int, list[str]] = defaultdict(list)
-    rows = (
-        FollowUp.objects.filter(collectivite_id__in=list(collectivite_ids))
-        .select_related("member")
-        .order_by("member__nom", "member__prenom")
-    )
-    for follow_up in rows:
-        name = str(follow_up.member)
-        if name not in names[follow_up.collectivite_id]:
-            names[follow_up.collectivite_id].append(name)
-    return names
 
 
 # --- Envelopes --------------------------------------------------------------------------------
@@ -377,183 +376,8 @@ def upcoming_meetings(
     return found
 
 
-# --- Échéances --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Deadline:
-    date: dt.date
-    kind: str  # ctg_fin, bilan, bilan_validation, copil, cotech, demande, recrutement
-    what: str
-    who: str
-    territory: str
-    url: str
-    late: bool = False
-    #: The object the deadline is about (« ctg-5 », « cof-7-bilan-2025 »…): with the kind and
-    #: the date, the stable identity of the deadline (UID of its calendar event).
-    ref: str = ""
-
-    @property
-    def kind_label(self) -> str:
-        return DEADLINE_KINDS[self.kind]
-
-
-DEADLINE_KINDS = {
-    "ctg_fin": "Fin de Ctg",
-    "bilan": "Bilan annuel",
-    "bilan_validation": "Bilan à valider",
-    "copil": "Copil",
-    "cotech": "Cotech",
-    "demande": "Demande de modification",
-    "recrutement": "Recrutement",
-}
-
-
-def _governance_deadlines(row: TerritoryRow, state: CtgState, today: dt.date) -> list[Deadline]:
-    found = []
-    for period in state.governance.periods:
-        if period.status is not PeriodStatus.EN_COURS or period.minimum is None:
-            continue
-        if len(period.held) + len(period.planned) >= period.minimum.value:
-            continue  # enough planned: nothing to organise
-        name = _short(period.kind)
-        label = period.period.label if period.kind is MeetingKind.COTECH else f"de {period.key}"
-        planned = f", {len(period.planned)} prévu" if period.planned else ""
-        found.append(
-            Deadline(
-                date=period.end,
-                kind=period.kind.value,
-                what=(
-                    f"{name} {label} à tenir ({len(period.held)} tenu{planned}, minimum "
-                    f"{period.minimum.value}) — {state.ctg.intitule}"
-                ),
-                who=f"{COLLECTIVITE} (chargé·e de coopération), avec {row.who_at_caf()}",
-                territory=row.collectivite.nom,
-                url=reverse("governance:ctg", args=[state.ctg.pk]),
-                ref=f"ctg-{state.ctg.pk}-collectivite-{row.collectivite.pk}",
-            )
-        )
-    return found
-
-
-def deadlines_of(rows: Iterable[TerritoryRow], today: dt.date) -> list[Deadline]:
-    """Every deadline ahead for ``rows`` (and the late ones still to act on), by date."""
-    rows = list(rows)
-    found: list[Deadline] = []
-    seen_ctgs: set[int] = set()
-    for row in rows:
-        for state in row.ctgs:
-            ctg = state.ctg
-            if ctg.pk not in seen_ctgs:
-                seen_ctgs.add(ctg.pk)
-                if ctg.date_fin >= today:
-                    found.append(
-                        Deadline(
-                            date=ctg.date_fin,
-                            kind="ctg_fin",
-                            what=f"Fin de la {ctg.intitule} : préparer le renouvellement",
-                            who=f"{row.who_at_caf()} et {COLLECTIVITE}",
-                            territory=row.collectivite.nom,
-                            url=reverse("ctg:detail", args=[ctg.pk]),
-                            ref=f"ctg-{ctg.pk}",
-                        )
-                    )
-            found.extend(_governance_deadlines(row, state, today))
-        for line in row.reports:
-            state_ = line.state
-            url = line.url
-            sent_back = state_.status is ReportStatus.A_COMPLETER
-            verb = "compléter et transmettre à nouveau" if sent_back else "transmettre"
-            to_send = sent_back or state_.timeliness in (Timeliness.A_VENIR, Timeliness.EN_RETARD)
-            if to_send and state_.due is not None:  # no due date: « échéance non paramétrée »
-                found.append(
-                    Deadline(
-                        date=state_.due,
-                        kind="bilan",
-                        what=(f"Bilan annuel {state_.year} à {verb} (Cof {line.cof.numero})"),
-                        who=COLLECTIVITE,
-                        territory=row.collectivite.nom,
-                        url=url,
-                        late=state_.late,
-                        ref=f"cof-{line.cof.pk}-bilan-{state_.year}",
-                    )
-                )
-            elif state_.status is ReportStatus.TRANSMIS and state_.report is not None:
-                sent = state_.report.transmis_le
-                found.append(
-                    Deadline(
-                        date=sent.date() if sent else state_.due,
-                        kind="bilan_validation",
-                        what=f"Bilan annuel {state_.year} transmis, à valider (Cof "
-                        f"{line.cof.numero})",
-                        who=row.who_at_caf(),
-                        territory=row.collectivite.nom,
-                        url=url,
-                        ref=f"cof-{line.cof.pk}-bilan-{state_.year}",
-                    )
-                )
-    found.extend(_request_deadlines(rows))
-    found.extend(_recruitment_deadlines(rows))
-    return sorted(found, key=lambda d: (d.date, d.territory, d.what))
-
-
-REQUEST_ACTIONS = {
-    ModificationRequest.Status.BROUILLON: ("à soumettre à la Caf", False),
-    ModificationRequest.Status.SOUMISE: ("à instruire et décider", True),
-    ModificationRequest.Status.A_MODIFIER: ("à modifier et soumettre à nouveau", False),
-}
-
-
-def _request_deadlines(rows: list[TerritoryRow]) -> list[Deadline]:
-    by_id = {row.collectivite.pk: row for row in rows}
-    requests = ModificationRequest.objects.filter(
-        cof__collectivite_id__in=list(by_id), statut__in=ModificationRequest.OPEN
-    ).select_related("cof", "architecture")
-    found = []
-    for request in requests:
-        row = by_id[request.cof.collectivite_id]
-        action, caf_acts = REQUEST_ACTIONS[ModificationRequest.Status(request.statut)]
-        found.append(
-            Deadline(
-                date=request.date_effet,
-                kind="demande",
-                what=(
-                    f"Demande de modification de la Cof {request.cof.numero} "
-                    f"({request.get_statut_display()}) : {action} — effet demandé au "
-                    f"{format_date(request.date_effet)}"
-                ),
-                who=row.who_at_caf() if caf_acts else COLLECTIVITE,
-                territory=row.collectivite.nom,
-                url=reverse("agreements:request", args=[request.pk]),
-                ref=f"demande-{request.pk}",
-            )
-        )
-    return found
-
-
-def _recruitment_deadlines(rows: list[TerritoryRow]) -> list[Deadline]:
-    by_id = {row.collectivite.pk: row for row in rows}
-    waiting = Recruitment.objects.filter(
-        collectivite_id__in=list(by_id), etape=Stage.AVIS_CAF, avis=""
-    )
-    found = []
-    for recruitment in waiting:
-        row = by_id[recruitment.collectivite_id]
-        found.append(
-            Deadline(
-                date=recruitment.modifie_le.date(),
-                kind="recrutement",
-                what=(
-                    f"Recrutement « {recruitment.intitule} » : avis de la Caf attendu avant la "
-                    "décision"
-                ),
-                who=row.who_at_caf(),
-                territory=row.collectivite.nom,
-                url=reverse("recruitment:detail", args=[recruitment.pk]),
-                ref=f"recrutement-{recruitment.pk}",
-            )
-        )
-    return found
+# --- Échéances ---------------------------------------------------------------------------------
+# What awaits whom is computed by coopctg.dashboards.tasks (one service for every page).
 
 
 def deadlines_of_kind(items: Iterable[Deadline], kind: str) -> list[Deadline]:

@@ -47,6 +47,7 @@ import yaml
 from django.db import models, transaction
 from django.db.models import Prefetch
 
+from coopctg.core.parsing import DocumentError, load_yaml
 from coopctg.framework.models import (
     CompetenceSphere,
     ExpectedOutput,
@@ -395,7 +396,9 @@ def parse_framework(path: Path | str) -> FrameworkData:
     except UnicodeDecodeError as error:
         parser.fail("", f"n'est pas encodé en UTF-8 (octet n° {error.start + 1} invalide)")
     try:
-        raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+        raw = load_yaml(text, _StrictLoader)
+    except DocumentError as error:  # too deep, a number too long…
+        parser.fail("", str(error))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""

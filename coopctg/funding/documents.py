@@ -15,7 +15,6 @@ parameters in force on the architecture's date, as the computation does.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,7 +25,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from coopctg.core.exports import DATE_FORMAT, ETP_FORMAT, EUROS_FORMAT, put, workbook_bytes
 from coopctg.core.formats import format_date, format_etp, format_euros
+from coopctg.core.pdf import html_to_pdf
 from coopctg.funding.models import FundingArchitecture
 from coopctg.funding.rules import Anomaly, Envelope, FundingResult, PostType, Severity
 from coopctg.funding.services import (
@@ -128,10 +129,6 @@ def ctg_period(document: ArchitectureDocument) -> str:
 
 # --- Workbook -------------------------------------------------------------------------------
 
-ETP_FORMAT = "0.00"
-EUROS_FORMAT = '#,##0.00 "€"'
-DATE_FORMAT = "DD/MM/YYYY"
-
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _TOTAL_BORDER = Border(left=_THIN, right=_THIN, top=Side(style="double"), bottom=_THIN)
@@ -156,9 +153,7 @@ def architecture_xlsx(architecture: FundingArchitecture, *, today: dt.date | Non
         _anomalies_sheet(workbook.create_sheet("Anomalies"), document)
     workbook.properties.title = f"Ventilation du financement — {architecture.collectivite.nom}"
     workbook.properties.creator = "CoopCTG"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _title_block(
@@ -168,7 +163,7 @@ def _title_block(
     main ones on the others); return the row of the table's header."""
     architecture = document.architecture
     params = document.result.parameters
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    put(sheet, 1, 1, title).font = Font(bold=True, size=14)
     # (label, value, number format, note in the next column)
     entries: list[tuple[str, object, str | None, str | None]] = [
         ("Caf", architecture.ctg.caf.nom, None, None),
@@ -205,20 +200,18 @@ def _title_block(
     entries.append(("Document établi le", document.generated, DATE_FORMAT, None))
     row = 3
     for label, value, number_format, note in entries:
-        sheet.cell(row=row, column=1, value=label).font = _BOLD
-        cell = sheet.cell(row=row, column=2, value=value)
+        put(sheet, row, 1, label).font = _BOLD
+        cell = put(sheet, row, 2, value, number_format=number_format)
         cell.alignment = Alignment(horizontal="left")
-        if number_format:
-            cell.number_format = number_format
         if note:
-            sheet.cell(row=row, column=3, value=note).font = Font(italic=True, color="595959")
+            put(sheet, row, 3, note).font = Font(italic=True, color="595959")
         row += 1
     return row + 1
 
 
 def _header(sheet: Worksheet, row: int, titles: list[str]) -> None:
     for column, title in enumerate(titles, start=1):
-        cell = sheet.cell(row=row, column=column, value=title)
+        cell = put(sheet, row, column, title)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
@@ -238,7 +231,7 @@ def _write_row(
     border: Border = _BORDER,
 ) -> None:
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = put(sheet, row, column, value)
         cell.border = border
         cell.alignment = _WRAP
         if column in numbers:
@@ -306,10 +299,11 @@ def _breakdown_sheet(sheet: Worksheet, document: ArchitectureDocument) -> None:
         border=_TOTAL_BORDER,
     )
     if any(line.anomalies for group in document.groups for line in group.lines):
-        note = sheet.cell(
-            row=row + 2,
-            column=1,
-            value="Les lignes surlignées portent une anomalie (voir l'onglet « Anomalies »).",
+        note = put(
+            sheet,
+            row + 2,
+            1,
+            "Les lignes surlignées portent une anomalie (voir l'onglet « Anomalies »).",
         )
         note.font = Font(italic=True)
     _page_setup(sheet, [46, 22, 36, 30, 10, 16])
@@ -350,22 +344,24 @@ def _persons_sheet(sheet: Worksheet, document: ArchitectureDocument) -> None:
 
 def _anomalies_sheet(sheet: Worksheet, document: ArchitectureDocument) -> None:
     row = _title_block(sheet, document, "Anomalies de l'architecture", full=False)
-    _header(sheet, row, ["Code", "Gravité", "Personne", "Enveloppe", "Message"])
+    # The label for people first; the code last, to filter or match the command line's JSON.
+    _header(sheet, row, ["Anomalie", "Gravité", "Personne", "Enveloppe", "Message", "Code"])
     for anomaly in document.result.anomalies:
         row += 1
         _write_row(
             sheet,
             row,
             [
-                anomaly.code.value,
+                anomaly.code.label,
                 SEVERITY_LABELS[anomaly.severity],
                 document.person_name(anomaly.person_id) or None,
                 document.envelope_label(anomaly.envelope) or None,
                 anomaly.message,
+                anomaly.code.value,
             ],
             numbers={},
         )
-    _page_setup(sheet, [30, 15, 20, 30, 90])
+    _page_setup(sheet, [30, 15, 20, 30, 90, 30])
 
 
 # --- PDF ------------------------------------------------------------------------------------
@@ -374,11 +370,7 @@ def _anomalies_sheet(sheet: Worksheet, document: ArchitectureDocument) -> None:
 def architecture_pdf(architecture: FundingArchitecture, *, today: dt.date | None = None) -> bytes:
     """The « Annexe financière » (A4 portrait), rendered by WeasyPrint from
     ``funding/pdf/annexe_financiere.html``."""
-    import weasyprint  # heavy import, only when a PDF is asked for
-
-    html = annexe_html(architecture, today=today)
-    pdf: bytes = weasyprint.HTML(string=html, base_url=None).write_pdf()
-    return pdf
+    return html_to_pdf(annexe_html(architecture, today=today))
 
 
 def annexe_html(architecture: FundingArchitecture, *, today: dt.date | None = None) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from coopctg.core.forms import CleanTextMixin
 from coopctg.funding.models import ENVELOPE_CHOICES, POST_TYPE_CHOICES, FundingArchitecture
 from coopctg.funding.services import PersonRow
 
@@ -77,7 +78,7 @@ class ArchitectureForm(forms.ModelForm):
         return cleaned
 
 
-class PersonForm(forms.Form):
+class PersonForm(CleanTextMixin, forms.Form):
     nom = forms.CharField(label="Nom", max_length=150, required=False)
     fonction = forms.CharField(label="Fonction", max_length=200, required=False)
     employeur = forms.CharField(label="Employeur", max_length=200, required=False)
@@ -163,7 +164,7 @@ def initial_persons(rows: list[PersonRow]) -> list[dict[str, Any]]:
     ]
 
 
-class DeclarationsForm(forms.ModelForm):
+class DeclarationsForm(CleanTextMixin, forms.ModelForm):
     """The collectivité's declarations. ``annual_report_automatic``: the collectivité has a Cof
     for the Ctg, so the condition « bilan annuel » is read from its bilans and the declaration
     « bilan annuel transmis » is neither offered nor saved."""

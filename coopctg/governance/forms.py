@@ -5,6 +5,7 @@ import re
 from django import forms
 
 from coopctg.core.formats import format_date
+from coopctg.core.forms import CleanTextMixin
 from coopctg.ctg.models import Ctg
 from coopctg.governance.files import MAX_BYTES, MinutesRejected, check_minutes, format_size
 from coopctg.governance.models import Highlight, Meeting
@@ -46,7 +47,7 @@ def _check_in_ctg(form: forms.Form, ctg: Ctg, field: str, what: str) -> None:
         )
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(CleanTextMixin, forms.ModelForm):
     participants_caf = forms.ModelMultipleChoiceField(
         label="Participants de la Caf",
         queryset=StaffMember.objects.none(),
@@ -152,7 +153,7 @@ class MeetingForm(forms.ModelForm):
         return cleaned
 
 
-class HighlightForm(forms.ModelForm):
+class HighlightForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Highlight
         fields = ["kind", "date", "theme", "intitule", "description"]

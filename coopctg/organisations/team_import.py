@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from coopctg.core.parsing import DocumentError, load_yaml
 from coopctg.core.themes import Theme
 from coopctg.organisations.matching import Candidate, MatchError, match_name
 from coopctg.organisations.models import Caf, FollowUp, LocalAuthority, StaffMember, StaffRole
@@ -39,7 +40,9 @@ class TeamImportReport:
 
 def read_team_file(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except DocumentError as error:  # too deep, a number too long…
+        raise TeamImportError([f"{path} : {error}"]) from None
     except FileNotFoundError as error:
         raise TeamImportError([f"{path} : fichier introuvable"]) from error
     except (OSError, UnicodeDecodeError) as error:

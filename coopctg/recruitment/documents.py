@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from coopctg.core.formats import format_date, format_etp, format_number
+from coopctg.core.pdf import html_to_pdf
 from coopctg.framework.models import (
     ExpectedOutput,
     Function,
@@ -199,9 +200,4 @@ def job_html(recruitment: Recruitment, *, today: dt.date | None = None) -> str:
 
 def job_pdf(recruitment: Recruitment, *, today: dt.date | None = None) -> bytes:
     """The fiche de poste (A4 portrait), rendered by WeasyPrint."""
-    import weasyprint  # heavy import, only when a PDF is asked for
-
-    pdf: bytes = weasyprint.HTML(
-        string=job_html(recruitment, today=today), base_url=None
-    ).write_pdf()
-    return pdf
+    return html_to_pdf(job_html(recruitment, today=today))

@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from coopctg.core.forms import CleanTextMixin
 from coopctg.ctg.models import Ctg
 from coopctg.framework.models import ExpectedOutput, FrameworkVersion, Mission, Objective
 from coopctg.funding.forms import SHORT_LABELS, etp_field
@@ -68,7 +69,7 @@ class AttenduField(forms.ModelMultipleChoiceField):
         return f"{obj.code} — {obj.texte}"
 
 
-class RecruitmentForm(forms.Form):
+class RecruitmentForm(CleanTextMixin, forms.Form):
     """The post. ``collectivites``: those the user may open a recruitment for (creation);
     ``recruitment``: the one edited (its collectivité is then fixed)."""
 
@@ -403,7 +404,7 @@ class InviteForm(forms.Form):
 # --- Stages -------------------------------------------------------------------------------
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(CleanTextMixin, forms.Form):
     """Moving to the next stage; reaching « Avis de la Caf » names the collectivité's choice."""
 
     candidat_pressenti = forms.CharField(
@@ -428,7 +429,7 @@ class AdvanceForm(forms.Form):
             del self.fields["candidat_pressenti"]
 
 
-class StepBackForm(forms.Form):
+class StepBackForm(CleanTextMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "retour_%s")
         super().__init__(*args, **kwargs)
@@ -444,7 +445,7 @@ class StepBackForm(forms.Form):
 # --- The Caf's opinion and the decision ----------------------------------------------------
 
 
-class OpinionForm(forms.Form):
+class OpinionForm(CleanTextMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "avis_%s")
         super().__init__(*args, **kwargs)
@@ -464,7 +465,7 @@ class OpinionForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CleanTextMixin, forms.Form):
     decision = forms.ChoiceField(
         label="Décision finale",
         choices=Decision.choices,

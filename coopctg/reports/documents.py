@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from coopctg.core.formats import format_date
 from coopctg.core.params import ParameterError
+from coopctg.core.pdf import html_to_pdf
 from coopctg.framework.models import Mission, Objective
 from coopctg.reports.facts import facts_of
 from coopctg.reports.models import AnnualReport, AttenduAssessment
@@ -140,7 +141,4 @@ def report_html(report: AnnualReport, *, today: dt.date | None = None) -> str:
 
 
 def report_pdf(report: AnnualReport, *, today: dt.date | None = None) -> bytes:
-    import weasyprint  # heavy import, only when a PDF is asked for
-
-    pdf: bytes = weasyprint.HTML(string=report_html(report, today=today), base_url=None).write_pdf()
-    return pdf
+    return html_to_pdf(report_html(report, today=today))

@@ -4,11 +4,14 @@ of a Ctg, for its elected officials and the Caf (page and PDF).
 :func:`ctg_evaluation` gathers, in a fixed number of queries whatever the number of years:
 
 - the attainment of each attendu of the référentiel, year by year, from the bilans annuels of
-  the Ctg's Cofs that are no longer drafts (a « brouillon » is listed, not counted). When
-  several Cofs (collectivités) share the Ctg, the level shown for a year is the **best
-  level** among their reports (:func:`coopctg.reports.evaluation_rules.best_level`) and the
-  report statuses of each Cof are listed under the year: a year whose reports are not
-  all validated is marked as such;
+  the collectivité's Cofs within the Ctg that are no longer drafts (a « brouillon » is listed,
+  not counted). The référentiel evaluates the function « à l'échelon de l'Epci ou de la
+  commune » (« Les indicateurs de suivi et d'évaluation »): when several collectivités sign
+  one Ctg, each has its own evaluation (:func:`ctg_evaluation`'s ``collectivite``), never a
+  merge of theirs. Two Cofs of the same collectivité covering one year (one after the other)
+  give that year the better level of their two reports
+  (:func:`coopctg.reports.evaluation_rules.best_level`); a year whose reports are not all
+  validated is marked as such;
 - per mission and year, how many attendus stand at each level
   (:func:`coopctg.reports.rules.attainment`);
 - the faits marquants, by kind (new services, partnerships, competences) then year;
@@ -18,7 +21,9 @@ of a Ctg, for its elected officials and the Caf (page and PDF).
 - the funding due under each Cof for each year (signed versions prorated by day, as the Caf's
   budget: :mod:`coopctg.agreements.annual`) and the Etp funded.
 
-Only the Cofs passed (those the reader may see) are counted.
+Only the Cofs passed (those the reader may see) are counted. The plan d'actions (its
+indicators), the instances and the faits marquants belong to the Ctg: they are the same in the
+evaluation of each of its collectivités.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from coopctg.actionplan.services import ctg_indicators
 from coopctg.agreements.annual import version_periods
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.core.formats import format_number
+from coopctg.core.pdf import html_to_pdf
 from coopctg.ctg.models import Ctg
 from coopctg.framework.loader import versions_newest_first
 from coopctg.framework.models import ExpectedOutput, FrameworkVersion, Mission, Objective
@@ -301,6 +307,8 @@ class CtgEvaluation:
     funding: list[FundingRow]
     funding_totals: list[Decimal] = field(default_factory=list)
     signataires: list[Any] = field(default_factory=list)
+    #: The collectivité evaluated (None: every Cof passed, e.g. a Ctg of one signatory).
+    collectivite: Any = None
 
     @property
     def funding_total(self) -> Decimal:
@@ -364,10 +372,15 @@ def ctg_evaluation(
     ctg: Ctg,
     cofs: QuerySet[FundingAgreement] | None = None,
     today: dt.date | None = None,
+    collectivite: Any = None,
 ) -> CtgEvaluation:
-    """The évaluation de fin de Ctg of ``ctg`` (load it with its ``caf``), counting the Cofs
-    among ``cofs`` (default: all). A fixed number of queries whatever the years."""
+    """The évaluation de fin de Ctg of ``ctg`` (load it with its ``caf``) for ``collectivite``
+    (one of its signatories), counting its Cofs among ``cofs`` (default: all). A fixed number
+    of queries whatever the years."""
     today = today or timezone.localdate()
+    if collectivite is not None:
+        base = cofs if cofs is not None else FundingAgreement.objects.all()
+        cofs = base.filter(collectivite=collectivite)
     agreements = evaluation_cofs(ctg, cofs)
     reports = list(
         AnnualReport.objects.filter(cof__in=[c.pk for c in agreements]).order_by("annee", "pk")
@@ -411,6 +424,7 @@ def ctg_evaluation(
             sum((row.cells[i].amount or ZERO for row in funding), ZERO) for i in range(len(years))
         ],
         signataires=list(ctg.signataires.order_by("nom")),
+        collectivite=collectivite,
     )
 
 
@@ -586,7 +600,4 @@ def evaluation_html(evaluation: CtgEvaluation) -> str:
 
 def evaluation_pdf(evaluation: CtgEvaluation) -> bytes:
     """The évaluation de fin de Ctg (A4 landscape), rendered by WeasyPrint."""
-    import weasyprint  # heavy import, only when a PDF is asked for
-
-    pdf: bytes = weasyprint.HTML(string=evaluation_html(evaluation), base_url=None).write_pdf()
-    return pdf
+    return html_to_pdf(evaluation_html(evaluation))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from coopctg.core.forms import CleanTextMixin
 from coopctg.reports.models import LEVEL_CHOICES, AttenduAssessment
 from coopctg.reports.workflow import COMMENT_MAX, TEXT_MAX, AssessmentInput, ReportError
 
@@ -14,7 +15,7 @@ def apply_error(form: forms.Form, error: ReportError) -> None:
     form.add_error(field, error.message)
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(CleanTextMixin, forms.Form):
     """``niveau_<pk>`` and ``commentaire_<pk>`` for each assessment, the texts, the revision."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -79,7 +80,7 @@ DECISION_LABELS = {
 }
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CleanTextMixin, forms.Form):
     """Transmit, send back (comment mandatory, checked by the workflow) or validate; the form's
     prefix (``transmit``, ``send_back``, ``validate``) gives the comment's label."""
 

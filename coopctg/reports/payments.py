@@ -19,9 +19,7 @@ given but the advance and balance are left blank (``payment`` is None): no rate 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,6 +29,15 @@ from django.db.models import Prefetch, QuerySet
 
 from coopctg.agreements.annual import version_periods, year_versions
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
+from coopctg.core.exports import (
+    DATE_FORMAT,
+    EUROS_FORMAT,
+    PERCENT_FORMAT,
+    csv_text,
+    put,
+    rounded,
+    workbook_bytes,
+)
 from coopctg.core.formats import format_number
 from coopctg.core.params import ParameterError
 from coopctg.funding.rules import decimal_text
@@ -269,22 +276,21 @@ def cof_schedule(cof: FundingAgreement) -> list[PaymentRow]:
 # --- Outputs ---------------------------------------------------------------------------------
 
 
-def _csv_amount(value: Decimal | None) -> str:
-    return "" if value is None else format_number(value, 2).replace("\u202f", "")
+def _csv_amount(value: Decimal | None) -> Decimal | None:
+    return None if value is None else rounded(value)
 
 
-def _csv_rate(value: Decimal | None) -> str:
-    return "" if value is None else format_number(value * 100, 2, trim=True)
+def _csv_rate(value: Decimal | None) -> Decimal | None:
+    return None if value is None else rounded(value * 100, trim=True)
 
 
 def schedule_csv(schedule: PaymentSchedule) -> str:
-    """One line per Cof, French conventions: ``;`` separator, decimal comma, no thousands
-    separator (``48000,00``), the rate in percent (``70``), no totals line."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in schedule.rows:
-        writer.writerow(
+    """One line per Cof, French conventions (:mod:`coopctg.core.exports`): ``;`` separator,
+    decimal comma, no thousands separator (``48000,00``), the rate in percent (``70``), no
+    totals line."""
+    return csv_text(
+        CSV_HEADER,
+        (
             [
                 row.collectivite.code,
                 row.collectivite.nom,
@@ -297,8 +303,9 @@ def schedule_csv(schedule: PaymentSchedule) -> str:
                 row.report_status_label,
                 row.state_label,
             ]
-        )
-    return buffer.getvalue()
+            for row in schedule.rows
+        ),
+    )
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -343,8 +350,6 @@ def schedule_xlsx(schedule: PaymentSchedule, *, today: dt.date | None = None) ->
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    from coopctg.funding.documents import DATE_FORMAT, EUROS_FORMAT
-
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     total_border = Border(left=thin, right=thin, top=Side(style="double"), bottom=thin)
@@ -358,7 +363,7 @@ def schedule_xlsx(schedule: PaymentSchedule, *, today: dt.date | None = None) ->
     assert sheet is not None
     sheet.title = f"Versements {year}"
     title = f"Versements {year} — fonction de chargé·e de coopération Ctg — {caf.nom}"
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    put(sheet, 1, 1, title).font = Font(bold=True, size=14)
     if schedule.rate is None:
         note = f"Taux d'acompte non défini pour {year} : {schedule.parameter_error}."
     else:
@@ -367,10 +372,9 @@ def schedule_xlsx(schedule: PaymentSchedule, *, today: dt.date | None = None) ->
             f"jours) ; acompte de {format_number(schedule.rate * 100, 2, trim=True)} % arrondi "
             "au centime ; solde libéré une fois le bilan annuel de l'année validé par la Caf."
         )
-    sheet.cell(row=2, column=1, value=note).font = Font(italic=True)
-    sheet.cell(row=3, column=1, value="Établi le").font = bold
-    generated = sheet.cell(row=3, column=2, value=today or timezone.localdate())
-    generated.number_format = DATE_FORMAT
+    put(sheet, 2, 1, note).font = Font(italic=True)
+    put(sheet, 3, 1, "Établi le").font = bold
+    generated = put(sheet, 3, 2, today or timezone.localdate(), number_format=DATE_FORMAT)
     generated.alignment = Alignment(horizontal="left")
 
     header_row = 5
@@ -388,7 +392,7 @@ def schedule_xlsx(schedule: PaymentSchedule, *, today: dt.date | None = None) ->
         "Solde libéré",
     ]
     for column, name in enumerate(titles, start=1):
-        cell = sheet.cell(row=header_row, column=column, value=name)
+        cell = put(sheet, header_row, column, name)
         cell.font = bold
         cell.fill = header_fill
         cell.border = border
@@ -399,12 +403,12 @@ def schedule_xlsx(schedule: PaymentSchedule, *, today: dt.date | None = None) ->
 
     def line(row: int, values: list[object], **style: Any) -> None:
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = put(sheet, row, column, value)
             cell.border = style.get("border", border)
             if column in money:
                 cell.number_format = EUROS_FORMAT
             elif column == 6:
-                cell.number_format = "0.00 %"
+                cell.number_format = PERCENT_FORMAT
             if "font" in style:
                 cell.font = style["font"]
             if "fill" in style:
@@ -460,6 +464,4 @@ def schedule_xlsx(schedule: PaymentSchedule, *, today: dt.date | None = None) ->
 
     workbook.properties.title = title
     workbook.properties.creator = "CoopCTG"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import models, transaction
 
 from coopctg.core.formats import format_number
+from coopctg.core.parsing import DocumentError, load_json
 from coopctg.territories import svgmap
 from coopctg.territories.models import Commune, Departement, Epci
 
@@ -197,7 +198,10 @@ def _read_csv(
 
 def _read_geojson(path: Path, errors: list[ImportIssue]) -> list[dict[str, Any]] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = load_json(path.read_text(encoding="utf-8-sig"))
+    except DocumentError as error:  # too deep, a number too long
+        errors.append(ImportIssue(path.name, None, str(error)))
+        return None
     except UnicodeDecodeError:
         errors.append(ImportIssue(path.name, None, "le fichier n'est pas encodé en UTF-8"))
         return None

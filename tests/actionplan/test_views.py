@@ -17,6 +17,7 @@ from coopctg.actionplan.models import Action, Indicator, IndicatorValue
 from coopctg.actionplan.workbook import CONTENT_TYPE, export_workbook
 from coopctg.core.models import AuditEntry
 from tests.actionplan.conftest import build_plan, objective, plan_state
+from tests.spreadsheet_bombs import far_cell_bomb, wide_row_bomb
 
 pytestmark = pytest.mark.django_db
 
@@ -483,3 +484,28 @@ def test_history_of_an_action_for_caf_staff(client, touraine, plan):
     assert re.search(r"Modification de la fiche le \d\d/\d\d/\d{4} à \d\d:\d\d par ", page)
     assert '<th scope="row">Statut</th><td>abandonnée</td><td>en cours</td>' in page
     assert '<th scope="row">Avancement (%)</th><td>45</td><td>70</td>' in page
+
+
+@pytest.mark.parametrize("bomb", [far_cell_bomb, wide_row_bomb])
+def test_import_refuses_a_spreadsheet_bomb_before_opening_it(
+    client, touraine, plan, monkeypatch, bomb
+):
+    """Security probe (issue 10): a small workbook with one row of 100 000 cells, or a cell
+    at column XFD, is refused next to the field (400) without openpyxl ever loading it."""
+
+    def load_workbook(*args, **kwargs):
+        raise AssertionError("the workbook must be refused before openpyxl opens it")
+
+    monkeypatch.setattr("coopctg.actionplan.workbook.load_workbook", load_workbook)
+    state = plan_state(plan)
+    client.force_login(touraine.admin)
+    response = client.post(
+        reverse("actionplan:import", args=[plan.pk]),
+        {"fichier": SimpleUploadedFile("plan.xlsx", bomb().getvalue())},
+    )
+    assert response.status_code == 400
+    page = unescape(html(response))
+    assert 'id="id_fichier_error"' in page
+    assert "Le classeur dépasse les limites : la ligne" in page
+    assert "au-delà de la colonne GR (200 colonnes au plus" in page
+    assert plan_state(plan) == state

@@ -19,6 +19,7 @@ from coopctg.actionplan.workbook import (
 from coopctg.core.models import AuditEntry
 from tests.actionplan.conftest import build_plan, plan_state
 from tests.factories import CtgFactory
+from tests.spreadsheet_bombs import wide_row_bomb
 
 pytestmark = pytest.mark.django_db
 
@@ -347,26 +348,61 @@ def test_values_and_header_forms_a_user_may_type(plan, empty_ctg):
     assert indicator.values_by_year() == {2024: Decimal("1300")}
 
 
-def test_a_formula_looking_text_stays_a_text(empty_ctg, framework):
+def test_a_formula_looking_text_stays_a_text_and_round_trips(empty_ctg, framework):
+    """The export escapes it with a quote (coopctg.core.exports), the import removes it."""
     Action.objects.create(
         ctg=empty_ctg,
         code="A01",
         position=1,
         titre='=HYPERLINK("http://x")',
-        description="=1+1",
+        description="-2+3",
+        pilote="@SUM(A1)",
+        partenaires="'+1",  # quotes before a formula: one more quote, still reversible
     )
     workbook = load_workbook(exported(empty_ctg))
-    cell = workbook["Actions"]["B2"]
-    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x")', "s")
+    cells = [workbook["Actions"][f"{column}2"] for column in "BCFG"]
+    assert [(c.value, c.data_type) for c in cells] == [
+        ('\'=HYPERLINK("http://x")', "s"),
+        ("'-2+3", "s"),
+        ("'@SUM(A1)", "s"),
+        ("''+1", "s"),
+    ]
     state = plan_state(empty_ctg)
     import_workbook(None, empty_ctg, exported(empty_ctg))
     assert plan_state(empty_ctg) == state
+    action = Action.objects.get(ctg=empty_ctg)
+    assert (action.titre, action.description, action.pilote, action.partenaires) == (
+        '=HYPERLINK("http://x")',
+        "-2+3",
+        "@SUM(A1)",
+        "'+1",
+    )
 
 
 def test_control_characters_do_not_break_the_export(empty_ctg, framework):
     Action.objects.create(ctg=empty_ctg, code="A01", titre="Titre\x0bcollé", description="a\x01b")
     workbook = load_workbook(exported(empty_ctg))
-    assert [c.value for c in workbook["Actions"][2]][1:3] == ["Titrecollé", "ab"]
+    assert [c.value for c in workbook["Actions"][2]][1:3] == ["Titre\ncollé", "ab"]
+
+
+def test_control_characters_are_cleaned_at_import(empty_ctg, framework):
+    """A Word line break (\\x0b, that Excel writes « _x000B_ ») in a title becomes a space,
+    in a description a line feed; other control characters go."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Actions"
+    sheet.append(list(ACTION_COLUMNS.values()))
+    sheet.append(
+        ["A01", "Titre_x000B_collé\tici", "ligne 1_x000B_ligne 2_x0001_\x85", None, None, "x"]
+    )
+    workbook.create_sheet("Indicateurs").append(
+        ["action", "indicateur", "unité", "valeur de référence", "cible"]
+    )
+    out = io.BytesIO()
+    workbook.save(out)
+    import_workbook(None, empty_ctg, out)
+    action = Action.objects.get(ctg=empty_ctg)
+    assert (action.titre, action.description) == ("Titre collé ici", "ligne 1\nligne 2")
 
 
 def test_action_absent_with_values_is_not_deleted(plan):
@@ -415,3 +451,21 @@ def test_too_many_rows(plan, monkeypatch):
     monkeypatch.setattr("coopctg.actionplan.workbook.MAX_ROWS", 3)
     errors = import_errors(plan, exported(plan))
     assert errors[0] == "Actions, ligne 5 : trop de lignes : 3 au plus"
+
+
+def test_a_spreadsheet_bomb_is_refused_before_openpyxl_opens_it(plan, monkeypatch):
+    """Security probe (issue 10): one row of 100 000 cells in a file of a few kilobytes."""
+
+    def load_workbook(*args, **kwargs):
+        raise AssertionError("the workbook must be refused before openpyxl opens it")
+
+    monkeypatch.setattr("coopctg.actionplan.workbook.load_workbook", load_workbook)
+    state = plan_state(plan)
+    errors = import_errors(plan, wide_row_bomb(100_000))
+    assert errors == [
+        "Le classeur dépasse les limites : la ligne 2 a des cellules au-delà de la colonne GR "
+        "(200 colonnes au plus ; colonne n° 201). Supprimez les colonnes inutiles, puis "
+        "réessayez."
+    ]
+    assert plan_state(plan) == state
+    assert not is_xlsx(wide_row_bomb(100_000))

@@ -20,8 +20,9 @@ from coopctg.agreements.annual import (
 from coopctg.agreements.importer import import_cof
 from coopctg.agreements.services import VersionInput, create_cof, sign_version
 from coopctg.funding.rules import Envelope
-from coopctg.organisations.models import LocalAuthority
+from coopctg.organisations.models import Caf, LocalAuthority
 from tests.factories import SEED_PERSONS, CtgFactory, EpciFactory, seed_rows
+from tests.hostile import FORMULAS, SOFT_BREAK, assert_inert, csv_rows, xlsx_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_FILE = ROOT / "coopctg" / "demo" / "data" / "cof-gatine.json"
@@ -309,3 +310,19 @@ def test_page_queries_do_not_grow(client, gatine, django_assert_max_num_queries,
     assert response.status_code == 200
     if name == "budget:annual":
         assert len(response.context["rows"]) == 7
+
+
+def test_hostile_names_stay_inert_texts(gatine):
+    """Security probe (issue 10): a collectivité's name that a spreadsheet would run stays a
+    text (a quote first) in the budget's XLSX and CSV; a Word line break breaks nothing."""
+    LocalAuthority.objects.filter(pk=gatine.own.pk).update(nom=FORMULAS[0])
+    LocalAuthority.objects.filter(pk=gatine.other.pk).update(nom="-2+3")
+    Caf.objects.filter(pk=gatine.caf.pk).update(nom=SOFT_BREAK)
+    gatine.caf.refresh_from_db()
+    budget = caf_budget(gatine.caf, 2024)
+    texts = xlsx_texts(budget_xlsx(budget, gatine.caf))
+    assert texts.count("'" + FORMULAS[0]) == 2  # the budget and its periods
+    assert_inert(texts, "-2+3")
+    assert any(text.endswith("Titre\ncollé") for text in texts)
+    rows = csv_rows(budget_csv(budget))
+    assert sorted(row[1] for row in rows[1:]) == ["'-2+3", "'" + FORMULAS[0]]

@@ -143,3 +143,17 @@ def test_from_nothing_everyone_is_added():
     comparison = compare([], None, seed_rows(), result(SEED_PERSONS))
     assert [p.status for p in comparison.persons] == ["ajoutee"] * 4
     assert comparison.amount.after == D("48000.00")
+
+
+def test_a_reorganisation_at_constant_etp_is_no_new_development():
+    """Without its Cej base, the engine calls the whole architecture a « nouveau
+    développement »; a request that adds no Etp is a reorganisation, not a development."""
+    before = result(SEED_PERSONS)
+    after = result(SWAPPED, base=False)
+    assert any(a.code == "NOUVEAU_DEVELOPPEMENT" for a in after.anomalies)
+    comparison = compare(seed_rows(SEED_PERSONS), before, seed_rows(SWAPPED), after)
+    assert comparison.etp.after == comparison.etp.before and not comparison.is_development
+    assert "NOUVEAU_DEVELOPPEMENT" not in [a.code for a in comparison.new_anomalies]
+    grown = compare(seed_rows(SEED_PERSONS), before, seed_rows(MOVED), result(MOVED, base=False))
+    assert grown.is_development
+    assert "NOUVEAU_DEVELOPPEMENT" in [a.code for a in grown.new_anomalies]

@@ -399,6 +399,9 @@ def test_command_reads_stdin(world, monkeypatch):
     [
         (b'{"debut": ', "n'est pas un JSON valide (ligne 1, colonne 11)"),
         (b"[]", "le document : un objet JSON {…} est attendu"),
+        # Security probe (issue 10): these were Python tracebacks (exit 1).
+        (b'{"numero": ' + b"9" * 5_000 + b"}", "nombre trop long (5000 caractères, 100 au plus)"),
+        (b"[" * 100_000, "cof.json : imbrication trop profonde (64 niveaux au plus)"),
         (
             json.dumps({**demo_data(), "numero": "X", "collectivite": {"siren": "999999999"}}),
             "collectivite.siren : aucun EPCI de SIREN « 999999999 »",
@@ -441,3 +444,20 @@ def test_real_process_broken_json_exits_2():
     assert result.stderr.decode() == (
         "Erreur : l'entrée standard n'est pas un JSON valide (ligne 1, colonne 2)\n"
     )
+
+
+def test_control_characters_are_cleaned_before_they_are_stored(world):
+    """Security probe (issue 10): a Word line break (\\x0b) in a name or a reason reached the
+    database, then broke every workbook of the Caf. Cleaned as the forms do."""
+    data = demo_data()
+    data["numero"] = "COF-37-2022-001\x01"
+    version = data["versions"][0]
+    version["motif"] = "Cof initiale\x0bsuite"
+    version["personnes"][0]["nom"] = "M.\x0bX"
+    version["personnes"][0]["fonction"] = "Coordinateur\tPetite Enfance\x7f"
+    cof = import_cof(data, generate_documents=False)
+    assert cof.numero == "COF-37-2022-001"
+    first = cof.versions.order_by("numero").first()
+    assert first.motif == "Cof initiale\nsuite"
+    person = first.architecture.personnes.order_by("position").first()
+    assert (person.nom, person.fonction) == ("M. X", "Coordinateur Petite Enfance")

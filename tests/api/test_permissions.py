@@ -152,6 +152,7 @@ RULES = {
         ),
     ],
     "bilans": [("", page, None, seen_by(EVERYONE))],
+    "echeances": [("", page, None, seen_by(EVERYONE))],
     "bilan": [
         ("own", lambda w: {"pk": w.bilan_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.bilan_other.pk}, None, seen_by(SEE_OTHER)),

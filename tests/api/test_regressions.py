@@ -91,3 +91,34 @@ def test_the_html_500_page_needs_no_database(db, rf, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = server_error(request)
     assert response.status_code == 500 and "Une erreur est survenue" in response.content.decode()
+
+
+def test_unreadable_bodies_are_a_french_400(world, client):
+    """Security probe (issue 10): a malformed body, 100 000 nested « [ » or a number of 5 000
+    digits answered in English (« Cannot parse request body »), or a 500 when the body also
+    held « \\ud800 »; nothing is written."""
+    url = reverse("api:demande_create", args=[world.cof_other.pk])
+    headers = {"Authorization": f"Bearer {world.tokens['other_editor']}"}
+    invalid = "Requête invalide : "
+    refused = invalid + "corps de la requête refusé, "
+    before = ModificationRequest.objects.count()
+    for body, detail in [
+        (
+            b'{"motif": ',
+            invalid + "le corps de la requête n'est pas du JSON valide (ligne 1, colonne 11).",
+        ),
+        (b"\xff{}", invalid + "le corps de la requête n'est pas du JSON valide (UTF-8 attendu)."),
+        (b"[" * 100_000, refused + "imbrication trop profonde (64 niveaux au plus)."),
+        (
+            b'["\\ud800", ' + b"[" * 100_000,
+            refused + "imbrication trop profonde (64 niveaux au plus).",
+        ),
+        (
+            b'{"motif": "x", "n": ' + b"9" * 5_000 + b"}",
+            refused + "nombre trop long (5000 caractères, 100 au plus).",
+        ),
+    ]:
+        response = client.post(url, body, content_type="application/json", headers=headers)
+        assert response.status_code == 400, body[:20]
+        assert response.json() == {"detail": detail}
+    assert ModificationRequest.objects.count() == before

@@ -204,3 +204,45 @@ def test_a_browser_session_needs_the_csrf_token_to_write(world):
         headers={"Authorization": f"Bearer {world.tokens['editor']}"},
     )
     assert with_token.status_code == 201 and Meeting.objects.count() == before + 1
+
+
+def test_control_characters_are_cleaned_before_they_are_stored(world, call):
+    """Security probe (issue 10): a Word line break (\\x0b) in a name or a reason reached the
+    database, then broke every workbook of the Caf. Cleaned as the forms do: one line (a
+    name, a place) gets a space, a text of several lines a line feed."""
+    personnes = [dict(PERSONNES[0], nom="M.\x0bX\x01"), PERSONNES[1]]
+    url = reverse("api:demande_create", args=[world.cof_other.pk])
+    body = _demande_body(motif="Mme Y\x0bpasse à 0,7 Etp", personnes=personnes)
+    response = call("post", url, world.tokens["other_editor"], body)
+    assert response.status_code == 201, response.content
+    demande = ModificationRequest.objects.get(pk=response.json()["id"])
+    assert demande.motif == "Mme Y\npasse à 0,7 Etp"
+    assert [p.nom for p in demande.architecture.personnes.order_by("position")] == [
+        "M. X",
+        "Mme Y",
+    ]
+
+    url = reverse("api:instance_create", args=[world.ctg_own.pk])
+    body = _instance_body(
+        lieu="Salle\x0bdes fêtes",
+        ordre_du_jour="Point 1\x0cPoint 2",
+        participants=["Mme\x01 A"],
+        decisions=[{"texte": "Lancer\x1f le diagnostic", "fiche_action": "A01\x7f"}],
+    )
+    response = call("post", url, world.tokens["editor"], body)
+    assert response.status_code == 201, response.content
+    meeting = Meeting.objects.get(pk=response.json()["id"])
+    assert (meeting.lieu, meeting.ordre_du_jour) == ("Salle des fêtes", "Point 1\nPoint 2")
+    assert list(meeting.participants) == ["Mme A"]
+    assert response.json()["decisions"] == [
+        {"texte": "Lancer le diagnostic", "fiche_action": "A01"}
+    ]
+    # A participant or a decision holds one line: a Word line break is one, refused.
+    count = Meeting.objects.count()
+    for body, message in [
+        (_instance_body(participants=["Mme\x0bA"]), "Un participant tient sur une ligne."),
+        (_instance_body(decisions=[{"texte": "a\rb"}]), "Une décision tient sur une ligne."),
+    ]:
+        response = call("post", url, world.tokens["editor"], body)
+        assert response.status_code == 422 and response.json()["detail"] == message
+    assert Meeting.objects.count() == count

@@ -103,3 +103,26 @@ def test_stacked_bar_segments_and_legend():
     assert Decimal(first.get("width")) == Decimal(charts.WIDTH) * 3 / 4
     assert "à jour : 3" in svg and "bilan en retard : 1" in svg
     assert re.search(r"<desc[^>]*>à jour : 3; bilan en retard : 1</desc>", svg)
+
+
+def test_the_phone_variant_keeps_labels_and_values_on_their_own_line():
+    bars = [
+        charts.Bar("Petite enfance", Decimal("60"), "60 %", note="1 en retard"),
+        charts.Bar("Animation de la vie sociale, logement et accès aux droits", Decimal(0), "0 %"),
+    ]
+    svg = charts.stacked_bars("p", "Avancement", bars, maximum=Decimal(100))
+    assert 'viewBox="0 0 340 ' in svg and 'aria-labelledby="p-titre p-desc"' in svg
+    assert ">Petite enfance</text>" in svg and ">60 % — 1 en retard</text>" in svg
+    assert 'width="204"' in svg  # 60 % of the 340-unit bar
+    assert "…</text>" in svg  # a label too long for the line is cut; the table has it whole
+    both = charts.responsive_bars("p", "Avancement", bars, maximum=Decimal(100))
+    assert both.startswith('<div class="db-wide"><svg') and '<div class="db-narrow"><svg' in both
+    assert 'aria-labelledby="p-titre p-desc"' in both
+    assert 'aria-labelledby="p-etroit-titre p-etroit-desc"' in both  # ids stay unique
+
+
+def test_the_phone_status_bar_has_one_legend_column():
+    segments = [charts.Segment("à jour", 3, "a"), charts.Segment("bilan en retard", 1, "b")]
+    narrow = charts.stacked_bar("e", "États", segments, width=charts.NARROW_WIDTH)
+    assert '<text class="db-label" x="16" y="45">à jour : 3</text>' in narrow
+    assert '<text class="db-label" x="16" y="65">bilan en retard : 1</text>' in narrow

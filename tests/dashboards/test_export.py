@@ -13,7 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coopctg.agreements import workflow
+from coopctg.ctg.models import Ctg
+from coopctg.organisations.models import LocalAuthority
 from tests.agreements.helpers import make_cof, proposal
+from tests.hostile import csv_rows
 
 TODAY = dt.date(2026, 5, 20)  # 1st semester 2026 of the Ctg 2022-2026
 BASE = "https://coopctg.example"
@@ -85,7 +88,7 @@ def test_ics_one_all_day_event_per_deadline_with_stable_uids(client, touraine, d
     assert end["UID"] == f"coopctg-echeance-ctg_fin-ctg-{ctg.pk}-20261231@coopctg.example"
     assert end["DTSTART;VALUE=DATE"] == "20261231" and end["DTEND;VALUE=DATE"] == "20270101"
     assert end["URL"] == f"{BASE}{reverse('ctg:detail', args=[ctg.pk])}"
-    bilan = next(e for e in found if "Bilan annuel 2025 à transmettre" in e["SUMMARY"])
+    bilan = next(e for e in found if "Bilan annuel 2025 à rédiger et transmettre" in e["SUMMARY"])
     assert bilan["DTSTART;VALUE=DATE"] == "20260331"
     assert bilan["DESCRIPTION"].startswith("En retard\\nQui agit : la collectivité\\nTerritoire")
     request = next(e for e in found if "Demande de modification" in e["SUMMARY"])
@@ -93,7 +96,9 @@ def test_ics_one_all_day_event_per_deadline_with_stable_uids(client, touraine, d
     assert request["SUMMARY"].startswith(
         "Demande de modification de la Cof COF-37-2022-970 (soumise) : à instruire et décider"
     )
+    # its effective date (01/01/2025) is past and the Caf has not decided yet: late
     assert request["DESCRIPTION"] == (
+        "En retard\\n"
         "Qui agit : la Caf (conseiller·ère) : Sylvie MICHEL\\n"
         "Territoire : Communauté de communes de Gâtine-Racan\\n"
         f"{BASE}{reverse('agreements:request', args=[demande.pk])}"
@@ -151,21 +156,32 @@ def test_cli_text_sorted_by_date(touraine, demande):
     out = run("--utilisateur", "editeur")
     lines = out.splitlines()
     assert len(lines) >= 4
-    assert lines[0] == (
-        "01/01/2025 ; Demande de modification ; Demande de modification de la Cof "
+    # every year's bilan not transmitted, the oldest first: 2022 is still awaited
+    assert lines[0].startswith(
+        "31/03/2023 (en retard) [à faire] ; Bilan annuel ; Bilan annuel 2022 à rédiger et "
+        "transmettre (Cof COF-37-2022-970) ; la collectivité ; "
+    )
+    # the Caf acts on the request: listed, not « à faire » for the editor
+    assert (
+        "01/01/2025 (en retard) ; Demande de modification ; Demande de modification de la Cof "
         "COF-37-2022-970 (soumise) : à instruire et décider — effet demandé au 01/01/2025 ; "
         "la Caf (conseiller·ère) : Sylvie MICHEL ; Communauté de communes de Gâtine-Racan ; "
         f"{BASE}{reverse('agreements:request', args=[demande.pk])}"
-    )
+    ) in lines
     assert any(
-        line.startswith("31/03/2026 (en retard) ; Bilan annuel ; Bilan annuel 2025 à transmettre")
+        line.startswith(
+            "31/03/2026 (en retard) [à faire] ; Bilan annuel ; Bilan annuel 2025 à rédiger et "
+            "transmettre"
+        )
         for line in lines
     )
     assert any(
-        line.startswith("31/12/2026 ; Fin de Ctg ; Fin de la Ctg Gâtine-Racan 2022-2026")
+        line.startswith("31/12/2026 [à faire] ; Fin de Ctg ; Fin de la Ctg Gâtine-Racan")
         for line in lines
     )
-    assert lines[-1].startswith("31/03/2027 ; Bilan annuel ; Bilan annuel 2026 à transmettre")
+    assert lines[-1].startswith(
+        "31/03/2027 [à faire] ; Bilan annuel ; Bilan annuel 2026 à rédiger et transmettre"
+    )
     dates = [dt.datetime.strptime(line[:10], "%d/%m/%Y").date() for line in lines]
     assert dates == sorted(dates)
     assert "Saint-Pierre" not in out and "Blois" not in out
@@ -182,6 +198,8 @@ def test_cli_json_and_csv(touraine, demande):
         "libelle_type",
         "quoi",
         "qui",
+        "cote",
+        "a_faire",
         "territoire",
         "en_retard",
         "lien",
@@ -190,12 +208,12 @@ def test_cli_json_and_csv(touraine, demande):
     assert end["date"] == "2026-12-31" and end["type"] == "ctg_fin"
     assert end["lien"] == f"{BASE}{reverse('ctg:detail', args=[touraine.ctg_own.pk])}"
     assert [i["date"] for i in items] == sorted(i["date"] for i in items)
-    bilan = next(i for i in items if i["type"] == "bilan")
-    assert (
-        bilan["date"] == "2026-03-31"
-        and bilan["en_retard"] is True
-        and bilan["qui"] == "la collectivité"
-    )
+    bilan = next(i for i in items if i["type"] == "bilan" and i["date"] == "2026-03-31")
+    assert bilan["en_retard"] is True and bilan["qui"] == "la collectivité"
+    assert bilan["cote"] == "collectivite" and bilan["a_faire"] is True
+    request = next(i for i in items if i["type"] == "demande")
+    assert request["cote"] == "caf" and request["a_faire"] is False
+    assert data["a_faire"] is False
 
     rows = list(
         csv.reader(io.StringIO(run("--utilisateur", "editeur", "--format", "csv")), delimiter=";")
@@ -206,6 +224,8 @@ def test_cli_json_and_csv(touraine, demande):
         "libelle_type",
         "quoi",
         "qui",
+        "cote",
+        "a_faire",
         "territoire",
         "en_retard",
         "lien",
@@ -214,7 +234,14 @@ def test_cli_json_and_csv(touraine, demande):
     assert ["31/12/2026", "ctg_fin", "Fin de Ctg"] in [row[:3] for row in rows]
     assert rows[-1][:2] == ["31/03/2027", "bilan"]
     assert ["31/03/2026", "bilan"] in [row[:2] for row in rows]
-    assert next(row for row in rows if row[1] == "bilan")[6] == "oui"
+    assert next(row for row in rows if row[1] == "bilan")[8] == "oui"
+    assert next(row for row in rows if row[1] == "bilan")[6] == "oui"  # à faire
+    # --a-faire: only what the user acts on
+    mine = json.loads(run("--utilisateur", "editeur", "--format", "json", "--a-faire"))
+    assert mine["echeances"] and all(i["a_faire"] for i in mine["echeances"])
+    assert {i["type"] for i in mine["echeances"]} == {"bilan", "copil", "cotech", "ctg_fin"}
+    advisor = json.loads(run("--utilisateur", "conseiller", "--format", "json", "--a-faire"))
+    assert [i["type"] for i in advisor["echeances"]] == ["demande", "ctg_fin"]
 
     only = json.loads(run("--utilisateur", "admin", "--format", "json", "--type", "demande"))
     assert [i["type"] for i in only["echeances"]] == ["demande"]
@@ -229,8 +256,8 @@ def test_cli_json_and_csv(touraine, demande):
         (["--utilisateur", "personne"], "Erreur : utilisateur inconnu : « personne »\n"),
         (
             ["--utilisateur", "editeur", "--type", "reunion"],
-            "Erreur : type d'échéance inconnu : « reunion » (types : ctg_fin, bilan, "
-            "bilan_validation, copil, cotech, demande, recrutement)\n",
+            "Erreur : type d'échéance inconnu : « reunion » (types : ctg_fin, cof_fin, bilan, "
+            "bilan_validation, copil, cotech, demande, recrutement, actions_retard, referent)\n",
         ),
     ],
 )
@@ -253,3 +280,13 @@ def test_cli_inactive_user_and_missing_user(touraine, capsys):
         run()
     assert error.value.returncode == 2
     assert "arguments obligatoires manquants : --utilisateur" in str(error.value)
+
+
+def test_cli_csv_hostile_texts_stay_inert(touraine, demande):
+    """Security probe (issue 10): a name that a spreadsheet would run stays a text in the CSV
+    (a quote first); a Word line break in a Ctg title is cleaned."""
+    LocalAuthority.objects.filter(pk=touraine.own.pk).update(nom="+1")
+    Ctg.objects.filter(pk=touraine.ctg_own.pk).update(intitule="Ctg\x0bGâtine")
+    rows = csv_rows(run("--utilisateur", "editeur", "--format", "csv"))
+    assert {row[7] for row in rows[1:]} == {"'+1"}  # the territory
+    assert any("Ctg\nGâtine" in row[3] for row in rows[1:])

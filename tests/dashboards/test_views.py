@@ -121,7 +121,7 @@ def test_collectivite_dashboard_charts_from_real_data(client, touraine):
     assert "48 000,00 €" in page and "2 Etp" in page
     assert 'id="financement-euros-titre"' in page
     # deadlines: report 2025 due 31/03/2026, late; Ctg end
-    assert "Bilan annuel 2025 à transmettre" in page
+    assert "Bilan annuel 2025 à rédiger et transmettre" in page
     assert "31/12/2026" in page
 
 
@@ -225,7 +225,8 @@ def test_deadlines_list_what_when_and_who(client, touraine):
     table = text_of(page, "contenu")
     # the report of 2025, due 31/03/2026, not transmitted: late, the collectivité acts
     assert (
-        "31/03/2026 en retard Bilan annuel Bilan annuel 2025 à transmettre (Cof COF-37-2022-960)"
+        "31/03/2026 en retard Bilan annuel Bilan annuel 2025 à rédiger et transmettre "
+        "(Cof COF-37-2022-960) Communauté de communes de Gâtine-Racan à vous la collectivité"
         in table
     )
     # the Cotech of the current semester to hold, by 30/06/2026
@@ -293,9 +294,16 @@ def test_index_redirects_to_the_users_dashboard(client, touraine):
 
 
 def test_navigation_links(client, touraine):
-    client.force_login(touraine.elu)
+    client.force_login(touraine.editor)
     page = get(client, "home")
     assert reverse("dashboards:index") in page and reverse("deadlines:list") in page
+
+
+def test_elected_officials_home_is_their_territorys_dashboard(client, touraine):
+    client.force_login(touraine.elu)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboards:collectivite", args=[touraine.own.pk])
 
 
 def test_bilan_deadlines_link_to_the_bilan():

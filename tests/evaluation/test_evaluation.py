@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -239,3 +240,62 @@ def test_page_pdf_and_scoping(touraine, client):
     ).stdout.decode()
     assert "Évaluation de fin de Ctg" in extracted
     assert "Prise de la compétence jeunesse" in extracted
+
+
+@pytest.mark.django_db
+def test_each_signatory_has_its_own_evaluation(touraine, client, capsys, tmp_path):
+    """« à l'échelon de l'Epci ou de la commune »: two collectivités of one Ctg are never
+    merged; the page, the PDF and the command evaluate one of them."""
+    ctg = _world(touraine, [2022, 2023])  # own: M1 non engagé, then en cours
+    ctg.signataires.add(touraine.other)
+    version = AnnualReport.objects.first().referentiel
+    cof_other = FundingAgreement.objects.create(
+        ctg=ctg,
+        collectivite=touraine.other,
+        numero="COF-TEST-2",
+        date_debut=dt.date(2022, 1, 1),
+        date_fin=dt.date(2026, 12, 31),
+    )
+    report = AnnualReport.objects.create(
+        cof=cof_other, annee=2022, referentiel=version, **_dated("valide", 2022)
+    )
+    AttenduAssessment.objects.bulk_create(
+        AttenduAssessment(bilan=report, attendu=a, niveau=Level.REALISE.value)
+        for a in ExpectedOutput.objects.filter(objective__mission__version=version)
+    )
+    own = ctg_evaluation(ctg, today=TODAY, collectivite=touraine.own)
+    other = ctg_evaluation(ctg, today=TODAY, collectivite=touraine.other)
+    first = [m.objectives[0].lines[0] for m in (own.missions[0], other.missions[0])]
+    # 2022: « non engagé » for own, « réalisé » for other — not the best of both
+    assert [line.cells[0].code for line in first] == ["non_engage", "realise"]
+    assert [row.cof.numero for row in own.funding] == ["COF-TEST-1"]
+    assert [row.cof.numero for row in other.funding] == ["COF-TEST-2"]
+    # the page: one evaluation per signatory, chosen by ?collectivite=
+    client.force_login(touraine.admin)
+    url = reverse("evaluation:ctg", args=[ctg.pk])
+    page = client.get(url).content.decode()
+    assert f"?collectivite={touraine.other.pk}" in page  # the other one is offered
+    page = client.get(url, {"collectivite": touraine.other.pk}).content.decode()
+    assert f"{reverse('evaluation:pdf', args=[ctg.pk])}?collectivite={touraine.other.pk}" in page
+    # an editor sees only their own collectivité's evaluation, whatever the parameter
+    client.force_login(touraine.editor)
+    page = client.get(url, {"collectivite": touraine.other.pk}).content.decode()
+    assert f"?collectivite={touraine.other.pk}" not in page
+    assert touraine.own.nom in page
+    # the command: the collectivité is required when there are several
+    with pytest.raises(SystemExit) as exit_:
+        call_command("evaluation", "pdf", "--ctg", str(ctg.pk), "--sortie", "x.pdf")
+    assert exit_.value.code == 2
+    assert "plusieurs signataires : précisez --collectivite" in capsys.readouterr().err
+    target = tmp_path / "eval.pdf"
+    call_command(
+        "evaluation",
+        "pdf",
+        "--ctg",
+        str(ctg.pk),
+        "--collectivite",
+        touraine.other.code,
+        "--sortie",
+        str(target),
+    )
+    assert target.read_bytes().startswith(b"%PDF")

@@ -353,6 +353,9 @@ RAW_INVALID = [
     ),
     ("pas un dictionnaire", "- version: a\n", ": un dictionnaire est attendu, pas une liste"),
     ("fichier vide", "", ": un dictionnaire est attendu, pas vide"),
+    # Security probe (issue 10): these were Python tracebacks.
+    ("1 000 crochets", "[" * 1_000, " : imbrication trop profonde (64 niveaux au plus)"),
+    ("nombre géant", "version: " + "9" * 5_000, " : nombre trop long (plus de 4 300 chiffres)"),
 ]
 
 

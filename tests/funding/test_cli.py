@@ -232,6 +232,18 @@ ERRORS = {
         valid(thematiques_ctg=["handicap"]),
         "thematiques_ctg[0] : enveloppe inconnue « handicap »",
     ),
+    # Security probe (issue 10): these were Python tracebacks (exit 1).
+    "nombre de 5 000 chiffres": (
+        ["-"],
+        with_etp("9" * 5_000),
+        "l'entrée standard : nombre trop long (5000 caractères, 100 au plus)",
+    ),
+    "100 000 crochets imbriqués": (
+        ["-"],
+        b"[" * 100_000,
+        "l'entrée standard : imbrication trop profonde (64 niveaux au plus)",
+    ),
+    "Etp à l'exposant immense": (["-"], with_etp("1e999999999"), "« 1E+999999999 » est hors"),
     "Caf inconnue": (["--caf", "99", "-"], valid(), "aucun paramètre de financement pour la Caf"),
     "code de Caf invalide": (["--caf", "../37", "-"], valid(), "code de Caf invalide"),
 }
@@ -254,7 +266,13 @@ def test_input_errors_exit_2_with_one_french_line(args, stdin, fragment, capsys,
 
 @pytest.mark.parametrize(
     "name",
-    ["JSON cassé", "pas en UTF-8", "Etp à trois décimales", "date sans paramètre en vigueur"],
+    [
+        "JSON cassé",
+        "pas en UTF-8",
+        "Etp à trois décimales",
+        "date sans paramètre en vigueur",
+        "100 000 crochets imbriqués",
+    ],
 )
 def test_input_errors_in_a_real_process(name):
     args, stdin, fragment = ERRORS[name]
@@ -274,3 +292,40 @@ def test_unreadable_file_in_a_real_process(tmp_path):
     assert (
         result.stderr.decode("utf-8") == f"Erreur : fichier introuvable : {tmp_path}/absent.json\n"
     )
+
+
+def test_post_type_anomalies_in_the_json(monkeypatch):
+    """A local coordination post at 1,0 Etp on petite enfance alone is blocked; a general post
+    on one envelope of a 4-theme Ctg is warned about; both appear like any other anomaly."""
+    document = {
+        "date": "2024-01-01",
+        "base_cej": {"montant": "48000", "etp": "2"},
+        "thematiques_ctg": [
+            "petite_enfance",
+            "enfance_jeunesse",
+            "parentalite",
+            "avs_logement_acces_droits",
+        ],
+        "personnes": [
+            {
+                "id": "l",
+                "type_poste": "coordination_locale",
+                "affectations": [{"enveloppe": "petite_enfance", "etp": "1.0"}],
+            },
+            {
+                "id": "c",
+                "type_poste": "coordination_generale",
+                "affectations": [{"enveloppe": "parentalite", "etp": "0.6"}],
+            },
+        ],
+    }
+    result = simulate("-", stdin=json.dumps(document).encode(), monkeypatch=monkeypatch)
+    found = {(a["code"], a["gravite"], a["personne"]) for a in result["anomalies"]}
+    assert found == {
+        ("COORDINATION_LOCALE_TEMPS_PLEIN", "bloquante", "l"),
+        ("COORDINATION_GENERALE_NON_REPARTIE", "avertissement", "c"),
+    }
+    assert result["eligible"] is False
+    general = next(a for a in result["anomalies"] if a["personne"] == "c")
+    assert "« Petite enfance »" in general["message"]
+    assert "réparti sur les 4" in general["message"]

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from coopctg.core.themes import Theme
@@ -17,6 +18,7 @@ from coopctg.funding.documents import architecture_pdf, architecture_xlsx, pilot
 from coopctg.funding.models import FundedAssignment, FundedPerson, FundingArchitecture
 from coopctg.funding.services import load_architecture
 from tests.factories import SEED_PERSONS
+from tests.hostile import FORMULAS, SOFT_BREAK, assert_inert, xlsx_cells, xlsx_texts
 
 D = Decimal
 
@@ -180,12 +182,19 @@ def test_xlsx_anomalies_sheet(touraine):
     )
     assert workbook.sheetnames == ["Ventilation", "Par personne", "Anomalies"]
     header, rows = table(workbook["Anomalies"])
-    assert [c.value for c in header] == ["Code", "Gravité", "Personne", "Enveloppe", "Message"]
+    assert [c.value for c in header] == [
+        "Anomalie",
+        "Gravité",
+        "Personne",
+        "Enveloppe",
+        "Message",
+        "Code",
+    ]
     first = [c.value for c in rows[0]]
-    assert first[:4] == ["SEUIL_AFFECTATION", "Bloquante", "M. X", "Parentalité"]
+    assert first[:4] == ["Affectation sous le seuil", "Bloquante", "M. X", "Parentalité"]
     assert "0,1" in first[4] and "seuil" in first[4]
     # 1,9 Etp < the 2 Etp Cej base: no new development, only the threshold.
-    assert [r[0].value for r in rows] == ["SEUIL_AFFECTATION"]
+    assert [r[5].value for r in rows] == ["SEUIL_AFFECTATION"]
     sheet = workbook["Ventilation"]
     titles = {row[0].value: row[1].value for row in sheet.iter_rows(max_col=2)}
     assert titles["Éligibilité"] == "Architecture non finançable : 1 anomalie bloquante"
@@ -197,8 +206,8 @@ def test_xlsx_anomalies_sheet(touraine):
 def test_xlsx_new_development_is_a_warning(touraine):
     workbook = open_workbook(build_example(touraine, cej=False), "ventilation-sans-cej.xlsx")
     _, rows = table(workbook["Anomalies"])
-    assert [(r[0].value, r[1].value, r[2].value) for r in rows] == [
-        ("NOUVEAU_DEVELOPPEMENT", "Avertissement", None)
+    assert [(r[0].value, r[1].value, r[2].value, r[5].value) for r in rows] == [
+        ("Nouveau développement", "Avertissement", None, "NOUVEAU_DEVELOPPEMENT")
     ]
     titles = {row[0].value: row[1].value for row in workbook["Ventilation"].iter_rows(max_col=2)}
     assert titles["Éligibilité"] == "Architecture finançable"
@@ -264,3 +273,23 @@ def test_documents_of_an_empty_architecture(touraine, tmp_path):
     assert [(r[0].value, num(r[4]), num(r[5])) for r in rows] == [("TOTAL", 0, 0)]
     pdf = architecture_pdf(architecture, today=TODAY)
     assert "Aucune affectation." in pdf_text(pdf, tmp_path)
+
+
+def test_hostile_names_stay_inert_texts(touraine, client):
+    """Security probe (issue 10): a person's name or function that a spreadsheet would run
+    stays a text (a quote first), never a formula; a Word line break (\\x0b) breaks nothing,
+    in the workbook as on the page that downloads it."""
+    names = [*FORMULAS, SOFT_BREAK]
+    persons = [
+        (name, "-2+3" if index == 0 else "Coordination", kind, etps)
+        for index, (name, (_, _, kind, etps)) in enumerate(zip(names, EXAMPLE * 2, strict=False))
+    ]
+    architecture = build_example(touraine, persons)
+    texts = xlsx_texts(architecture_xlsx(architecture, today=TODAY))
+    for name in [*FORMULAS, "-2+3"]:
+        assert_inert(texts, name)
+    assert "Titre\ncollé" in texts
+    client.force_login(touraine.admin)
+    response = client.get(reverse("funding:architecture_xlsx", args=[architecture.pk]))
+    assert response.status_code == 200
+    xlsx_cells(response.content)

@@ -266,3 +266,18 @@ def test_model_refuses_invalid_values_built_directly():
         CejBase(amount=Decimal("-1"), etp=Decimal(1))
     with pytest.raises(ValueError, match="Etp invalide"):
         CejBase(amount=Decimal(1), etp=Decimal("NaN"))
+
+
+def test_names_are_cleaned_of_control_characters():
+    """Security probe (issue 10): a Word line break (\\x0b) in a name reached the database
+    through the Cof import and the API, then broke every workbook of the Caf."""
+    data = copy.deepcopy(VALID)
+    person = data["personnes"][0]
+    person.update(id="x\x01", nom="M.\x0bX", fonction="Coordinateur\nPetite Enfance\x1f")
+    data["collectivite"] = "CC\x0cTouraine"
+    architecture = parse_simulation_input(data)
+    first = architecture.persons[0]
+    assert (first.id, first.name, first.function) == ("x", "M. X", "Coordinateur Petite Enfance")
+    assert architecture.collectivite == "CC Touraine"
+    with pytest.raises(InvalidInput, match="un identifiant texte non vide est attendu"):
+        parse_simulation_input({**data, "personnes": [{**person, "id": "\x01"}]})

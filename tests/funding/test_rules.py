@@ -142,7 +142,19 @@ def test_a_caf_administrator_adds_a_dated_value_without_code(caf_copy):
             "description: d\nvaleurs:\n  2022-01-01:\n    valeur: [{code: thematique}]\n"
             "    reference: r\n",
             "chaque élément doit avoir les clés code, libelle, seuil_par_affectation, "
-            "temps_plein_finance",
+            "temps_plein_finance, reparti_sur_les_enveloppes, temps_plein_exclu_si_seulement",
+        ),
+        (
+            "types_poste.yaml",
+            (Path(__file__).parent / "parametres" / "caf-test" / "types_poste.yaml")
+            .read_text(encoding="utf-8")
+            .replace(
+                "temps_plein_exclu_si_seulement: [petite_enfance, enfance_jeunesse]",
+                "temps_plein_exclu_si_seulement: [petite_enfance, creche]",
+            ),
+            "coordination_locale, temps_plein_exclu_si_seulement : une liste de codes "
+            "d'enveloppes (petite_enfance, enfance_jeunesse, parentalite, "
+            "avs_logement_acces_droits) est attendue",
         ),
     ],
 )
@@ -208,7 +220,7 @@ def test_anomaly_messages_are_french_and_cite_the_referentiel(caf37):
 def test_new_development_message(caf37):
     base = CejBase(amount=Decimal(48000), etp=Decimal(2))
     persons = (
-        person("a", "coordination_locale", ("petite_enfance", "1")),
+        person("a", "coordination_locale", ("avs_logement_acces_droits", "1")),
         person("b", "coordination_locale", ("parentalite", "1.5")),
     )
     over = compute_funding(Architecture(dt.date(2022, 6, 1), persons, cej_base=base), caf37)

@@ -149,7 +149,8 @@ def test_anomaly_is_shown_next_to_its_line(client, touraine):
     assert "Architecture non finançable : 1 anomalie bloquante" in fragment
     row = fragment[fragment.index('class="row-anomaly"') :]
     row = row[: row.index("</tr>")]
-    assert "M. X" in row and "SEUIL_AFFECTATION" in row
+    assert "M. X" in row and "Affectation sous le seuil" in row
+    assert "SEUIL_AFFECTATION" not in row  # a label for people, not the code
 
 
 @pytest.mark.parametrize(
@@ -210,7 +211,8 @@ def test_simulator_recomputes_and_checks_ctg_themes(client, touraine):
     data = post_data(SEED_POST)
     data["themes"] = ["petite_enfance", "enfance", "jeunesse", "parentalite"]
     fragment = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
-    assert "ENVELOPPE_HORS_CTG" in fragment  # M. A and M. C on AVS, not covered
+    assert "Enveloppe hors de la Ctg" in fragment  # M. A and M. C on AVS, not covered
+    assert "ENVELOPPE_HORS_CTG" not in fragment
     assert not FundingArchitecture.objects.exists()
 
 
@@ -279,3 +281,23 @@ def test_amounts_typed_with_digit_groups_are_read(typed, expected):
 
     field = GroupedDecimalField(required=False, max_digits=12, decimal_places=2, localize=True)
     assert field.clean(typed) == (None if expected is None else Decimal(expected))
+
+
+def test_the_totals_stay_in_view_and_follow_the_typing(client, touraine):
+    """The totals sit at the end of the form (sticky), and every recomputation replaces them
+    out of band, next to the rows being typed."""
+    client.force_login(touraine.editor)
+    url = reverse("funding:simulator")
+    page = client.get(url).content.decode()
+    start = page.index('<form method="post" novalidate hx-post')
+    form = page[start : page.index("</form>", start)]
+    assert 'id="totaux" class="sticky-totals"' in form
+    data = post_data(SEED_POST)
+    data["themes"] = ["petite_enfance", "enfance", "parentalite", "animation_vie_sociale"]
+    fragment = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    totals = fragment[fragment.index('<div id="totaux"') :]
+    assert 'hx-swap-oob="true"' in totals[:80]
+    text = " ".join(totals.split()).replace("\u202f", " ").replace("\xa0", " ")
+    assert "Finançable" in text and "2 Etp, 48 000,00 €" in text
+    # a full page (no htmx) carries the totals once, in the form
+    assert client.post(url, data).content.decode().count('id="totaux"') == 1

@@ -129,6 +129,38 @@ def test_cli_reports_one_french_line_and_exit_2(indre_et_loire, tmp_path, capsys
     assert err.startswith("Erreur : equipe.yaml : collectivites, n°12 :")
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 1_000, "imbrication trop profonde (64 niveaux au plus)"),
+        ("caf: " + "9" * 5_000, "nombre trop long (plus de 4 300 chiffres)"),
+        ("caf: 2024-02-30", "valeur illisible (nombre ou date invalide)"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"n{i}: &n{i} [{', '.join([f'*n{i - 1}' if i > 1 else '*a'] * 10)}]\n"
+                for i in range(1, 8)
+            ),
+            "document trop volumineux (plus de 1\u202f000\u202f000 valeurs)",
+        ),
+    ],
+    ids=["imbrication", "nombre", "date", "alias"],
+)
+def test_cli_hostile_yaml_exits_2_with_one_french_line(
+    indre_et_loire, tmp_path, capsys, text, message
+):
+    """Security probe (issue 10): these were Python tracebacks (exit 1)."""
+    from django.core.management import call_command
+
+    path = tmp_path / "equipe.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("equipe", "importer", str(path))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("Erreur : ") and err.endswith(f"{message}\n")
+
+
 def test_cli_imports_the_bundled_team(indre_et_loire, capsys):
     from django.core.management import call_command
 

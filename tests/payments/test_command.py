@@ -56,3 +56,12 @@ def test_refusals(world, capsys):
     assert "taux d'acompte de la Caf 41" in refused(capsys, "--annee", "2023", "--caf", "41")
     with pytest.raises(CommandError, match="année invalide"):
         call_command("versements", "--annee", "20x3")
+
+
+def test_a_word_line_break_does_not_break_the_xlsx(world, tmp_path):
+    """Security probe (issue 10): a Ctg title with a vertical tab made the workbook fail."""
+    world.ctg_own.intitule = "Ctg\x0bGâtine"
+    world.ctg_own.save()
+    target = tmp_path / "versements.xlsx"
+    versements("--annee", "2023", "--format", "xlsx", "--sortie", str(target))
+    assert load_workbook(target).active.cell(row=6, column=4).value == "Ctg\nGâtine"

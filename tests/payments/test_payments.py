@@ -13,8 +13,10 @@ from openpyxl import load_workbook
 
 from coopctg.accounts.access import visible_collectivites
 from coopctg.agreements.annual import collectivite_year
+from coopctg.agreements.models import FundingAgreement
+from coopctg.ctg.models import Ctg
 from coopctg.framework.loader import load_framework
-from coopctg.organisations.models import LocalAuthority
+from coopctg.organisations.models import Caf, LocalAuthority
 from coopctg.reports.models import AnnualReport
 from coopctg.reports.payments import (
     cof_schedule,
@@ -27,6 +29,7 @@ from coopctg.reports.rules import PaymentState, Status
 from coopctg.reports.services import cof_amount_due
 from tests.agreements.helpers import ALL_THEMES, make_cof
 from tests.factories import CtgFactory, EpciFactory
+from tests.hostile import FORMULAS, SOFT_BREAK, assert_inert, csv_rows, xlsx_texts
 
 WHEN = timezone.make_aware(dt.datetime(2024, 3, 1, 10, 0))
 
@@ -346,3 +349,36 @@ def test_page_queries_do_not_grow(client, world, django_assert_max_num_queries):
 def test_navigation_has_versements(client, world):
     client.force_login(world.editor)
     assert 'href="/versements/"' in client.get(reverse("home")).content.decode()
+
+
+def hostile(world):
+    """Texts a spreadsheet would run in every text column, a Word line break in the title."""
+    for cof, (numero, intitule, nom) in [
+        (world.cof_own, FORMULAS[:3]),
+        (world.cof_other, FORMULAS[3:]),
+    ]:
+        FundingAgreement.objects.filter(pk=cof.pk).update(numero=numero)
+        Ctg.objects.filter(pk=cof.ctg_id).update(intitule=intitule)
+        LocalAuthority.objects.filter(pk=cof.collectivite_id).update(nom=nom)
+    Caf.objects.filter(pk=world.caf.pk).update(nom=SOFT_BREAK)
+    world.caf.refresh_from_db()
+
+
+def test_hostile_texts_stay_inert_texts_in_the_xlsx(world):
+    hostile(world)
+    texts = xlsx_texts(schedule_xlsx(schedule_of(world, world.admin, 2023)))
+    for text in FORMULAS:
+        assert_inert(texts, text)
+    assert any("Titre\ncollé" in text for text in texts)  # the title, still readable
+
+
+def test_hostile_texts_stay_inert_texts_in_the_csv(world):
+    hostile(world)
+    rows = csv_rows(schedule_csv(schedule_of(world, world.admin, 2023)))
+    assert sorted(row[1:4] for row in rows[1:]) == sorted(
+        [
+            ["'" + FORMULAS[2], "'" + FORMULAS[0], "'" + FORMULAS[1]],
+            ["'" + FORMULAS[5], "'" + FORMULAS[3], "'" + FORMULAS[4]],
+        ]
+    )
+    assert all(row[4].replace(",", "").isdigit() for row in rows[1:])  # amounts: numbers

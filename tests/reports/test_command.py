@@ -9,8 +9,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from coopctg.agreements.models import FundingAgreement
+from coopctg.organisations.models import LocalAuthority
 from coopctg.reports import workflow
 from tests.agreements.helpers import make_cof
+from tests.hostile import csv_rows
 
 
 def run(name: str, *args: str) -> str:
@@ -117,8 +120,9 @@ def test_evaluation_pdf(touraine, bilans, tmp_path):
     assert target.read_bytes().startswith(b"%PDF")
 
 
-def test_evaluation_counts_every_cof_of_the_ctg(touraine, bilans, monkeypatch, tmp_path):
-    """No reader: every Cof of the Ctg, the ones a reader might not see included."""
+def test_evaluation_counts_every_cof_of_the_collectivite(touraine, bilans, monkeypatch, tmp_path):
+    """No reader: every Cof of the collectivité in the Ctg (the ones a reader might not see
+    included), and only its own: each signatory has its evaluation."""
     from coopctg.reports import evaluation
 
     seen = []
@@ -132,9 +136,19 @@ def test_evaluation_counts_every_cof_of_the_ctg(touraine, bilans, monkeypatch, t
     monkeypatch.setattr(evaluation, "evaluation_pdf", lambda e: b"%PDF-")
     touraine.ctg_own.signataires.add(touraine.other)
     second = make_cof(touraine.admin, touraine.ctg_own, touraine.other, "COF-37-2022-003")
-    run("evaluation", "pdf", "--ctg", str(touraine.ctg_own.pk), "--sortie", str(tmp_path / "e.pdf"))
-    cofs = {cell.cof.pk for column in seen[0].columns for cell in column.reports}
-    assert cofs == {bilans[0].cof_id, second.pk}
+    for collectivite in (touraine.own, touraine.other):
+        run(
+            "evaluation",
+            "pdf",
+            "--ctg",
+            str(touraine.ctg_own.pk),
+            "--collectivite",
+            collectivite.code,
+            "--sortie",
+            str(tmp_path / "e.pdf"),
+        )
+    cofs = [{cell.cof.pk for column in e.columns for cell in column.reports} for e in seen]
+    assert cofs == [{bilans[0].cof_id}, {second.pk}]
 
 
 def test_refusals(touraine, bilans, capsys, tmp_path):
@@ -173,3 +187,12 @@ def test_refusals(touraine, bilans, capsys, tmp_path):
         with pytest.raises(CommandError, match=message) as error:
             call_command(name, *args)
         assert error.value.returncode == 2 and "\n" not in str(error.value)
+
+
+def test_liste_csv_hostile_texts_stay_inert(touraine, bilans):
+    """Security probe (issue 10): a Cof number or a name that a spreadsheet would run stays a
+    text in the CSV (a quote first); the year stays a number."""
+    FundingAgreement.objects.filter(numero="COF-37-2022-001").update(numero="@SUM(A1)")
+    LocalAuthority.objects.filter(pk=touraine.own.pk).update(nom='=HYPERLINK("http://x","y")')
+    rows = csv_rows(run("bilans", "liste", "--format", "csv", "--annee", "2023"))
+    assert rows[1][:3] == ['\'=HYPERLINK("http://x","y")', "'@SUM(A1)", "2023"]

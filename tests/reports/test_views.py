@@ -59,8 +59,15 @@ def test_write_transmit_send_back_complete_validate(client, touraine, cof):
     assert response.status_code == 400 and "field-error" in response.content.decode()
 
     rev = revision(report)
+    # irreversible: the page asks for a confirmation first
     response = client.post(
         reverse("reports:transmit", args=[report.pk]), {"transmit-revision": rev}
+    )
+    assert response.status_code == 200 and "Confirmer la transmission" in response.content.decode()
+    assert revision(report) == rev and report.statut == "brouillon"
+    response = client.post(
+        reverse("reports:transmit", args=[report.pk]),
+        {"transmit-revision": rev, "transmit-confirme": "1"},
     )
     assert response.status_code == 302
     assert revision(report) and report.statut == "transmis"
@@ -86,7 +93,10 @@ def test_write_transmit_send_back_complete_validate(client, touraine, cof):
     data[f"niveau_{pks[5]}"] = "en_cours"
     assert client.post(url, data).status_code == 302
     rev = revision(report)
-    client.post(reverse("reports:transmit", args=[report.pk]), {"transmit-revision": rev})
+    client.post(
+        reverse("reports:transmit", args=[report.pk]),
+        {"transmit-revision": rev, "transmit-confirme": "1"},
+    )
     assert revision(report) and report.statut == "transmis"
 
     client.force_login(w.advisor)
@@ -311,21 +321,54 @@ def test_payment_block_follows_the_signed_versions(client, touraine, cof, report
     assert f"{format_euros(row.amount_due, cents=True)} (acompte" in html
 
 
-# --- « Enregistrer et transmettre » ------------------------------------------------------------
+# --- « Transmettre le bilan… » : saved, then confirmed ------------------------------------------
 
 
-def test_save_and_transmit_in_one_click(client, touraine, cof, report):
+def test_transmit_saves_then_asks_for_a_confirmation(client, touraine, cof, report):
     client.force_login(touraine.editor)
     url = reverse("reports:detail", args=[report.pk])
     data, page = form_data(client, url)
-    assert 'name="transmettre"' in page
+    # one transmit button, after the facts of the year
+    assert page.count('name="transmettre"') == 1
+    assert page.index('id="faits-titre"') < page.index('name="transmettre"')
     pk = next(k for k in data if k.startswith("niveau_"))
-    data |= {pk: "realise", "synthese": "Dernière phrase.", "transmettre": "1"}
-    assert client.post(url, data).status_code == 302
-    report.refresh_from_db()
-    assert report.statut == "transmis" and report.synthese == "Dernière phrase."
+    data |= {
+        pk: "realise",
+        "synthese": "Dernière phrase.",
+        "transmettre": "1",
+        "transmit-commentaire": "Bilan complet.",
+    }
+    response = client.post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 200 and "Confirmer la transmission du bilan 2024" in page
+    assert "Bilan complet." in page and "data-focus" in page  # focus moves to the question
+    report.refresh_from_db()  # saved, not transmitted yet
+    assert report.statut == "brouillon" and report.synthese == "Dernière phrase."
     assert report.evaluations.get(pk=pk.removeprefix("niveau_")).niveau == "realise"
-    assert report.faits and report.evenements.get().kind == "transmission"
+    confirm = {
+        "transmit-revision": str(report.revision),
+        "transmit-commentaire": "Bilan complet.",
+        "transmit-confirme": "1",
+    }
+    assert client.post(reverse("reports:transmit", args=[report.pk]), confirm).status_code == 302
+    report.refresh_from_db()
+    assert report.statut == "transmis" and report.faits
+    event = report.evenements.get()
+    assert event.kind == "transmission" and event.commentaire == "Bilan complet."
+
+
+def test_a_section_saved_returns_to_that_section(client, touraine, cof, report):
+    client.force_login(touraine.editor)
+    url = reverse("reports:detail", args=[report.pk])
+    data, page = form_data(client, url)
+    assert 'href="#mission-3"' in page and "0 / 46" in page  # the menu and the progress
+    pk = next(k for k in data if k.startswith("niveau_"))
+    response = client.post(url, dict(data, **{pk: "en_cours", "section": "mission-3"}))
+    assert response.status_code == 302 and response["Location"] == f"{url}#mission-3"
+    assert "1 / 46" in client.get(url).content.decode()
+    data, _ = form_data(client, url)  # the revision after the save
+    response = client.post(url, dict(data, section="javascript:alert(1)"))
+    assert response["Location"] == url  # an unknown section: the top of the page
 
 
 def test_current_year_cannot_be_transmitted_from_the_page(client, touraine, cof):
@@ -339,12 +382,14 @@ def test_current_year_cannot_be_transmitted_from_the_page(client, touraine, cof)
     assert reverse("reports:transmit", args=[current.pk]) not in page
     response = client.post(url, dict(data, synthese="Brouillon 2025", transmettre="1"))
     assert response.status_code == 400 and "à partir du 01/01/2026" in response.content.decode()
-    current.refresh_from_db()
-    assert current.statut == "brouillon" and current.synthese == ""
+    current.refresh_from_db()  # saved all the same, not transmitted
+    assert current.statut == "brouillon" and current.synthese == "Brouillon 2025"
     response = client.post(
-        reverse("reports:transmit", args=[current.pk]), {"transmit-revision": revision(current)}
+        reverse("reports:transmit", args=[current.pk]),
+        {"transmit-revision": revision(current), "transmit-confirme": "1"},
     )
     assert response.status_code == 409 and "à partir du 01/01/2026" in response.content.decode()
+    data, _ = form_data(client, url)  # the revision after the save
     assert client.post(url, dict(data, synthese="Brouillon 2025")).status_code == 302
 
 

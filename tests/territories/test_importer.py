@@ -277,6 +277,11 @@ BAD_FILES = [
         "communes-37.geojson, ligne 2 : JSON invalide",
         id="broken-geojson",
     ),
+    pytest.param(  # Security probe (issue 10): a Python traceback before
+        {"communes_37_geojson": "[" * 100_000},
+        "communes-37.geojson : imbrication trop profonde (64 niveaux au plus)",
+        id="geojson-too-deep",
+    ),
 ]
 
 

@@ -67,3 +67,14 @@ def valeur_historique(value: object) -> str:
         except ValueError:
             return value
     return str(value)
+
+
+@register.filter
+def anomalie(code: object) -> str:
+    """An anomaly's label for people (« Nouveau développement »), from its code."""
+    from coopctg.funding.rules.model import AnomalyCode
+
+    try:
+        return AnomalyCode(str(code)).label
+    except ValueError:
+        return str(code)

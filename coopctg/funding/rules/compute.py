@@ -147,6 +147,8 @@ def find_anomalies(architecture: Architecture, params: FundingParameters) -> Ite
         yield from post_threshold(person, params)
         yield from over_full_time(person)
         yield from full_time_thematic_post(person, params)
+        yield from full_time_local_post(person, params)
+        yield from general_post_not_spread(person, architecture, params)
     yield from new_development(architecture, params)
 
 
@@ -258,6 +260,70 @@ def full_time_thematic_post(person: Person, params: FundingParameters) -> Iterat
                 f"{referentiel.NO_FULL_TIME_THEMATIC_POST.cite()}"
             ),
         )
+
+
+def full_time_local_post(person: Person, params: FundingParameters) -> Iterator[Anomaly]:
+    """COORDINATION_LOCALE_TEMPS_PLEIN: « il ne sera plus financé des postes de coordination
+    Petite enfance, enfance et jeunesse à hauteur d'un Etp. »
+    (referentiel.NO_FULL_TIME_THEMATIC_POST): a post type whose ``temps_plein_exclu_si_seulement``
+    lists envelopes (the local coordination post: petite enfance, enfance-jeunesse) at 1 Etp or
+    more with all its assignments in those envelopes — the former Cej coordination post under
+    another name. The same post spread over parentalité or AVS is funded in full."""
+    post_type = params.post_type(person.post_type)
+    excluded = post_type.full_time_excluded_if_only
+    if not excluded or person.etp < FULL_TIME or not person.assignments:
+        return
+    if not post_type.full_time_funded:
+        return  # already POSTE_THEMATIQUE_TEMPS_PLEIN, whatever the envelopes
+    if all(assignment.envelope in excluded for assignment in person.assignments):
+        labels = " et ".join(
+            f"« {params.envelope_label(envelope)} »"
+            for envelope in Envelope
+            if any(a.envelope is envelope for a in person.assignments)
+        )
+        yield Anomaly(
+            code=AnomalyCode.COORDINATION_LOCALE_TEMPS_PLEIN,
+            severity=Severity.BLOCKING,
+            person_id=person.id,
+            message=(
+                f"{_who(person)} : un poste « {post_type.label} » à {format_etp(person.etp)} "
+                f"affecté seulement à {labels} n'est pas finançable — "
+                f"{referentiel.NO_FULL_TIME_THEMATIC_POST.cite()}"
+            ),
+        )
+
+
+def general_post_not_spread(
+    person: Person, architecture: Architecture, params: FundingParameters
+) -> Iterator[Anomaly]:
+    """COORDINATION_GENERALE_NON_REPARTIE (warning): « Le poste de chargé de coopération
+    générale est budgétairement réparti sur les 4 enveloppes thématiques »
+    (referentiel.GENERAL_POST_SPREAD), and only « une partie des postes de DGS » is funded
+    (referentiel.POST_TYPES). A post type whose ``reparti_sur_les_enveloppes`` is true needs
+    an assignment in every envelope of the Ctg's thématiques or, when they are unknown, in
+    every envelope the architecture uses."""
+    post_type = params.post_type(person.post_type)
+    if not post_type.spread_over_envelopes:
+        return
+    if architecture.ctg_envelopes is not None:
+        expected = set(architecture.ctg_envelopes)
+    else:
+        expected = {a.envelope for other in architecture.persons for a in other.assignments}
+    held = {assignment.envelope for assignment in person.assignments}
+    missing = [envelope for envelope in Envelope if envelope in expected - held]
+    if not missing:
+        return
+    labels = ", ".join(f"« {params.envelope_label(envelope)} »" for envelope in missing)
+    yield Anomaly(
+        code=AnomalyCode.COORDINATION_GENERALE_NON_REPARTIE,
+        severity=Severity.WARNING,
+        person_id=person.id,
+        message=(
+            f"{_who(person)} : le poste « {post_type.label} » n'a pas d'affectation sur "
+            f"{labels} ; il doit être réparti sur toutes les enveloppes de la Ctg — "
+            f"{referentiel.GENERAL_POST_SPREAD.cite()}"
+        ),
+    )
 
 
 def new_development(architecture: Architecture, params: FundingParameters) -> Iterator[Anomaly]:

@@ -19,6 +19,7 @@ import re
 from decimal import Decimal
 
 from coopctg.core.params import parse_iso_date
+from coopctg.core.text import clean_line
 from coopctg.funding.rules.model import (
     Architecture,
     Assignment,
@@ -86,8 +87,9 @@ def parse_simulation_input(data: object) -> Architecture:
 def _person(data: object, where: str) -> Person:
     raw = _object(data, where, _PERSON_KEYS)
     person_id = _required(raw, "id", where)
-    if not isinstance(person_id, str) or not person_id.strip():
+    if not isinstance(person_id, str) or not clean_line(person_id).strip():
         raise InvalidInput(f"{where}.id : un identifiant texte non vide est attendu")
+    person_id = clean_line(person_id)
     post_type = _code(_required(raw, "type_poste", where), PostType, f"{where}.type_poste")
     raw_assignments = _required(raw, "affectations", where)
     if not isinstance(raw_assignments, list) or not raw_assignments:
@@ -151,7 +153,7 @@ def _optional_text(data: dict[str, object], key: str, where: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidInput(f"{where} : un texte est attendu")
-    return value
+    return clean_line(value)  # a name, a function: one line, no control character
 
 
 def _code[E: (Envelope, PostType)](value: object, enum: type[E], where: str) -> E:

@@ -49,8 +49,27 @@ class AnomalyCode(StrEnum):
     SEUIL_POSTE = "SEUIL_POSTE"
     ETP_PERSONNE_DEPASSE = "ETP_PERSONNE_DEPASSE"
     POSTE_THEMATIQUE_TEMPS_PLEIN = "POSTE_THEMATIQUE_TEMPS_PLEIN"
+    COORDINATION_LOCALE_TEMPS_PLEIN = "COORDINATION_LOCALE_TEMPS_PLEIN"
+    COORDINATION_GENERALE_NON_REPARTIE = "COORDINATION_GENERALE_NON_REPARTIE"
     ENVELOPPE_HORS_CTG = "ENVELOPPE_HORS_CTG"
     NOUVEAU_DEVELOPPEMENT = "NOUVEAU_DEVELOPPEMENT"
+
+    @property
+    def label(self) -> str:
+        """What people read (the code stays in JSON and in the command line's output)."""
+        return ANOMALY_LABELS[self]
+
+
+ANOMALY_LABELS: dict[AnomalyCode, str] = {
+    AnomalyCode.SEUIL_AFFECTATION: "Affectation sous le seuil",
+    AnomalyCode.SEUIL_POSTE: "Poste sous le seuil",
+    AnomalyCode.ETP_PERSONNE_DEPASSE: "Plus d'un temps plein",
+    AnomalyCode.POSTE_THEMATIQUE_TEMPS_PLEIN: "Poste thématique à temps plein",
+    AnomalyCode.ENVELOPPE_HORS_CTG: "Enveloppe hors de la Ctg",
+    AnomalyCode.NOUVEAU_DEVELOPPEMENT: "Nouveau développement",
+    AnomalyCode.COORDINATION_LOCALE_TEMPS_PLEIN: "Coordination locale à temps plein",
+    AnomalyCode.COORDINATION_GENERALE_NON_REPARTIE: "Coordination générale non répartie",
+}
 
 
 def has_places(value: Decimal, places: int = PLACES) -> bool:
@@ -58,8 +77,11 @@ def has_places(value: Decimal, places: int = PLACES) -> bool:
     ``0.123`` no)."""
     if not value.is_finite():
         return False
-    exponent = value.normalize().as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -places
+    # Read from the digits, not with normalize(), which overflows on « 1e999999999 ».
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # a finite Decimal
+    extra = -exponent - places  # decimals beyond ``places``: they must all be zeros
+    return extra <= 0 or not any(digits[-extra:])
 
 
 def hundredths(value: Decimal) -> int:

@@ -6,9 +6,12 @@ A Caf's folder (``coopctg/funding/parametres/caf-37/``) holds one file per param
 - ``seuil_affectation.yaml``: the minimum Etp per assignment and per post (≤ 2 decimals);
 - ``enveloppes.yaml``: the four envelopes, ``[{code, libelle}]``, in the référentiel's order;
 - ``types_poste.yaml``: the three post types, ``[{code, libelle, seuil_par_affectation,
-  temps_plein_finance}]``: whether each assignment must reach the threshold (the general
-  coordination post, spread over the four envelopes, is exempt), and whether a full-time post
-  (1 Etp) of that type may be funded.
+  temps_plein_finance, reparti_sur_les_enveloppes, temps_plein_exclu_si_seulement}]``: whether
+  each assignment must reach the threshold (the general coordination post, spread over the
+  four envelopes, is exempt), whether a full-time post (1 Etp) of that type may be funded,
+  whether the post must be spread over every envelope of the Ctg (the general coordination
+  post), and the envelopes which, when they are a full-time post's only ones, make it
+  unfundable (a local coordination post only on petite enfance / enfance-jeunesse).
 
 Every dated value is checked at load, so a Caf administrator's mistake shows at once, not on
 the first simulation that reaches its date.
@@ -63,6 +66,10 @@ class PostTypeInfo:
     label: str
     per_assignment_threshold: bool  # each assignment must reach the threshold
     full_time_funded: bool  # a post of 1 Etp or more of this type may be funded
+    spread_over_envelopes: bool = False  # must hold an assignment in every Ctg envelope
+    #: A full-time post of this type whose assignments all lie in these envelopes is not
+    #: funded (empty: no such restriction).
+    full_time_excluded_if_only: frozenset[Envelope] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -189,21 +196,42 @@ def _envelopes(value: ParameterValue, where: str) -> tuple[EnvelopeInfo, ...]:
 
 
 def _post_types(value: ParameterValue, where: str) -> tuple[PostTypeInfo, ...]:
-    keys = ("code", "libelle", "seuil_par_affectation", "temps_plein_finance")
+    flags = (
+        "seuil_par_affectation",
+        "temps_plein_finance",
+        "reparti_sur_les_enveloppes",
+    )
+    keys = ("code", "libelle", *flags, "temps_plein_exclu_si_seulement")
     items = _items(value, where, keys)
     codes = _codes(items, PostType, where)
     for item in items:
-        if not all(isinstance(item[key], bool) for key in keys[2:]):
-            raise ParameterError(f"{where} : {keys[2]} et {keys[3]} doivent valoir true ou false")
+        if not all(isinstance(item[key], bool) for key in flags):
+            raise ParameterError(f"{where} : {', '.join(flags)} doivent valoir true ou false")
     return tuple(
         PostTypeInfo(
             code=code,
             label=str(item["libelle"]),
             per_assignment_threshold=item["seuil_par_affectation"] is True,
             full_time_funded=item["temps_plein_finance"] is True,
+            spread_over_envelopes=item["reparti_sur_les_enveloppes"] is True,
+            full_time_excluded_if_only=_envelope_codes(
+                item["temps_plein_exclu_si_seulement"],
+                f"{where}, {code.value}, temps_plein_exclu_si_seulement",
+            ),
         )
         for code, item in zip(codes, items, strict=True)
     )
+
+
+def _envelope_codes(value: ParameterValue, where: str) -> frozenset[Envelope]:
+    known = [member.value for member in Envelope]
+    if not isinstance(value, tuple) or not all(
+        isinstance(code, str) and code in known for code in value
+    ):
+        raise ParameterError(
+            f"{where} : une liste de codes d'enveloppes ({', '.join(known)}) est attendue"
+        )
+    return frozenset(Envelope(str(code)) for code in value)
 
 
 _CONVERTERS: dict[str, Callable[[ParameterValue, str], object]] = {

@@ -13,9 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from coopctg.api.models import ApiToken
+from coopctg.core.forms import CleanTextMixin
 
 
-class TokenForm(forms.Form):
+class TokenForm(CleanTextMixin, forms.Form):
     nom = forms.CharField(
         label="Nom du jeton",
         max_length=100,

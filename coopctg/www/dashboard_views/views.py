@@ -26,15 +26,13 @@ from coopctg.dashboards import charts, services
 from coopctg.dashboards.services import (
     Category,
     CtgState,
-    Deadline,
     EnvelopeLine,
     TerritoryRow,
-    deadlines_of,
-    deadlines_of_kind,
     envelope_lines,
     territory_rows,
     upcoming_meetings,
 )
+from coopctg.dashboards.tasks import Deadline, for_reader, tasks_for_user, tasks_of
 from coopctg.funding.rules import Envelope
 from coopctg.governance.rules import MeetingKind
 from coopctg.governance.rules import Status as PeriodStatus
@@ -117,7 +115,7 @@ def progress_chart(state: CtgState) -> dict[str, Any]:
             )
         )
         rows.append({"code": code, **theme, "mean_label": _percent(mean)})
-    svg = charts.horizontal_bars(
+    svg = charts.responsive_bars(
         f"avancement-{state.ctg.pk}",
         f"Avancement moyen des actions par thématique — {state.ctg.intitule}",
         bars,
@@ -127,7 +125,7 @@ def progress_chart(state: CtgState) -> dict[str, Any]:
 
 
 def envelope_charts(lines: list[EnvelopeLine], prefix: str, year: int) -> dict[str, Any]:
-    euros = charts.horizontal_bars(
+    euros = charts.responsive_bars(
         f"{prefix}-euros",
         f"Financement dû au titre de {year}, par enveloppe",
         [
@@ -136,7 +134,7 @@ def envelope_charts(lines: list[EnvelopeLine], prefix: str, year: int) -> dict[s
         ],
         label_width=250,
     )
-    etp = charts.horizontal_bars(
+    etp = charts.responsive_bars(
         f"{prefix}-etp",
         "Etp financés en vigueur, par enveloppe",
         [
@@ -153,7 +151,7 @@ def status_chart(rows: list[TerritoryRow]) -> SafeString:
     for row in rows:
         counts[row.category] += 1
     return mark_safe(  # escaped by charts
-        charts.stacked_bar(
+        charts.responsive_stacked_bar(
             "etats",
             "Collectivités par état",
             [
@@ -221,7 +219,9 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
             "today": today,
             "lines": lines,
             "envelope_charts": envelope_charts(lines, "financement", year),
-            "deadlines": deadlines_of(rows, today),
+            "deadlines": for_reader(
+                request.user, tasks_of(LocalAuthority.objects.filter(pk=collectivite.pk), today)
+            ),
             "category_fill": CATEGORY_FILLS[row.category],
             "crumbs": _crumbs(
                 (collectivite.nom, reverse("organisations:collectivite", args=[collectivite.pk])),
@@ -349,24 +349,31 @@ def caf(request: HttpRequest, code: str) -> HttpResponse:
 
 def _deadlines_in_scope(
     request: HttpRequest, today: dt.date
-) -> tuple[list[Deadline], list[tuple[str, str]], str]:
-    """The deadlines the user sees, filtered by ``?type=`` when it names a kind listed; the
-    kinds listed; the requested kind."""
-    rows = territory_rows(visible_collectivites(request.user), today.year, today)
-    items = deadlines_of(rows, today)
+) -> tuple[list[Deadline], list[tuple[str, str]], str, bool]:
+    """The tasks the user sees, filtered by ``?type=`` when it names a kind listed and, with
+    ``?qui=moi``, to those the user must act on; the kinds listed; the requested kind; whether
+    only the user's own tasks are kept."""
+    items = for_reader(request.user, tasks_for_user(request.user, today))
     kind = request.GET.get("type", "")
     kinds = sorted({(d.kind, d.kind_label) for d in items}, key=lambda k: k[1])
     if kind in {k for k, _ in kinds}:
-        items = deadlines_of_kind(items, kind)
-    return items, kinds, kind
+        items = [d for d in items if d.kind == kind]
+    else:
+        kind = ""
+    mine_only = request.GET.get("qui") == "moi"
+    if mine_only:
+        items = [d for d in items if d.mine]
+    return items, kinds, kind, mine_only
 
 
 def deadlines(request: HttpRequest) -> HttpResponse:
     today = _today()
-    items, kinds, kind = _deadlines_in_scope(request, today)
+    items, kinds, kind, mine_only = _deadlines_in_scope(request, today)
+    query = {key: value for key, value in (("type", kind), ("qui", "moi" if mine_only else ""))}
+    query = {key: value for key, value in query.items() if value}
     calendar_url = reverse("deadlines:calendar")
-    if kind in {k for k, _ in kinds}:
-        calendar_url += "?" + urlencode({"type": kind})
+    if query:
+        calendar_url += "?" + urlencode(query)
     return render(
         request,
         "dashboards/deadlines.html",
@@ -375,6 +382,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
             "today": today,
             "kinds": kinds,
             "kind": kind,
+            "mine_only": mine_only,
             "calendar_url": calendar_url,
             "crumbs": _crumbs(("Échéances", None)),
         },
@@ -383,7 +391,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
 
 def deadlines_calendar(request: HttpRequest) -> HttpResponse:
     """The page's deadlines (same scope, same ``?type=``) as an iCalendar file."""
-    items, _, _ = _deadlines_in_scope(request, _today())
+    items, _, _, _ = _deadlines_in_scope(request, _today())
     response = HttpResponse(
         services.deadlines_calendar(items),  # UIDs and links from COOPCTG_BASE_URL: stable
         content_type="text/calendar; charset=utf-8",

@@ -1,23 +1,34 @@
-import datetime as dt
-
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils import timezone
 
 from coopctg.accounts.access import scope_of, visible_collectivites, visible_ctgs
 from coopctg.accounts.roles import Role
 from coopctg.ctg.models import Ctg
+from coopctg.dashboards.tasks import split_for, tasks_for_user
 from coopctg.organisations.models import FollowUp
 
 #: A Ctg ending within this many days is announced on the home page.
 CTG_END_NOTICE_DAYS = 365
 
 
+#: Tasks shown on the home page in each list; the « Échéances » page has them all.
+HOME_TASKS = 12
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    """What awaits the person: their tasks (« À faire »), then what others must do on their
+    territories (« À suivre »), from the one tasks' service; an elected official lands on
+    their territory's dashboard."""
     scope = scope_of(request.user)
-    today = dt.date.today()
+    today = timezone.localdate()
+    if scope.member_ids and not (scope.edited_ids or scope.caf_ids):
+        own = visible_collectivites(request.user).order_by("nom").first()
+        if own is not None:
+            return redirect("dashboards:collectivite", pk=own.pk)
     collectivites = list(
         visible_collectivites(request.user)
         .select_related("caf")
@@ -33,7 +44,6 @@ def home(request: HttpRequest) -> HttpResponse:
     drafts = [c for c in ctgs if c.statut == Ctg.Status.PROJET]
     covered = {la.pk for c in in_force for la in c.signataires.all()}
     without_ctg = [la for la in collectivites if la.pk not in covered]
-    without_referent = [la for la in collectivites if not la.referents.all()]
     if scope.caf_wide_ids:
         profile = "caf"
     elif Role.CAF_ADVISOR in scope.roles:
@@ -42,6 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
         profile = "collectivite"
     else:
         profile = "aucun"
+    mine, others = split_for(request.user, tasks_for_user(request.user, today))
     return render(
         request,
         "home/home.html",
@@ -54,7 +65,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "ending": ending,
             "drafts": drafts,
             "without_ctg": without_ctg,
-            "without_referent": without_referent,
+            "mine": mine[:HOME_TASKS],
+            "mine_count": len(mine),
+            "mine_late": sum(1 for task in mine if task.late),
+            "others": others[:HOME_TASKS],
+            "others_count": len(others),
             "today": today,
         },
     )

@@ -9,6 +9,7 @@ change through :mod:`coopctg.reports.workflow`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from coopctg.reports.access import get_report_for_user
 from coopctg.reports.documents import report_context
 from coopctg.reports.forms import AssessmentForm, DecisionForm, apply_error
 from coopctg.reports.models import AnnualReport
-from coopctg.reports.rules import STATUS_LABELS, Status, editable, transmission_refusal
+from coopctg.reports.rules import STATUS_LABELS, Level, Status, editable, transmission_refusal
 from coopctg.reports.services import _state, cof_years
 
 
@@ -36,6 +37,27 @@ def _not_found() -> Http404:
 
 
 # --- List ----------------------------------------------------------------------------------
+
+#: The « Où en est-il ? » filter of the list: code → (label, test on a row).
+STATE_FILTERS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
+    "a_rediger": (
+        "à rédiger ou à transmettre",
+        lambda row: row["report"] is None or row["report"].status is Status.BROUILLON,
+    ),
+    "a_completer": (
+        "à compléter",
+        lambda row: row["report"] is not None and row["report"].status is Status.A_COMPLETER,
+    ),
+    "a_valider": (
+        "à valider par la Caf",
+        lambda row: row["report"] is not None and row["report"].status is Status.TRANSMIS,
+    ),
+    "valide": (
+        "validés",
+        lambda row: row["report"] is not None and row["report"].status is Status.VALIDE,
+    ),
+    "en_retard": ("en retard", lambda row: row["state"] is not None and row["state"].late),
+}
 
 
 def report_list(request: HttpRequest) -> HttpResponse:
@@ -75,10 +97,23 @@ def report_list(request: HttpRequest) -> HttpResponse:
                     "can_create": report is None and writer,
                 }
             )
+    etat = request.GET.get("etat", "")
+    if etat in STATE_FILTERS:
+        keep = STATE_FILTERS[etat][1]
+        rows = [row for row in rows if keep(row)]
+    else:
+        etat = ""
     return render(
         request,
         "reports/list.html",
-        {"rows": rows, "years": years, "annee": chosen, "today": today},
+        {
+            "rows": rows,
+            "years": years,
+            "annee": chosen,
+            "today": today,
+            "etat": etat,
+            "etats": [(code, label) for code, (label, _) in STATE_FILTERS.items()],
+        },
     )
 
 
@@ -103,8 +138,11 @@ def report_create(request: HttpRequest, cof_pk: int, annee: int) -> HttpResponse
 
 
 def _rows(form: AssessmentForm | None, context: dict[str, Any]) -> None:
-    """Attach the bound fields of each assessment to the mission blocks."""
-    for mission in context["missions"]:
+    """Attach the bound fields of each assessment to the mission blocks, and each mission's
+    progress: its attendus « renseignés » (a level beyond « non engagé », or a comment)."""
+    for number, mission in enumerate(context["missions"], start=1):
+        mission.anchor = f"mission-{number}"
+        mission.filled = sum(1 for a in mission.assessments if _filled(a))
         for block in mission.objectives:
             block.rows = [
                 {
@@ -114,6 +152,15 @@ def _rows(form: AssessmentForm | None, context: dict[str, Any]) -> None:
                 }
                 for a in block.assessments
             ]
+    context["filled"] = sum(m.filled for m in context["missions"])
+
+
+def _filled(assessment: Any) -> bool:
+    return assessment.niveau != Level.NON_ENGAGE or bool(assessment.commentaire.strip())
+
+
+#: Where « Enregistrer » sends back to: the section saved (its anchor on the page).
+SECTIONS = re.compile(r"^(textes|mission-[1-9][0-9]?)$")
 
 
 @dataclass(frozen=True)
@@ -149,10 +196,13 @@ def _page(
     decision: DecisionForm | None = None,
     decision_action: str = "",
     refused: Refused | None = None,
+    confirm_transmit: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The report page. ``unsaved``: ``form`` holds what the user submitted while the report
-    was no longer editable; it is shown disabled under an alert, so nothing typed is lost."""
+    was no longer editable; it is shown disabled under an alert, so nothing typed is lost.
+    ``confirm_transmit``: the bilan is saved and the page asks to confirm its transmission
+    (with the comment typed for the Caf)."""
     user = request.user
     today = workflow.today()
     context = report_context(report, today=today)
@@ -190,6 +240,9 @@ def _page(
         "send_back_form": blank("send_back"),
         "validate_form": blank("validate"),
         "events": list(report.evenements.select_related("auteur").order_by("cree_le", "id")),
+        "confirm_transmit": confirm_transmit is not None and can_edit and refusal is None,
+        "confirm_comment": confirm_transmit or "",
+        "comment_max": workflow.COMMENT_MAX,
     }
     return render(request, "reports/detail.html", context, status=status)
 
@@ -203,26 +256,28 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from coopctg.reports.documents import assessments_of
 
     form = AssessmentForm(request.POST, assessments=assessments_of(report))
-    transmit = "transmettre" in request.POST  # « Enregistrer et transmettre »
+    transmit = "transmettre" in request.POST  # saved first, then the transmission confirmed
     if form.is_valid():
         revision = form.cleaned_data["revision"]
         try:
-            if transmit:
-                workflow.do_save_and_transmit(
-                    request.user, report, form.to_input(), revision=revision
-                )
-            else:
-                workflow.do_save(request.user, report, form.to_input(), revision=revision)
+            workflow.do_save(request.user, report, form.to_input(), revision=revision)
         except workflow.ReportError as error:
             apply_error(form, error)
         else:
-            messages.success(
-                request,
-                "Le bilan est enregistré et transmis à la Caf."
-                if transmit
-                else "Le bilan est enregistré.",
-            )
-            return redirect(reverse("reports:detail", args=[report.pk]))
+            if transmit:
+                report.refresh_from_db()
+                refusal = transmission_refusal(report.annee, report.cof.date_fin, workflow.today())
+                if refusal is not None:  # saved all the same: nothing typed is lost
+                    messages.error(
+                        request, f"Le bilan est enregistré, mais {refusal[0].lower()}{refusal[1:]}"
+                    )
+                    return _page(request, report, status=400)
+                comment = str(request.POST.get("transmit-commentaire", "")).strip()
+                return _page(request, report, confirm_transmit=comment)
+            messages.success(request, "Le bilan est enregistré.")
+            section = str(request.POST.get("section", ""))
+            anchor = f"#{section}" if SECTIONS.match(section) else ""
+            return redirect(reverse("reports:detail", args=[report.pk]) + anchor)
     report.refresh_from_db()
     if not editable(report.status):  # transmitted meanwhile (another tab, another editor)
         return _page(
@@ -265,6 +320,13 @@ def _decide(
 
 @require_POST
 def report_transmit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Transmission is irreversible: without ``transmit-confirme`` the page asks first."""
+    if request.POST.get("transmit-confirme") != "1":
+        report = get_report_for_user(request.user, pk)
+        if not workflow.can_write(request.user, report.cof):
+            raise _not_found()
+        comment = str(request.POST.get("transmit-commentaire", "")).strip()
+        return _page(request, report, confirm_transmit=comment)
     return _decide(
         request,
         pk,

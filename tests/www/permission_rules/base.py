@@ -4,7 +4,8 @@ from tests.www.permission_rules.common import CAF_37, EVERYONE, OWN, ROLES, seen
 
 # name → list of (case label, kwargs built from the world, expected status per role)
 RULES = {
-    "home": [("", lambda w: {}, seen_by(EVERYONE))],
+    # the elected official's home is their territory's dashboard (a redirect)
+    "home": [("", lambda w: {}, seen_by(EVERYONE) | {"elu": 302})],
     "privacy": [("", lambda w: {}, seen_by(EVERYONE))],
     "organisations:collectivites": [("", lambda w: {}, seen_by(EVERYONE))],
     "organisations:collectivite": [

@@ -1,6 +1,7 @@
-"""``coopctg echeances --utilisateur IDENTIFIANT [--type TYPE] [--format texte|json|csv]``: the
-deadlines ahead in the scope of a user, as on their « Échéances » page
-(:func:`coopctg.dashboards.services.deadlines_of`).
+"""``coopctg echeances --utilisateur IDENTIFIANT [--type TYPE] [--a-faire] [--format
+texte|json|csv]``: what awaits whom in the scope of a user, as on their home and « Échéances »
+pages (:func:`coopctg.dashboards.tasks.tasks_for_user`): every task, whatever its year, and
+whether the user is the one to act (``a_faire``).
 
 The scope depends on the user (their roles: a Caf, the collectivités they follow or belong to),
 hence the required ``--utilisateur`` (the login). One line per deadline, by date: texte by
@@ -9,8 +10,6 @@ CSV (French conventions: ``;``, dates ``JJ/MM/AAAA``); links are absolute
 (``COOPCTG_BASE_URL``). Any error exits 2 with one French line on stderr. Reads the database.
 """
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -18,17 +17,29 @@ from django.core.management.base import CommandParser
 
 from coopctg.core.commands import CliError, FrenchCommand
 
-CSV_HEADER = ["date", "type", "libelle_type", "quoi", "qui", "territoire", "en_retard", "lien"]
+CSV_HEADER = [
+    "date",
+    "type",
+    "libelle_type",
+    "quoi",
+    "qui",
+    "cote",
+    "a_faire",
+    "territoire",
+    "en_retard",
+    "lien",
+]
 
 
 class Command(FrenchCommand):
     help = (
-        "Échéances à venir sur les territoires d'un utilisateur (fin des Ctg, bilans, Copil et "
-        "Cotech à tenir, demandes de modification, recrutements), par date, et qui doit agir."
+        "Ce qui attend une action sur les territoires d'un utilisateur (bilans à rédiger, à "
+        "transmettre ou à valider, demandes à décider, avis de recrutement, Copil et Cotech à "
+        "tenir, actions en retard, fins de Cof et de Ctg), par date, et qui doit agir."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        from coopctg.dashboards.services import DEADLINE_KINDS
+        from coopctg.dashboards.tasks import DEADLINE_KINDS
 
         parser.add_argument(
             "--utilisateur",
@@ -42,6 +53,12 @@ class Command(FrenchCommand):
             help="un seul type d'échéance : " + ", ".join(DEADLINE_KINDS),
         )
         parser.add_argument(
+            "--a-faire",
+            action="store_true",
+            dest="a_faire",
+            help="seulement ce que cet utilisateur doit faire lui-même",
+        )
+        parser.add_argument(
             "--format",
             choices=["texte", "json", "csv"],
             default="texte",
@@ -53,6 +70,7 @@ class Command(FrenchCommand):
         *args: Any,
         utilisateur: str,
         type: str | None,
+        a_faire: bool,
         format: str,
         **options: Any,
     ) -> None:
@@ -61,13 +79,7 @@ class Command(FrenchCommand):
         from django.db import DatabaseError
         from django.utils import timezone
 
-        from coopctg.accounts.access import visible_collectivites
-        from coopctg.dashboards.services import (
-            DEADLINE_KINDS,
-            deadlines_of,
-            deadlines_of_kind,
-            territory_rows,
-        )
+        from coopctg.dashboards.tasks import DEADLINE_KINDS, for_reader, tasks_for_user
 
         if type is not None and type not in DEADLINE_KINDS:
             raise CliError(
@@ -80,8 +92,7 @@ class Command(FrenchCommand):
                 raise CliError(f"utilisateur inconnu : « {utilisateur} »")
             if not user.is_active:
                 raise CliError(f"le compte « {utilisateur} » est désactivé")
-            rows = territory_rows(visible_collectivites(user), today.year, today)
-            items = deadlines_of_kind(deadlines_of(rows, today), type or "")
+            items = for_reader(user, tasks_for_user(user, today, type or ""))
         except DatabaseError as error:
             detail = " ".join(str(error).split())  # one line
             raise CliError(f"base de données inaccessible ({detail})") from None
@@ -93,38 +104,28 @@ class Command(FrenchCommand):
                 "libelle_type": d.kind_label,
                 "quoi": d.what,
                 "qui": d.who,
+                "cote": d.side.value,
+                "a_faire": bool(d.mine),
                 "territoire": d.territory,
                 "en_retard": d.late,
                 "lien": base_url + d.url,
             }
             for d in items
+            if d.mine or not a_faire
         ]
         if format == "json":
             data = {
                 "utilisateur": utilisateur,
                 "au": today.isoformat(),
                 "type": type,
+                "a_faire": a_faire,
                 "echeances": [{**r, "date": r["date"].isoformat()} for r in records],
             }
             content = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         elif format == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-            writer.writerow(CSV_HEADER)
-            for r in records:
-                writer.writerow(
-                    [
-                        r["date"].strftime("%d/%m/%Y"),
-                        r["type"],
-                        r["libelle_type"],
-                        r["quoi"],
-                        r["qui"],
-                        r["territoire"],
-                        "oui" if r["en_retard"] else "non",
-                        r["lien"],
-                    ]
-                )
-            content = buffer.getvalue()
+            from coopctg.core.exports import csv_text
+
+            content = csv_text(CSV_HEADER, ([r[key] for key in CSV_HEADER] for r in records))
         else:
             content = "".join(_text_line(r) for r in records) or "Aucune échéance.\n"
         self.write_export(content, format, None)
@@ -132,5 +133,7 @@ class Command(FrenchCommand):
 
 def _text_line(record: dict[str, Any]) -> str:
     when = record["date"].strftime("%d/%m/%Y") + (" (en retard)" if record["en_retard"] else "")
+    if record["a_faire"]:
+        when += " [à faire]"
     fields = [when, record["libelle_type"], record["quoi"], record["qui"], record["territoire"]]
     return " ; ".join([*fields, record["lien"]]) + "\n"

@@ -27,6 +27,7 @@ from django.core.management.base import CommandParser
 
 from coopctg.core.commands import CliError, FrenchCommand
 from coopctg.core.params import ParameterError
+from coopctg.core.parsing import DocumentError, load_json
 from coopctg.funding.caf_parameters import DEFAULT_CAF, ENV_VAR, load_caf_parameters
 from coopctg.funding.rules import (
     InvalidInput,
@@ -202,12 +203,14 @@ def read_json(fichier: str) -> object:
             f"{subject} n'est pas en UTF-8 (octet invalide en position {error.start})"
         ) from None
     try:
-        return json.loads(
+        return load_json(
             text,
             parse_float=Decimal,
             parse_constant=Decimal,  # NaN, Infinity: refused later as non-finite numbers
             object_pairs_hook=_no_duplicate_keys,
         )
+    except DocumentError as error:  # too deep, a number too long
+        raise CliError(f"{subject} : {error}") from None
     except json.JSONDecodeError as error:
         raise CliError(
             f"{subject} n'est pas un JSON valide (ligne {error.lineno}, colonne {error.colno})"

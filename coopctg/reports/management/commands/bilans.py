@@ -13,9 +13,7 @@ Any error exits 2 with one French line on stderr. Reads the database.
 """
 
 import argparse
-import csv
 import datetime as dt
-import io
 import json
 from typing import Any
 
@@ -158,27 +156,9 @@ class Command(FrenchCommand):
             }
             content = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         elif format == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-            writer.writerow(CSV_HEADER)
-            for r in records:
-                writer.writerow(
-                    [
-                        r["collectivite"],
-                        r["cof"],
-                        r["annee"],
-                        r["bilan"] or "",
-                        r["statut"] or "",
-                        r["libelle_statut"],
-                        _french(r["echeance"]),
-                        r["ponctualite"],
-                        r["libelle_ponctualite"],
-                        "oui" if r["en_retard"] else "non",
-                        _french(r["premiere_transmission"]),
-                        _french(r["validation"]),
-                    ]
-                )
-            content = buffer.getvalue()
+            from coopctg.core.exports import csv_text
+
+            content = csv_text(CSV_HEADER, ([r[key] for key in CSV_HEADER] for r in records))
         else:
             content = "".join(_text_line(r) for r in records) or "Aucun bilan.\n"
         if self.write_export(content, format, sortie):
