@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "coopctg.core.middleware.SecurityHeadersMiddleware",  # Permissions-Policy, no-store
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "coopctg.accounts.throttling.KnownDeviceMiddleware",  # cookie of a signed-in browser
     "axes.middleware.AxesMiddleware",  # last: answers a locked-out login
 ]
 
@@ -138,9 +140,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login throttling (django-axes): after 5 failures for one user name from one address, that
-# pair is locked out for 15 minutes; attempts are kept in the database, so every app process
-# behind the proxy sees them. A success resets the count.
+# Login throttling (django-axes + coopctg.accounts.throttling, which explains what an attacker
+# can and cannot do): after 5 failures for one user name from one address, that pair is locked
+# out for 15 minutes; after 5 failures for one user name from anywhere, each further attempt
+# waits 1, 2, 4… seconds, at most COOPCTG_LOGIN_MAX_DELAY (never a lock), except from a browser
+# where the account has signed in. Kept in the database, so every app process behind the proxy
+# sees them. A success resets both.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -150,10 +155,14 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # keep failures only (data minimisation, see « privacy »)
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HANDLER = "coopctg.accounts.throttling.ThrottlingHandler"
+AXES_LOCKOUT_CALLABLE = "coopctg.accounts.throttling.lockout_response"  # locked_out.html, 429
 AXES_CLIENT_IP_CALLABLE = "coopctg.accounts.throttling.client_ip"
+COOPCTG_LOGIN_ACCOUNT_FAILURES = AXES_FAILURE_LIMIT
+COOPCTG_LOGIN_MAX_DELAY = dt.timedelta(seconds=60)
 #: Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the client
-#: address is REMOTE_ADDR).
+#: address is REMOTE_ADDR). Only when the app is reachable through them alone: otherwise a
+#: client can forge X-Forwarded-For (see coopctg.accounts.throttling.client_ip).
 COOPCTG_TRUSTED_PROXIES = int(os.environ.get("COOPCTG_TRUSTED_PROXIES", "0"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -246,6 +255,8 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = os.environ.get("COOPCTG_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 MEDIA_ROOT = Path(os.environ.get("COOPCTG_MEDIA_ROOT", BASE_DIR / "media"))
+#: Signs the backups (coopctg.core.backup); unset: a key derived from SECRET_KEY.
+COOPCTG_BACKUP_KEY = os.environ.get("COOPCTG_BACKUP_KEY", "")
 
 SESSION_COOKIE_AGE = 8 * 3600  # a working day; the session also ends with the browser
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -233,3 +233,24 @@ class FederatedIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.fournisseur}"
+
+
+class LoginDelay(models.Model):
+    """Failed logins for one user name, from any address: after a few, each further attempt
+    waits an increasing, capped delay (:mod:`coopctg.accounts.throttling`).
+
+    One row per user name typed (existing or not: the answer must not tell), removed after a
+    success or once the series is older than the cool-off time. Not in the backups.
+    """
+
+    identifiant = models.CharField("identifiant saisi", max_length=150, unique=True)
+    echecs = models.PositiveIntegerField("échecs de la série", default=0)
+    dernier_echec = models.DateTimeField("dernier échec", db_index=True)
+    pas_avant = models.DateTimeField("prochain essai possible à partir de")
+
+    class Meta:
+        verbose_name = "délai de connexion d'un identifiant"
+        verbose_name_plural = "délais de connexion des identifiants"
+
+    def __str__(self) -> str:
+        return f"{self.identifiant} : {self.echecs} échecs"

@@ -10,6 +10,8 @@ validated by the instance form; indicator values:
 Errors are JSON ``{"detail": "<message en français>"}`` (and ``"erreurs"`` per field for a
 validation error): 400 for a body that is not JSON within bounds (:class:`JsonParser`), 401
 without a valid token, 404, 409 on a stale request, 422 invalid input.
+The OpenAPI schema and the docs are for signed-in users and valid tokens only: the schema
+describes every operation and field, which an anonymous visitor has no use for.
 Lists are paginated (``?page=``, ``?taille=``) and filtered (``?annee=``, ``?collectivite=``
 (identifiant), ``?statut=``…).
 """
@@ -39,7 +41,7 @@ from coopctg.agreements.annual import MAX_YEAR, MIN_YEAR, budget_to_json, budget
 from coopctg.agreements.importer import _rows as architecture_rows
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.api import schemas as s
-from coopctg.api.auth import AUTH
+from coopctg.api.auth import AUTH, TokenAuth
 from coopctg.api.errors import BodyError, body_error, field_errors, validation_message
 from coopctg.core.parsing import load_json
 from coopctg.dashboards.tasks import DEADLINE_KINDS, for_reader, tasks_of
@@ -64,6 +66,23 @@ class JsonParser(Parser):
             raise body_error(error) from None
 
 
+def _signed_in_only(view: Any) -> Any:
+    """The schema and the docs are for the API's users: a signed-in user or a valid token.
+
+    Anonymous, the schema answers 401 in JSON (like every operation); the docs page, a browser
+    page, redirects to the login page (``LoginRequiredMiddleware``, see :func:`api_urls`)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated and user.is_active
+        if not signed_in and TokenAuth()(request) is None:
+            return _unauthenticated(request, AuthenticationError())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 api = NinjaAPI(
     title="CoopCTG",
     version="1",
@@ -76,6 +95,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=AUTH,
+    docs_decorator=_signed_in_only,
     parser=JsonParser(),
 )
 
@@ -799,8 +819,9 @@ def _refusing_nul(view: Any) -> Any:
 
 def api_urls() -> tuple[list[Any], str, str]:
     """``api.urls``, open to the API's own authentication (no redirection to the login page),
-    except the interactive docs, a browser page for logged-in users; a NUL character in the
-    request is refused (422) before any operation."""
+    except the interactive docs, a browser page for logged-in users; the schema answers 401 to
+    an anonymous request (:func:`_signed_in_only`); a NUL character in the request is refused
+    (422) before any operation."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         pattern.callback = _refusing_nul(pattern.callback)

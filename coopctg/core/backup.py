@@ -15,13 +15,18 @@ The archive is a ZIP file:
   the URLs stay identical. Date-times keep their microseconds (Django's JSON encoder would cut
   them to milliseconds), decimals are strings, binary is base64.
   Not saved: sessions (a restored instance starts with everybody logged out) and the login
-  throttling tables of django-axes.
+  throttling tables (django-axes', and the per-account delays).
 - ``documents/…``: every file under MEDIA_ROOT (signed Cof and avenant PDFs, minutes of the
   instances…), at the same relative path. Files referenced by a ``FileField`` but absent from
   the disk are listed in the manifest (``documents_manquants``) and reported.
 - ``manifeste.json``: format version, date, CoopCTG version, database vendor, the applied
   migrations of each app (all of them, not only the last: a restore needs the same schema),
   the row count of each table and the SHA-256 of every other member.
+- ``manifeste.sig``: the HMAC-SHA256 of the manifest's exact bytes, with the backup key (see
+  :func:`signing_key`). The SHA-256 sums alone only catch corruption: whoever edits
+  ``donnees.jsonl`` (a user made superuser, an amount changed) can recompute its sum in the
+  manifest. The signature needs the key, which is not in the archive: a manifest, hence a
+  member, changed by anyone without the key is refused.
 
 Consistency while the application runs: everything is read in one transaction. On
 PostgreSQL it is ``REPEATABLE READ, READ ONLY``: one snapshot for every table, writers are
@@ -33,12 +38,20 @@ very few milliseconds between the read of its row and its copy (then it is repor
 The archive is written to a temporary file next to the target and renamed at the end: a backup
 is either complete or absent.
 
+Signature: the key is ``COOPCTG_BACKUP_KEY`` (32 characters at least), else a key derived from
+``DJANGO_SECRET_KEY`` with a salt of its own (required in production anyway); the signature
+file names which one, and a short fingerprint of the key, so that a refusal can tell "another
+key" from "altered". The restore checks the signature first (``hmac.compare_digest``) and
+refuses an unsigned archive or a wrong signature, unless the caller explicitly accepts it
+(``coopctg restaurer --forcer-sans-signature``, which then warns).
+
 Restore goes into an empty database of the same migration state (``coopctg migrate`` on a new
 database): only the content types and permissions created by ``migrate`` may be there — they
 are replaced by the archive's, to keep their primary keys. Refused, with nothing written:
-a file that is not a ZIP or not a CoopCTG backup, a member whose SHA-256 differs (corruption), a
-row count that differs from the manifest, another migration state, a database that is not
-empty, a document already in MEDIA_ROOT with another content. The documents are written first
+a file that is not a ZIP or not a CoopCTG backup, an unsigned or wrongly signed archive (unless
+forced), a member whose SHA-256 differs (corruption), a row count that differs from the
+manifest, another migration state, a database that is not empty, a document already in
+MEDIA_ROOT with another content. The documents are written first
 (an identical file already there is kept), then every row is loaded in one transaction and, on
 PostgreSQL, the sequences are reset as ``loaddata`` does; if loading fails, the documents just
 written are removed. Rows are inserted raw, in batches (``QuerySet._insert(raw=True)``, what
@@ -53,6 +66,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -75,6 +89,7 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.duration import duration_iso_string
 
 from coopctg.core.formats import format_number
@@ -82,10 +97,17 @@ from coopctg.core.formats import format_number
 FORMAT_NAME = "coopctg-sauvegarde"
 FORMAT_VERSION = 1
 MANIFEST = "manifeste.json"
+SIGNATURE = "manifeste.sig"
+SIGNATURE_ALGORITHM = "HMAC-SHA256"
+#: The salt of the key derived from DJANGO_SECRET_KEY: used for nothing else.
+KEY_SALT = "coopctg.core.backup.signature-du-manifeste"
+MIN_KEY_LENGTH = 32
 DATA = "donnees.jsonl"
 DOCUMENTS = "documents/"
 #: Apps whose tables are not saved: sessions, login throttling (django-axes).
 EXCLUDED_APPS = frozenset({"sessions", "axes"})
+#: Tables not saved: the per-account login delays (coopctg.accounts.throttling).
+EXCLUDED_MODELS = frozenset({"accounts.LoginDelay"})
 #: Tables that ``migrate`` fills (post_migrate): present in an "empty" database.
 CREATED_BY_MIGRATE = ("contenttypes.ContentType", "auth.Permission")
 CHUNK = 2000
@@ -128,6 +150,8 @@ class RestoreReport:
     taken_at: str
     documents_kept: int = 0
     missing_documents: tuple[str, ...] = field(default=())
+    #: Why the signature was not valid, when the restore was forced anyway ("" otherwise).
+    unverified_signature: str = ""
 
     def summary(self) -> str:
         when = ""
@@ -157,6 +181,7 @@ def saved_models() -> list[type[models.Model]]:
         model
         for model in apps.get_models(include_auto_created=True)
         if model._meta.app_label not in EXCLUDED_APPS
+        and model._meta.label not in EXCLUDED_MODELS
         and model._meta.managed
         and not model._meta.proxy
     ]
@@ -219,6 +244,66 @@ class _HashingWriter:
         self.size += len(data)
 
 
+# --- Signature -----------------------------------------------------------------------------
+
+
+def signing_key() -> tuple[bytes, str]:
+    """(key, where it comes from): ``COOPCTG_BACKUP_KEY``, else a key derived from
+    ``DJANGO_SECRET_KEY`` with :data:`KEY_SALT` (not the secret key itself: a signature made
+    with it could be replayed where Django signs with that key)."""
+    configured = getattr(settings, "COOPCTG_BACKUP_KEY", "")
+    if configured:
+        if len(configured) < MIN_KEY_LENGTH:
+            raise BackupError(
+                f"COOPCTG_BACKUP_KEY est trop courte ({len(configured)} caractères, "
+                f"{MIN_KEY_LENGTH} au moins)"
+            )
+        return configured.encode("utf-8"), "COOPCTG_BACKUP_KEY"
+    derived = salted_hmac(KEY_SALT, "clé", secret=settings.SECRET_KEY, algorithm="sha256")
+    return derived.digest(), "DJANGO_SECRET_KEY"
+
+
+def _key_fingerprint(key: bytes) -> str:
+    """Tells two keys apart without revealing either."""
+    return hmac.new(key, b"coopctg: empreinte de la cle", hashlib.sha256).hexdigest()[:16]
+
+
+def sign_manifest(manifest: bytes) -> bytes:
+    """The content of :data:`SIGNATURE` for the manifest's exact bytes."""
+    key, source = signing_key()
+    document = {
+        "algorithme": SIGNATURE_ALGORITHM,
+        "cle": source,
+        "empreinte_cle": _key_fingerprint(key),
+        "signature": hmac.new(key, manifest, hashlib.sha256).hexdigest(),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def signature_problem(archive: zipfile.ZipFile, manifest: bytes, source: Path) -> str:
+    """Why the manifest's signature is not valid with this instance's key ("" when it is)."""
+    try:
+        document = json.loads(archive.read(SIGNATURE).decode("utf-8"))
+    except KeyError:
+        return f"{source} n'est pas signée (pas de {SIGNATURE}) : son origine ne peut être vérifiée"
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return f"{source} : signature ({SIGNATURE}) illisible"
+    if not isinstance(document, dict) or document.get("algorithme") != SIGNATURE_ALGORITHM:
+        return f"{source} : signature ({SIGNATURE}) d'un type inconnu"
+    key, source_name = signing_key()
+    expected = hmac.new(key, manifest, hashlib.sha256).hexdigest()
+    if hmac.compare_digest(expected.encode(), str(document.get("signature", "")).encode()):
+        return ""
+    fingerprint = str(document.get("empreinte_cle", ""))[:64]
+    if fingerprint != _key_fingerprint(key):  # not a secret: a hint for the message
+        return (
+            f"{source} est signée avec une autre clé (empreinte {fingerprint or 'inconnue'}) "
+            f"que celle de cette instance ({source_name}, empreinte {_key_fingerprint(key)}) : "
+            "restaurez avec la clé qui l'a signée"
+        )
+    return f"{source} : signature invalide, le manifeste a été modifié (archive altérée)"
+
+
 # --- Backup --------------------------------------------------------------------------------
 
 
@@ -275,6 +360,7 @@ def create_backup(
         raise BackupError(f"le dossier {target.parent} n'existe pas")
     if target.exists() and not overwrite:
         raise BackupError(f"{target} existe déjà (--ecraser pour le remplacer)")
+    signing_key()  # a key too short is refused before anything is read
     media_root = Path(settings.MEDIA_ROOT)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".partiel", dir=target.parent
@@ -302,10 +388,11 @@ def create_backup(
                 "documents_manquants": missing,
                 "empreintes": hashes,
             }
-            archive.writestr(
-                _member_info(MANIFEST),
-                json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True),
-            )
+            manifest_bytes = json.dumps(
+                manifest, ensure_ascii=False, indent=2, sort_keys=True
+            ).encode("utf-8")
+            archive.writestr(_member_info(MANIFEST), manifest_bytes)
+            archive.writestr(_member_info(SIGNATURE), sign_manifest(manifest_bytes))
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())
         os.replace(temporary, target)
@@ -394,15 +481,25 @@ def restore_backup(
     *,
     using: str = DEFAULT_DB_ALIAS,
     progress: Progress | None = None,
+    require_signature: bool = True,
 ) -> RestoreReport:
-    """Restore the archive ``source`` into the empty database ``using`` and MEDIA_ROOT."""
+    """Restore the archive ``source`` into the empty database ``using`` and MEDIA_ROOT.
+
+    An archive whose signature is missing or wrong is refused, unless ``require_signature`` is
+    false: then it is restored and the report says why its signature was not valid."""
     source = Path(source)
     report = progress or (lambda step, done, total: None)
     if not source.is_file():
         raise BackupError(f"{source} : fichier introuvable")
     try:
         with zipfile.ZipFile(source) as archive:
-            manifest = _read_manifest(archive, source)
+            manifest, raw_manifest = _read_manifest(archive, source)
+            problem = signature_problem(archive, raw_manifest, source)
+            if problem and require_signature:
+                raise BackupError(
+                    f"{problem} ; rien n'a été restauré (--forcer-sans-signature pour "
+                    "restaurer quand même une archive dont vous êtes sûr·e)"
+                )
             _check_members(archive, manifest, source, report)
             _check_database(manifest, using)
             media_root = Path(settings.MEDIA_ROOT)
@@ -426,12 +523,15 @@ def restore_backup(
         taken_at=str(manifest.get("date", "")),
         documents_kept=len(targets) - len(written),
         missing_documents=tuple(manifest.get("documents_manquants", [])),
+        unverified_signature=problem,
     )
 
 
-def _read_manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, Any]:
+def _read_manifest(archive: zipfile.ZipFile, source: Path) -> tuple[dict[str, Any], bytes]:
+    """The manifest, checked, and its exact bytes (what the signature covers)."""
     try:
-        manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
+        raw = archive.read(MANIFEST)
+        manifest = json.loads(raw.decode("utf-8"))
     except KeyError:
         raise BackupError(
             f"{source} n'est pas une sauvegarde CoopCTG (pas de {MANIFEST})"
@@ -448,7 +548,7 @@ def _read_manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, Any]:
     for key, kind in (("empreintes", dict), ("lignes", dict), ("migrations", dict)):
         if not isinstance(manifest.get(key), kind):
             raise BackupError(f"{source} : {MANIFEST} incomplet ({key})")
-    return manifest
+    return manifest, raw
 
 
 def _check_members(
@@ -457,7 +557,8 @@ def _check_members(
     """Every member is listed in the manifest and has its SHA-256; nothing is missing."""
     hashes: dict[str, str] = manifest["empreintes"]
     report(CHECKING, 0, len(hashes))
-    present = {info.filename for info in archive.infolist() if not info.is_dir()} - {MANIFEST}
+    present = {info.filename for info in archive.infolist() if not info.is_dir()}
+    present -= {MANIFEST, SIGNATURE}
     if DATA not in hashes:
         raise BackupError(f"{source} : {MANIFEST} incomplet ({DATA})")
     if absent := sorted(set(hashes) - present):

@@ -1,6 +1,7 @@
 """Every operation of the API's OpenAPI schema, fuzzed with schemathesis: never a 5xx.
 
-The schema is the one the application serves (``/api/v1/openapi.json``); each operation gets
+The schema is the one the application serves (``/api/v1/openapi.json``, to signed-in users and
+tokens only: built here from the API object, as the view does); each operation gets
 generated requests (valid and invalid path parameters, filters, bodies) sent in-process through
 Django's test handler, so the test database and its transaction are used (SQLite or PostgreSQL).
 The world is the API tests' one (tests/api/conftest.py), built again for each operation; the
@@ -15,6 +16,7 @@ conforms to the declared schema (successes and errors ``{"detail", "erreurs"}``)
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,6 +26,7 @@ from django.test.client import ClientHandler
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from ninja.responses import NinjaJSONEncoder
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -31,6 +34,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from coopctg.api.api import api
 from coopctg.api.models import ApiToken
 
 CHECKS = [
@@ -67,7 +71,16 @@ PERSONNES = [
     },
 ]
 
-schema = schemathesis.openapi.from_wsgi(f"{PREFIX}/openapi.json", django_app)
+
+def _served_schema() -> dict[str, Any]:
+    """The schema that ``/api/v1/openapi.json`` serves to a signed-in user, built in-process
+    from the API object (the URL refuses anonymous requests, and no token can exist when this
+    module is imported); ``test_the_schema_served_is_the_api_objects_one`` checks they match."""
+    return json.loads(json.dumps(api.get_openapi_schema(), cls=NinjaJSONEncoder))
+
+
+schema = schemathesis.openapi.from_dict(_served_schema())
+schema.app = django_app  # requests go through Django's test handler (see django_app)
 
 
 def _real_or(value: Any, real: list[Any] | None) -> st.SearchStrategy:

@@ -10,10 +10,15 @@ The write cases send bodies refused by the rules (a date outside the Ctg, an emp
 decided request, no value): the table checks access without changing the world.
 """
 
+import json
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
 
 from coopctg.api.api import api
+from coopctg.api.models import ApiToken
 from tests.www.permission_rules.common import CAF_37, EVERYONE, OWN, ROLES, seen_by
 from tests.www.test_permissions import url_names
 
@@ -153,7 +158,8 @@ RULES = {
         ("other", lambda w: {"pk": w.bilan_other.pk}, None, seen_by(SEE_OTHER)),
     ],
 }
-#: Not operations: the schema (public), the docs (a page for logged-in users) and the root;
+#: Not operations: the schema (signed-in users and tokens), the docs (a page for logged-in users)
+#: and the root;
 #: each tested below.
 DOCUMENTATION = {"openapi-json", "openapi-view", "api-root"}
 
@@ -208,9 +214,35 @@ def test_access_by_role(world, call, name, build, body, expected):
     assert not failures, f"{method} {url} — " + "; ".join(failures)
 
 
-def test_schema_is_public_and_docs_need_a_session(client, touraine):
-    assert client.get(reverse("api:openapi-json")).status_code == 200
-    docs = client.get(reverse("api:openapi-view"))
+def test_schema_and_docs_are_for_signed_in_users_and_tokens_only(client, touraine):
+    """The schema describes every operation and field: an anonymous request gets the API's
+    401 (JSON, in French), the docs page redirects to the login page."""
+    schema_url, docs_url = reverse("api:openapi-json"), reverse("api:openapi-view")
+    for headers in ({}, {"Authorization": "Bearer cctg_inconnu"}, {"Authorization": "Basic x"}):
+        response = client.get(schema_url, headers=headers)
+        assert response.status_code == 401
+        assert response["Content-Type"].startswith("application/json")
+        assert "Authentification requise" in response.json()["detail"]
+        assert "paths" not in response.json()
+    docs = client.get(docs_url)
     assert docs.status_code == 302 and docs["Location"].startswith("/connexion/")
+
+    _token, secret = ApiToken.create_for(touraine.elu, "schéma")
+    response = client.get(schema_url, headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200 and "/api/v1/cof/" in response.json()["paths"]
+    revoked, secret = ApiToken.create_for(touraine.elu, "révoqué")
+    revoked.revoque_le = timezone.now()
+    revoked.save()
+    response = client.get(schema_url, headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 401
+
     client.force_login(touraine.elu)
-    assert client.get(reverse("api:openapi-view")).status_code == 200
+    assert client.get(schema_url).status_code == 200
+    assert client.get(docs_url).status_code == 200
+
+
+def test_the_schema_served_is_the_api_objects_one(client, touraine):
+    """tests/api/test_fuzz.py loads the schema in-process (no session, no token at import)."""
+    client.force_login(touraine.elu)
+    served = client.get(reverse("api:openapi-json")).json()
+    assert served == json.loads(json.dumps(api.get_openapi_schema(), cls=NinjaJSONEncoder))

@@ -5,6 +5,7 @@ Runs on SQLite and, with DATABASE_URL set, on PostgreSQL.
 """
 
 import datetime as dt
+import hashlib
 import io
 import json
 import threading
@@ -18,17 +19,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connections
 
+from coopctg.accounts.models import User
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.agreements.services import ensure_document
 from coopctg.core.backup import (
     DATA,
     MANIFEST,
     READING_DATABASE,
+    SIGNATURE,
     BackupError,
     create_backup,
     format_size,
     restore_backup,
     saved_models,
+    sign_manifest,
 )
 from coopctg.core.models import AuditEntry
 from coopctg.governance.models import Meeting
@@ -119,12 +123,17 @@ def refused(capsys, name, *args):
     return error
 
 
-def rewrite(source: Path, target: Path, member: str, change) -> None:
-    """Copy the archive ``source`` to ``target`` with ``member``'s bytes changed (manifest kept)."""
+def rewrite(source: Path, target: Path, member: str, change, *, sign=False) -> None:
+    """Copy the archive ``source`` to ``target`` with ``member``'s bytes changed (manifest kept).
+    ``sign``: the (changed) manifest is signed again with this instance's key, as only the
+    key's holder can."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        members = {info.filename: old.read(info.filename) for info in old.infolist()}
+        members[member] = change(members[member])
+        if sign:
+            members[SIGNATURE] = sign_manifest(members[MANIFEST])
         for info in old.infolist():
-            data = old.read(info.filename)
-            new.writestr(info, change(data) if info.filename == member else data)
+            new.writestr(info, members[info.filename])
 
 
 def flip_one_byte(data: bytes) -> bytes:
@@ -157,6 +166,7 @@ def test_backup_restored_into_an_empty_database_is_identical(tmp_path, capsys):
         assert manifest["lignes"]["agreements.AgreementVersion"] == 3
         assert "sessions.Session" not in manifest["lignes"]
         assert "axes.AccessAttempt" not in manifest["lignes"]
+        assert "accounts.LoginDelay" not in manifest["lignes"]
         assert zf.read(f"documents/{w.version_own_1.document.name}") == pdf_before
     assert manifest["migrations"]["agreements"][0] == "0001_initial"
 
@@ -250,7 +260,7 @@ def test_invalid_archives_are_refused(tmp_path, capsys):
         manifest["migrations"]["agreements"].append("0099_future")
         return json.dumps(manifest).encode()
 
-    rewrite(archive, other_schema, MANIFEST, add_migration)
+    rewrite(archive, other_schema, MANIFEST, add_migration, sign=True)
     error = refused(capsys, "restaurer", other_schema)
     assert "migrations de cette base" in error and "0099_future" in error
 
@@ -338,3 +348,172 @@ def test_backup_is_one_snapshot_while_another_connection_writes(tmp_path):
             break
         dumped += 1
     assert dumped == before
+
+
+# --- Signature ---------------------------------------------------------------------------------
+
+KEY = "clé de sauvegarde de la Caf, 32 caractères au moins !"
+
+
+def make_superuser(data: bytes, username: str) -> bytes:
+    """``donnees.jsonl`` with ``username`` turned into a superuser."""
+    lines = data.decode("utf-8").splitlines()
+    header = next(i for i, line in enumerate(lines) if '"modele":"accounts.User"' in line)
+    champs = json.loads(lines[header])["champs"]
+    for index in range(header + 1, len(lines)):
+        row = json.loads(lines[index])
+        if isinstance(row, dict):
+            break
+        if row[champs.index("username")] == username:
+            row[champs.index("is_superuser")] = row[champs.index("is_staff")] = True
+            lines[index] = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def tamper_data_and_its_hash(source: Path, target: Path, username: str) -> None:
+    """What the probe did: edit ``donnees.jsonl``, then write its new SHA-256 in the manifest
+    (the signature, which needs the key, is left as it was)."""
+    with zipfile.ZipFile(source) as zf:
+        data = make_superuser(zf.read(DATA), username)
+    assert data != zf_read(source, DATA)
+
+    def new_hash(manifest_bytes):
+        manifest = json.loads(manifest_bytes)
+        manifest["empreintes"][DATA] = hashlib.sha256(data).hexdigest()
+        return json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+    step = target.with_suffix(".etape.zip")
+    rewrite(source, step, DATA, lambda _old: data)
+    rewrite(step, target, MANIFEST, new_hash)
+    step.unlink()
+
+
+def zf_read(path: Path, member: str) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(member)
+
+
+@pytest.mark.django_db
+def test_the_backup_is_signed_with_the_backup_key(tmp_path, settings):
+    settings.COOPCTG_BACKUP_KEY = KEY
+    build_touraine()
+    archive = tmp_path / "s.zip"
+    create_backup(archive)
+    signature = json.loads(zf_read(archive, SIGNATURE))
+    assert signature["algorithme"] == "HMAC-SHA256" and signature["cle"] == "COOPCTG_BACKUP_KEY"
+    assert sign_manifest(zf_read(archive, MANIFEST)) == zf_read(archive, SIGNATURE)
+    # Without COOPCTG_BACKUP_KEY: a key derived from DJANGO_SECRET_KEY, not the secret itself.
+    settings.COOPCTG_BACKUP_KEY = ""
+    create_backup(archive, overwrite=True)
+    signature = json.loads(zf_read(archive, SIGNATURE))
+    assert signature["cle"] == "DJANGO_SECRET_KEY"
+    assert settings.SECRET_KEY not in zf_read(archive, SIGNATURE).decode()
+
+
+@pytest.mark.django_db
+def test_tampered_data_with_its_hash_recomputed_is_refused_unless_forced(
+    tmp_path, capsys, settings
+):
+    """The probe's finding: a user made superuser in donnees.jsonl, its SHA-256 recomputed in
+    the manifest. The signature no longer matches: refused, nothing written; accepted only with
+    --forcer-sans-signature, which warns."""
+    settings.COOPCTG_BACKUP_KEY = KEY
+    w = build_touraine()
+    assert not w.editor.is_superuser
+    archive = tmp_path / "sauvegarde.zip"
+    create_backup(archive)
+    tampered = tmp_path / "alteree.zip"
+    tamper_data_and_its_hash(archive, tampered, w.editor.username)
+    empty_database()
+
+    error = refused(capsys, "restaurer", tampered)
+    assert "signature invalide, le manifeste a été modifié" in error
+    assert "rien n'a été restauré" in error and "--forcer-sans-signature" in error
+    assert rows_outside_migrate() == {} and media_state() == {}
+    with pytest.raises(BackupError, match="signature invalide"):
+        restore_backup(tampered)
+    assert rows_outside_migrate() == {}
+
+    out, err = run("restaurer", tampered, "--forcer-sans-signature")
+    assert out.startswith(f"Sauvegarde restaurée : {tampered} (")
+    assert "Attention : signature non vérifiée" in err and "signature invalide" in err
+    assert User.objects.get(username=w.editor.username).is_superuser  # what was forced in
+
+
+@pytest.mark.django_db
+def test_a_forced_restore_of_a_valid_archive_warns_nothing(tmp_path, settings):
+    settings.COOPCTG_BACKUP_KEY = KEY
+    build_touraine()
+    archive = tmp_path / "sauvegarde.zip"
+    create_backup(archive)
+    empty_database()
+    out, err = run("restaurer", archive, "--forcer-sans-signature")
+    assert out.startswith("Sauvegarde restaurée") and "Attention" not in err
+
+
+@pytest.mark.django_db
+def test_an_archive_signed_with_another_key_is_refused(tmp_path, capsys, settings):
+    settings.COOPCTG_BACKUP_KEY = KEY
+    build_touraine()
+    archive = tmp_path / "sauvegarde.zip"
+    create_backup(archive)
+    empty_database()
+    settings.COOPCTG_BACKUP_KEY = "une autre clé, tout aussi longue que la première"
+    error = refused(capsys, "restaurer", archive)
+    assert "signée avec une autre clé" in error and "restaurez avec la clé qui l'a signée" in error
+    assert rows_outside_migrate() == {}
+    # Derived from DJANGO_SECRET_KEY: another secret key is another signing key.
+    settings.COOPCTG_BACKUP_KEY = ""
+    assert "signée avec une autre clé" in refused(capsys, "restaurer", archive)
+    settings.SECRET_KEY = "une autre clé secrète de Django, pour une autre instance"
+    assert "signée avec une autre clé" in refused(capsys, "restaurer", archive)
+    # With the key that signed it, the same archive is restored.
+    settings.COOPCTG_BACKUP_KEY = KEY
+    out, err = run("restaurer", archive)
+    assert out.startswith("Sauvegarde restaurée") and "Attention" not in err
+
+
+@pytest.mark.django_db
+def test_an_unsigned_or_resigned_by_hand_archive_is_refused(tmp_path, capsys, settings):
+    settings.COOPCTG_BACKUP_KEY = KEY
+    build_touraine()
+    archive = tmp_path / "sauvegarde.zip"
+    create_backup(archive)
+    empty_database()
+
+    unsigned = tmp_path / "sans-signature.zip"
+    with zipfile.ZipFile(archive) as old, zipfile.ZipFile(unsigned, "w") as new:
+        for info in old.infolist():
+            if info.filename != SIGNATURE:
+                new.writestr(info, old.read(info.filename))
+    error = refused(capsys, "restaurer", unsigned)
+    assert "n'est pas signée" in error and "rien n'a été restauré" in error
+
+    # A signature computed without the key (a plain SHA-256 of the manifest) is no signature.
+    def forged(_old):
+        digest = hashlib.sha256(zf_read(archive, MANIFEST)).hexdigest()
+        signature = json.loads(zf_read(archive, SIGNATURE))
+        return json.dumps({**signature, "signature": digest}).encode()
+
+    forged_archive = tmp_path / "signature-forgee.zip"
+    rewrite(archive, forged_archive, SIGNATURE, forged)
+    assert "signature invalide" in refused(capsys, "restaurer", forged_archive)
+
+    for content in (b"pas du JSON", b'{"algorithme": "MD5"}', b'{"algorithme": "HMAC-SHA256"}'):
+        odd = tmp_path / "signature-etrange.zip"
+        rewrite(archive, odd, SIGNATURE, lambda _old, content=content: content)
+        assert "rien n'a été restauré" in refused(capsys, "restaurer", odd)
+    assert rows_outside_migrate() == {} and media_state() == {}
+
+    out, err = run("restaurer", unsigned, "--forcer-sans-signature")
+    assert out.startswith("Sauvegarde restaurée")
+    assert "Attention : signature non vérifiée" in err and "n'est pas signée" in err
+
+
+@pytest.mark.django_db
+def test_a_backup_key_too_short_is_refused(tmp_path, capsys, settings):
+    settings.COOPCTG_BACKUP_KEY = "courte"
+    build_touraine()
+    error = refused(capsys, "sauvegarder", tmp_path / "s.zip")
+    assert "COOPCTG_BACKUP_KEY est trop courte" in error
+    assert list(tmp_path.iterdir()) == []

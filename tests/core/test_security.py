@@ -1,4 +1,4 @@
-"""Production settings and the Content-Security-Policy."""
+"""Production settings, the Content-Security-Policy and the other security headers."""
 
 import os
 import re
@@ -56,6 +56,19 @@ def test_pages_carry_a_content_security_policy_without_inline(client):
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+    # Every powerful browser feature denied; never stored (tests/core/test_headers.py).
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_headers_middleware_sees_every_response_but_static_files_keep_their_cache():
+    """Placed before WhiteNoise: static files get the Permissions-Policy too, and the
+    middleware recognises them (WhiteNoiseFileResponse) to leave their long cache alone."""
+    from django.conf import settings
+
+    middleware = settings.MIDDLEWARE
+    headers = middleware.index("coopctg.core.middleware.SecurityHeadersMiddleware")
+    assert headers < middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
 
 
 #: Inline code the CSP would block (a JSON data block is not code: the browser never runs it).
@@ -75,3 +88,11 @@ def test_served_templates_hold_no_inline_script_or_style():
         for match in INLINE.finditer(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_login_throttling_locks_an_address_and_only_delays_an_account(settings):
+    """tests/accounts/test_throttling.py tests the rules; here, that they are on."""
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_HANDLER == "coopctg.accounts.throttling.ThrottlingHandler"
+    assert "coopctg.accounts.throttling.KnownDeviceMiddleware" in settings.MIDDLEWARE
+    assert settings.COOPCTG_LOGIN_MAX_DELAY.total_seconds() <= 60  # never a lock
