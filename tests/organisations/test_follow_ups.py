@@ -233,4 +233,4 @@ def test_the_team_directory_shows_the_follow_ups_by_role_and_links_the_page(clie
     html = client.get(team).content.decode()
     assert page() not in html
     row = html[html.index(f">{w.own.nom}</a></th>") :].split("</tr>")[0]
-    assert "<td>Armelle BARON</td><td>Sylvie MICHEL</td><td>—</td>" in row
+    assert "<td>Armelle BARON</td><td>Sylvie MICHEL</td><td><span class" in row

@@ -29,8 +29,12 @@ class AddFollowUpForm(CleanTextMixin, forms.Form):
     the thematic advisors… (who already follows the collectivité in that role is left out)."""
 
     suivi = forms.ChoiceField(
-        label="Ajouter",
-        help_text="Un membre de l'équipe, au titre de l'un de ses rôles.",
+        label="Ajouter un·e référent·e de la Caf",
+        error_messages={
+            "required": "Choisissez la personne à ajouter.",
+            "invalid_choice": "Choisissez une personne de la liste (elle suit peut-être déjà "
+            "cette collectivité à ce titre).",
+        },
     )
 
     def __init__(
