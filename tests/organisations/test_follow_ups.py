@@ -234,3 +234,13 @@ def test_the_team_directory_shows_the_follow_ups_by_role_and_links_the_page(clie
     assert page() not in html
     row = html[html.index(f">{w.own.nom}</a></th>") :].split("</tr>")[0]
     assert "<td>Armelle BARON</td><td>Sylvie MICHEL</td><td><span class" in row
+
+
+def test_the_collectivite_page_links_the_administrator_to_its_follow_ups(client, touraine):
+    w = touraine
+    url = reverse("organisations:collectivite", args=[w.own.pk])
+    link = f"{page()}#collectivite-{w.own.pk}"
+    client.force_login(w.admin)
+    assert link in client.get(url).content.decode()
+    client.force_login(w.advisor)
+    assert link not in client.get(url).content.decode()
