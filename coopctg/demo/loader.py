@@ -1,9 +1,18 @@
-"""The Touraine demonstration: reference data, the Caf's team, Ctg and one account per role.
+"""The Touraine demonstration (``data/touraine.yaml``): the 11 Ctg of the Caf's collectivités,
+each with its signed Cof, its bilans annuels and its instances, who follows which collectivité
+at the Caf, and one account per role.
 
-Every step is idempotent: ``coopctg demo charger`` may run at each ``make run``.
+Everything goes through the application's services, as if it had been entered in its pages:
+accounts through invitations (:mod:`coopctg.accounts.invitations`), the CTT's follow-ups
+through :func:`coopctg.organisations.services.set_follow_up`, the Ctg through
+:func:`coopctg.ctg.services.save_ctg`, the Cof through the importer
+(:func:`coopctg.agreements.importer.import_cof`, signed by the Caf's administrator), so that
+history rows exist. Every step is idempotent: ``coopctg demo charger`` runs at each
+``make run`` and changes nothing the second time.
 """
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,15 +20,21 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
 
-from coopctg.accounts.models import User
+from coopctg.accounts.models import Membership, User
 from coopctg.accounts.roles import Role
 from coopctg.core.themes import Theme
 from coopctg.ctg.models import Ctg
-from coopctg.organisations.models import Caf, LocalAuthority, StaffMember
+from coopctg.organisations.models import Caf, FollowUp, LocalAuthority, StaffMember
 
-DEMO_FILE = Path(__file__).resolve().parent / "data" / "touraine.yaml"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEMO_FILE = DATA_DIR / "touraine.yaml"
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "funding" / "examples"
+
+
+class DemoDataError(ValueError):
+    """The demonstration's data contradict themselves (one French sentence)."""
 
 
 @dataclass
@@ -33,6 +48,7 @@ class DemoAccount:
 @dataclass
 class DemoReport:
     ctgs: int = 0
+    cofs: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
 
 
@@ -41,70 +57,176 @@ def load_demo_file(path: Path = DEMO_FILE) -> dict[str, Any]:
 
 
 @transaction.atomic
-def load_demo(path: Path = DEMO_FILE, log: Callable[[str], None] = lambda _: None) -> DemoReport:
+def load_demo(
+    path: Path = DEMO_FILE,
+    log: Callable[[str], None] = lambda _: None,
+    today: dt.date | None = None,
+) -> DemoReport:
     data = load_demo_file(path)
+    today = today or timezone.localdate()
     caf = Caf.objects.get(code=data["caf"])
     authorities = {la.libelle_usuel or la.nom: la for la in caf.collectivites.all()}
+    territories: dict[str, dict[str, Any]] = data["territoires"]
+    for name in territories:
+        _authority(authorities, name)
     report = DemoReport()
-    ctg_data = data["ctg"]
-    for usual_name, authority in sorted(authorities.items()):
-        themes = ctg_data.get("exceptions", {}).get(usual_name, ctg_data["thematiques"])
-        start, end = ctg_data["debut"], ctg_data["fin"]
-        ctg = Ctg.objects.filter(signataires=authority, date_debut=start).first() or Ctg(caf=caf)
-        ctg.intitule = f"Ctg {authority.nom} {start.year}-{end.year}"
-        ctg.date_debut, ctg.date_fin = start, end
-        ctg.date_signature = ctg_data["signature"]
-        ctg.themes = [t.value for t in Theme if t.value in themes]
-        ctg.statut = Ctg.Status.SIGNEE if end >= dt.date.today() else Ctg.Status.ECHUE
-        ctg.save()
-        ctg.signataires.set([authority])
-        report.ctgs += 1
+
+    # The accounts that act first; the advisors' collectivités are those they follow.
+    password = data["mot_de_passe"]
+    accounts: dict[str, DemoAccount] = {}
+    for account in data["comptes"]:
+        if account["role"] != Role.CAF_ADVISOR:
+            accounts[account["identifiant"]] = _account(caf, authorities, account, password)
+    admin = User.objects.get(
+        username=next(a["identifiant"] for a in data["comptes"] if a["role"] == Role.CAF_ADMIN)
+    )
+    _ctt_follow_ups(admin, caf, authorities, data.get("repartition_ctt", {}))
+    for account in data["comptes"]:
+        if account["role"] == Role.CAF_ADVISOR:
+            accounts[account["identifiant"]] = _account(caf, authorities, account, password)
+    report.accounts = [accounts[a["identifiant"]] for a in data["comptes"]]
+
+    ctgs = {
+        name: _ctg(admin, caf, authority, data["ctg"], territories.get(name, {}), today)
+        for name, authority in sorted(authorities.items())
+    }
+    report.ctgs = len(ctgs)
     example = data.get("architecture_exemple")
     if example:
-        _example_architecture(caf, authorities[example["collectivite"]], example["fichier"])
-    _demo_cof(data.get("cof"))
-    password = data["mot_de_passe"]
-    for account in data["comptes"]:
-        report.accounts.append(_account(caf, authorities, account, password))
-    _demo_suivi(data.get("suivi"), log)
-    held = _regular_instances(
-        [authorities[name] for name in data.get("instances_regulieres", [])], dt.date.today()
+        _example_architecture(_authority(authorities, example["collectivite"]), example["fichier"])
+    for name, territory in territories.items():
+        if "cof" in territory:
+            report.cofs += _cof(admin, authorities[name], ctgs[name], territory["cof"])
+    for territory in territories.values():
+        if "suivi" in territory:
+            _demo_suivi(territory["suivi"], log)
+    written = sum(
+        _bilans(admin, authorities[name], data["bilans"], territory["bilans"], today)
+        for name, territory in territories.items()
+        if "bilans" in territory
     )
-    if held:
-        log(f"Démonstration : {held} instances régulières ajoutées à d'autres Ctg.")
+    held = regular_instances(
+        [
+            (ctgs[name], _skipped(territory.get("instances", {})))
+            for name, territory in territories.items()
+            if "suivi" not in territory
+        ],
+        data["instances_regulieres"],
+        today,
+    )
+    if report.cofs or written or held:
+        log(
+            f"Démonstration : {report.cofs} Cof signées, {written} bilans annuels et {held} "
+            "instances ajoutés aux autres territoires."
+        )
     log(f"Démonstration : {report.ctgs} Ctg, {len(report.accounts)} comptes.")
     return report
 
 
-#: (month, day) of the regular instances of the demo's other Ctg.
-REGULAR_INSTANCES = (("copil", 6, 20), ("cotech", 3, 15), ("cotech", 10, 15))
+def _authority(authorities: dict[str, LocalAuthority], name: str) -> LocalAuthority:
+    try:
+        return authorities[name]
+    except KeyError:
+        raise DemoDataError(
+            f"Démonstration : « {name} » n'est pas une collectivité de l'équipe importée "
+            "(coopctg/organisations/data/caf-37.yaml)."
+        ) from None
 
 
-def _regular_instances(collectivites: list[LocalAuthority], today: dt.date) -> int:
-    """A Copil each June and a Cotech each March and October, from the start of each Ctg of
-    ``collectivites`` up to ``today`` (idempotent: one per Ctg, type and date)."""
-    from coopctg.governance.models import Meeting
-
-    created = 0
-    for ctg in Ctg.objects.filter(signataires__in=collectivites).distinct():
-        existing = set(Meeting.objects.filter(ctg=ctg).values_list("kind", "date"))
-        for year in range(ctg.date_debut.year, min(ctg.date_fin, today).year + 1):
-            for kind, month, day in REGULAR_INSTANCES:
-                date = dt.date(year, month, day)
-                if not ctg.date_debut <= date <= min(ctg.date_fin, today):
-                    continue
-                if (kind, date) in existing:
-                    continue
-                label = "Copil annuel" if kind == "copil" else "Cotech semestriel"
-                Meeting.objects.create(ctg=ctg, kind=kind, date=date, objet=f"{label} {year}")
-                created += 1
-    return created
+# --- Ctg ------------------------------------------------------------------------------------------
 
 
-def _example_architecture(caf: Caf, collectivite: LocalAuthority, filename: str) -> None:
+def _ctg(
+    admin: User,
+    caf: Caf,
+    authority: LocalAuthority,
+    defaults: dict[str, Any],
+    territory: dict[str, Any],
+    today: dt.date,
+) -> Ctg:
+    """The collectivité's Ctg, created or brought back to the file (history when it changes)."""
+    from coopctg.ctg.services import save_ctg
+
+    usual_name = authority.libelle_usuel or authority.nom
+    themes = defaults.get("exceptions", {}).get(usual_name, defaults["thematiques"])
+    start, end = defaults["debut"], defaults["fin"]
+    wanted = {
+        "intitule": f"Ctg {authority.nom} {start.year}-{end.year}",
+        "date_debut": start,
+        "date_fin": end,
+        "date_signature": territory.get("ctg_signee_le", start),
+        "themes": [t.value for t in Theme if t.value in themes],
+        "statut": Ctg.Status.SIGNEE if end >= today else Ctg.Status.ECHUE,
+    }
+    ctg = Ctg.objects.filter(signataires=authority, date_debut=start).first()
+    if ctg is None:
+        return save_ctg(admin, Ctg(caf=caf, **wanted), [authority])
+    if any(getattr(ctg, name) != value for name, value in wanted.items()):
+        for name, value in wanted.items():
+            setattr(ctg, name, value)
+        save_ctg(admin, ctg, [authority])
+    return ctg
+
+
+# --- Cof ------------------------------------------------------------------------------------------
+
+
+def _cof(admin: User, authority: LocalAuthority, ctg: Ctg, spec: dict[str, Any]) -> int:
+    """The collectivité's signed Cof, imported once (as ``coopctg cof importer`` does, signed
+    by the Caf's administrator); returns 1 when it is created. It takes effect on the Ctg's
+    first day and is signed after the Ctg."""
+    from coopctg.agreements.importer import import_cof
+    from coopctg.agreements.models import FundingAgreement
+
+    if "fichier" in spec:
+        document = json.loads((DATA_DIR / spec["fichier"]).read_text(encoding="utf-8"))
+    else:
+        code_field = "siren" if authority.kind == LocalAuthority.Kind.EPCI else "insee"
+        initial = {key: spec[key] for key in ("base_cej", "personnes") if key in spec}
+        document = {
+            "collectivite": {code_field: authority.code},
+            "numero": spec["numero"],
+            "debut": ctg.date_debut.isoformat(),
+            "fin": ctg.date_fin.isoformat(),
+            "versions": [
+                {"effet": ctg.date_debut.isoformat(), "motif": "Cof initiale", **initial},
+                *(
+                    {
+                        "effet": avenant["effet"].isoformat(),
+                        "signature": avenant["signee_le"].isoformat(),
+                        **{
+                            k: avenant[k]
+                            for k in ("motif", "base_cej", "personnes")
+                            if k in avenant
+                        },
+                    }
+                    for avenant in spec.get("avenants", [])
+                ),
+            ],
+        }
+    # The dates of the demonstration are those of touraine.yaml, in order.
+    document["versions"][0]["signature"] = spec["signee_le"].isoformat()
+    if FundingAgreement.objects.filter(numero=document["numero"]).exists():
+        return 0
+    signed = [
+        dt.date.fromisoformat(str(v.get("signature") or v["effet"])) for v in document["versions"]
+    ]
+    if ctg.date_signature and signed[0] < ctg.date_signature:
+        raise DemoDataError(
+            f"Démonstration : la Cof {document['numero']} serait signée le {signed[0]:%d/%m/%Y}, "
+            f"avant sa Ctg ({ctg.date_signature:%d/%m/%Y})."
+        )
+    if document["debut"] != ctg.date_debut.isoformat():
+        raise DemoDataError(
+            f"Démonstration : la Cof {document['numero']} doit prendre effet au début de sa Ctg "
+            f"({ctg.date_debut:%d/%m/%Y})."
+        )
+    import_cof(document, admin, generate_documents=False)
+    return 1
+
+
+def _example_architecture(collectivite: LocalAuthority, filename: str) -> None:
     """The référentiel's worked example as the collectivité's architecture (created once)."""
-    import json
-
     from coopctg.funding.models import FundingArchitecture
     from coopctg.funding.rules import parse_simulation_input
     from coopctg.funding.services import PersonRow, save_architecture
@@ -137,36 +259,160 @@ def _example_architecture(caf: Caf, collectivite: LocalAuthority, filename: str)
     save_architecture(None, architecture, rows)
 
 
-def _demo_cof(filename: str | None) -> None:
-    """A signed Cof with its avenant (imported once: re-running changes nothing)."""
-    import json
-
-    from coopctg.agreements.importer import import_cof
-    from coopctg.agreements.models import FundingAgreement
-
-    if not filename:
-        return
-    data = json.loads((Path(__file__).resolve().parent / "data" / filename).read_text("utf-8"))
-    if not FundingAgreement.objects.filter(numero=data.get("numero")).exists():
-        import_cof(data, generate_documents=False)
+# --- Who follows what -----------------------------------------------------------------------------
 
 
-def _demo_suivi(filename: str | None, log: Callable[[str], None]) -> None:
+def _member(caf: Caf, full_name: str) -> StaffMember:
+    first_name, last_name = full_name.split(" ", 1)
+    member = StaffMember.objects.filter(caf=caf, prenom=first_name, nom=last_name).first()
+    if member is None:
+        raise DemoDataError(f"Démonstration : « {full_name} » n'est pas dans l'équipe de la Caf.")
+    return member
+
+
+def _ctt_follow_ups(
+    admin: User,
+    caf: Caf,
+    authorities: dict[str, LocalAuthority],
+    distribution: dict[str, list[str]],
+) -> None:
+    """The demonstration's distribution of the CTT, set once through the service of the page
+    « Suivi des collectivités », by the Caf's administrator: a collectivité that already has a
+    CTT keeps it (what was changed on the page stays)."""
+    from coopctg.organisations.services import set_follow_up
+
+    covered = set(
+        FollowUp.objects.filter(collectivite__caf=caf, role=StaffMember.Role.CTT).values_list(
+            "collectivite_id", flat=True
+        )
+    )
+    for full_name, names in distribution.items():
+        member = _member(caf, full_name)
+        for name in names:
+            collectivite = _authority(authorities, name)
+            if collectivite.pk in covered:
+                continue
+            set_follow_up(
+                admin,
+                member=member,
+                collectivite=collectivite,
+                role=StaffMember.Role.CTT,
+                follows=True,
+            )
+            covered.add(collectivite.pk)
+
+
+# --- Follow-up of the Ctg: bilans, instances ------------------------------------------------------
+
+
+def _demo_suivi(filename: str, log: Callable[[str], None]) -> None:
     """The Gâtine-Racan Ctg's plan d'actions, instances, faits marquants and bilans."""
     from coopctg.demo.suivi import load_suivi
 
-    if not filename:
-        return
     users = {
         u.username: u for u in User.objects.filter(username__in=["editeur.gatine", "admin.caf"])
     }
     log(
         load_suivi(
-            Path(__file__).resolve().parent / "data" / filename,
+            DATA_DIR / filename,
             editor=users.get("editeur.gatine"),
             caf_admin=users.get("admin.caf"),
         )
     )
+
+
+def _bilans(
+    admin: User,
+    authority: LocalAuthority,
+    common: dict[str, Any],
+    spec: dict[str, Any],
+    today: dt.date,
+) -> int:
+    """The bilans annuels of the collectivité's Cof, year by year as the file says (each
+    created once); returns how many were created. A date still to come is not invented: a bilan
+    is transmitted, or validated, only when that day has passed."""
+    from coopctg.agreements.models import FundingAgreement
+    from coopctg.demo.suivi import create_reports
+    from coopctg.reports.models import AnnualReport
+
+    cof = FundingAgreement.objects.filter(collectivite=authority).order_by("date_debut").first()
+    if cof is None:
+        return 0
+    known = set(AnnualReport.objects.filter(cof=cof).values_list("annee", flat=True))
+    month, day = (int(part) for part in spec["transmis_le"].split("-"))
+    delay = dt.timedelta(days=int(common["validation_apres_jours"]))
+    items = []
+    for year, status in spec["annees"].items():
+        if year in known:
+            continue
+        sent = dt.date(year + 1, month, day) if status in ("transmis", "valide") else None
+        validated = sent + delay if sent is not None and status == "valide" else None
+        if validated is not None and validated > today:
+            status, validated = "transmis", None
+        if sent is not None and sent > today:
+            status, sent = "brouillon", None
+        items.append(
+            {
+                "annee": year,
+                "statut": status,
+                "transmis_le": sent,
+                "valide_le": validated,
+                "synthese": spec.get("synthese", ""),
+                "perspectives": spec.get("perspectives", ""),
+                "niveaux": common["niveaux"].get(year, {}),
+            }
+        )
+    if not items:
+        return 0
+    editor = (
+        User.objects.filter(
+            memberships__role=Role.COLLECTIVITE_EDITOR.value, memberships__collectivite=authority
+        )
+        .order_by("pk")
+        .first()
+    )
+    create_reports(cof, items, editor, admin)
+    return len(items)
+
+
+def _skipped(spec: dict[str, Any]) -> set[str]:
+    """The instances a territory did not hold: « copil-2025 », « cotech-2025-S2 »."""
+    return {f"copil-{key}" for key in spec.get("sans_copil", [])} | {
+        f"cotech-{key}" for key in spec.get("sans_cotech", [])
+    }
+
+
+def regular_instances(
+    ctgs: list[tuple[Ctg, set[str]]], schedule: dict[str, Any], today: dt.date
+) -> int:
+    """A Copil and the Cotech of ``schedule`` each year, from the start of each Ctg up to
+    ``today``, but those skipped (« copil-2025 », « cotech-2025-S2 »); idempotent: one per
+    Ctg, type and date. Returns how many were created."""
+    from coopctg.governance.models import Meeting
+
+    dates = [("copil", schedule["copil"]), *(("cotech", when) for when in schedule["cotech"])]
+    created = 0
+    for ctg, skipped in ctgs:
+        existing = set(Meeting.objects.filter(ctg=ctg).values_list("kind", "date"))
+        for year in range(ctg.date_debut.year, min(ctg.date_fin, today).year + 1):
+            for kind, when in dates:
+                date = dt.date(year, when["mois"], when["jour"])
+                key = (
+                    f"copil-{year}"
+                    if kind == "copil"
+                    else f"cotech-{year}-S{1 if date.month <= 6 else 2}"
+                )
+                if key in skipped or not ctg.date_debut <= date <= min(ctg.date_fin, today):
+                    continue
+                if (kind, date) in existing:
+                    continue
+                label = "Copil annuel" if kind == "copil" else "Cotech semestriel"
+                Meeting.objects.create(ctg=ctg, kind=kind, date=date, objet=f"{label} {year}")
+                created += 1
+    return created
+
+
+# --- Accounts -------------------------------------------------------------------------------------
 
 
 def _account(
@@ -181,9 +427,8 @@ def _account(
     role = Role(data["role"])
     member = None
     if "membre_equipe" in data:
-        first_name, last_name = data["membre_equipe"].split(" ", 1)
-        member = StaffMember.objects.get(caf=caf, prenom=first_name, nom=last_name)
-        last_name = last_name.title()
+        member = _member(caf, data["membre_equipe"])
+        first_name, last_name = member.prenom, member.nom.title()
     else:
         first_name, last_name = data["prenom"], data["nom"]
     courriel = data.get("courriel") or f"{data['identifiant']}@demo.coopctg.invalid"
@@ -197,7 +442,7 @@ def _account(
         scopes: list[tuple[Caf | None, LocalAuthority | None]] = [(caf, la) for la in targets]
         scope = ", ".join(la.nom for la in targets)
     elif role in (Role.COLLECTIVITE_EDITOR, Role.COLLECTIVITE_ELU):
-        collectivite = authorities[data["collectivite"]]
+        collectivite = _authority(authorities, data["collectivite"])
         scopes = [(None, collectivite)]
         scope = collectivite.nom
     else:
@@ -232,15 +477,16 @@ def _account(
         )
     assert user is not None
     if role == Role.CAF_ADVISOR:
-        for gone in user.memberships.filter(role=role.value).exclude(
+        gone = Membership.objects.filter(user=user, role=role.value).exclude(
             collectivite__in=[la for _, la in scopes]
-        ):
-            invitations.withdraw_role(None, gone)
+        )
+        for membership in gone.select_related("caf", "collectivite", "user"):
+            invitations.withdraw_role(None, membership)
     user.first_name, user.last_name = first_name, last_name
     user.email = user.email or courriel
     user.set_password(password)  # public demo password: not held to the validators
     user.save()
-    if member is not None:
+    if member is not None and member.user_id != user.pk:
         member.user = user
         member.save(update_fields=["user"])
     return DemoAccount(data["identifiant"], password, role, scope)

@@ -55,7 +55,7 @@ def load_suivi(
         import_plan(None, ctg, _plan_data(data["plan"]))
     meetings = _meetings(ctg, data["instances"], today)
     highlights = _highlights(ctg, data["faits_marquants"])
-    reports = _reports(cof, data["bilans"], editor, caf_admin)
+    reports = create_reports(cof, data["bilans"], editor, caf_admin)
     return (
         f"Suivi de démonstration ({ctg.intitule}) : {Action.objects.filter(ctg=ctg).count()} "
         f"fiches actions, {meetings} instances, {highlights} faits marquants, "
@@ -236,12 +236,16 @@ def _at_ten(day: dt.date | None) -> dt.datetime | None:
     return None if day is None else dt.datetime.combine(day, dt.time(10, 0), tzinfo=PARIS)
 
 
-def _reports(
+def create_reports(
     cof: FundingAgreement,
     items: list[dict[str, Any]],
     editor: User | None,
     caf_admin: User | None,
 ) -> int:
+    """The bilans annuels ``items`` of ``cof`` (« annee », « statut », « transmis_le »,
+    « valide_le », « synthese », « perspectives », « niveaux », « commentaires »), each created
+    once, transmitted by ``editor`` and validated by ``caf_admin``; returns how many the Cof
+    has. Also used by the loader for the other territories' bilans."""
     version = versions_newest_first().first()
     if version is None:
         return 0

@@ -117,6 +117,13 @@ class StaffRole(models.Model):
     member = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField("rôle", max_length=30, choices=StaffMember.Role.choices)
     themes = models.JSONField("thématiques", default=list, blank=True)
+    telephones = models.JSONField(
+        "lignes de la fonction",
+        default=list,
+        blank=True,
+        help_text="Les lignes de la fonction plutôt que de la personne (la ligne parentalité "
+        "que partagent deux conseillers, par exemple).",
+    )
 
     class Meta:
         verbose_name = "rôle dans l'équipe"
@@ -130,7 +137,10 @@ class StaffRole(models.Model):
 
 
 class FollowUp(models.Model):
-    """A team member follows a collectivité (chargée de développement social, CTT…)."""
+    """A team member follows a collectivité (chargée de développement social, CTT…).
+
+    Changed only through :func:`coopctg.organisations.services.set_follow_up` (history, and
+    the advisor's access kept in step)."""
 
     member = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="suivis")
     collectivite = models.ForeignKey(

@@ -14,7 +14,8 @@ from django.db import transaction
 from coopctg.core.parsing import DocumentError, load_yaml
 from coopctg.core.themes import Theme
 from coopctg.organisations.matching import Candidate, MatchError, match_name
-from coopctg.organisations.models import Caf, FollowUp, LocalAuthority, StaffMember, StaffRole
+from coopctg.organisations.models import Caf, LocalAuthority, StaffMember, StaffRole
+from coopctg.organisations.services import set_follow_up
 from coopctg.territories.models import Commune, Departement, Epci
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -136,7 +137,7 @@ def _validate(data: dict[str, Any]) -> _Plan:
             errors.append(f"{where} : personne en double")
         seen.add(key)
         phones = person.get("telephones", [])
-        if not isinstance(phones, list) or not all(isinstance(p, str) for p in phones):
+        if not _phones(phones):
             errors.append(f"{where} : telephones doit être une liste de numéros")
         roles = person.get("roles")
         if not isinstance(roles, list) or not roles:
@@ -149,6 +150,10 @@ def _validate(data: dict[str, Any]) -> _Plan:
                     f"{where} : rôle « {code} » inconnu (attendu : {', '.join(sorted(ROLES))})"
                 )
                 continue
+            if not _phones(role.get("telephones", [])):
+                errors.append(
+                    f"{where} : telephones du rôle « {code} » doit être une liste de numéros"
+                )
             for theme in role.get("thematiques", []) or []:
                 if theme not in THEMES:
                     errors.append(f"{where} : thématique « {theme} » inconnue")
@@ -161,6 +166,10 @@ def _validate(data: dict[str, Any]) -> _Plan:
         raise TeamImportError(errors)
     assert departement is not None
     return _Plan(caf=caf, departement=departement, collectivites=matched, equipe=team)
+
+
+def _phones(value: object) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(p, str) for p in value))
 
 
 def _candidates(departement: Departement) -> list[Candidate]:
@@ -209,6 +218,7 @@ def _write(plan: _Plan) -> TeamImportReport:
         authorities[usual_name] = authority
         report.rapprochements.append((usual_name, official.code, official.nom))
     report.collectivites = len(authorities)
+    by_id = {authority.pk: authority for authority in authorities.values()}
     for person in plan.equipe:
         member, _ = StaffMember.objects.update_or_create(
             caf=caf,
@@ -221,22 +231,44 @@ def _write(plan: _Plan) -> TeamImportReport:
         )
         report.membres += 1
         role_codes = []
-        wanted_follow_ups = set()
+        declared: dict[str, set[int]] = {}  # role → collectivités, when the file names them
         for role in person["roles"]:
             role_codes.append(role["role"])
             StaffRole.objects.update_or_create(
                 member=member,
                 role=role["role"],
-                defaults={"themes": list(role.get("thematiques", []) or [])},
+                defaults={
+                    "themes": list(role.get("thematiques", []) or []),
+                    "telephones": list(role.get("telephones", []) or []),
+                },
             )
-            for name in role.get("collectivites", []) or []:
-                wanted_follow_ups.add((authorities[name].pk, role["role"]))
+            if "collectivites" in role:
+                names = role.get("collectivites") or []
+                declared[role["role"]] = {authorities[name].pk for name in names}
         member.roles.exclude(role__in=role_codes).delete()
-        existing = {(f.collectivite_id, f.role): f for f in member.suivis.all()}
-        for key, follow_up in existing.items():
-            if key not in wanted_follow_ups:
-                follow_up.delete()
-        for collectivite_id, role in wanted_follow_ups - set(existing):
-            FollowUp.objects.create(member=member, collectivite_id=collectivite_id, role=role)
-        report.suivis += len(wanted_follow_ups)
+        # The file decides the follow-ups it names (and those of a role the person no longer
+        # holds); the others (CTT, thematic advisors…) are decided in the application, on the
+        # « Suivi des collectivités » page, and kept.
+        for follow_up in member.suivis.select_related("collectivite"):
+            wanted = declared.get(follow_up.role)
+            if follow_up.role not in role_codes or (
+                wanted is not None and follow_up.collectivite_id not in wanted
+            ):
+                set_follow_up(
+                    None,
+                    member=member,
+                    collectivite=follow_up.collectivite,
+                    role=follow_up.role,
+                    follows=False,
+                )
+        for role_code, ids in declared.items():
+            for collectivite_id in sorted(ids):
+                set_follow_up(
+                    None,
+                    member=member,
+                    collectivite=by_id[collectivite_id],
+                    role=role_code,
+                    follows=True,
+                )
+        report.suivis += sum(len(ids) for ids in declared.values())
     return report

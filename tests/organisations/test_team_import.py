@@ -166,3 +166,72 @@ def test_cli_imports_the_bundled_team(indre_et_loire, capsys):
 
     call_command("equipe", "importer")
     assert "13 personnes, 11 collectivités" in capsys.readouterr().out
+
+
+def test_the_shared_parentalite_line_is_shown_for_both_advisors(indre_et_loire, client):
+    """Référentiel: « Didier LEGOUZOUQUE / Mickaël BOUDMER — Parentalité — 02.46.67.10.66 »."""
+    from django.urls import reverse
+
+    from coopctg.accounts.models import Membership
+    from tests.factories import UserFactory
+
+    import_team()
+    lines = dict(
+        StaffRole.objects.filter(role="thematique", themes=["parentalite"]).values_list(
+            "member__nom", "telephones"
+        )
+    )
+    assert lines == {"LEGOUZOUQUE": ["02.46.67.10.66"], "BOUDMER": ["02.46.67.10.66"]}
+    assert StaffMember.objects.get(nom="BOUDMER").telephones == ["06.25.25.51.37", "02.46.67.10.59"]
+
+    user = UserFactory()
+    Membership.objects.create(
+        user=user, role="caf_analyste", caf=LocalAuthority.objects.first().caf
+    )
+    client.force_login(user)
+    html = client.get(reverse("organisations:team", args=["37"])).content.decode()
+    thematic = html[html.index("<h2>Conseiller·ère technique thématique</h2>") :]
+    for name, other in (("LEGOUZOUQUE", "Mickaël BOUDMER"), ("BOUDMER", "Didier LEGOUZOUQUE")):
+        card = thematic[thematic.index(f"{name}</h3>") :].split("</article>")[0]
+        assert 'Ligne parentalité : <a href="tel:0246671066">02.46.67.10.66</a>' in card
+        assert f"(ligne partagée avec {other})" in card
+
+
+def test_reimport_keeps_the_follow_ups_decided_in_the_application(indre_et_loire, tmp_path):
+    """The file names the collectivités of the chargées de développement social, not those of
+    the CTT: a CTT assigned on the « Suivi des collectivités » page stays; a follow-up the file
+    no longer names goes, through the service (history, the advisor's access)."""
+    from coopctg.accounts.models import Membership
+    from coopctg.core.models import AuditEntry
+    from coopctg.organisations.services import set_follow_up
+    from tests.factories import UserFactory
+
+    import_team()
+    baron = StaffMember.objects.get(nom="BARON")
+    gatine = LocalAuthority.objects.get(epci__siren="200073237")
+    loches = LocalAuthority.objects.get(epci__siren="200071587")
+    set_follow_up(None, member=baron, collectivite=gatine, role="ctt", follows=True)
+    michel = StaffMember.objects.get(nom="MICHEL")
+    michel.user = UserFactory()
+    michel.save()
+    for la in michel.suivis.values_list("collectivite", flat=True):
+        Membership.objects.create(
+            user=michel.user, role="caf_conseiller", caf=gatine.caf, collectivite_id=la
+        )
+    import_team()
+    assert FollowUp.objects.filter(member=baron, collectivite=gatine, role="ctt").exists()
+
+    data = seed_data()
+    person = next(p for p in data["equipe"] if p["nom"] == "MICHEL")
+    person["roles"][0]["collectivites"] = ["CC Loches Sud Touraine"]
+    import_team(write(tmp_path, data))
+    assert list(michel.suivis.values_list("collectivite", flat=True)) == [loches.pk]
+    assert list(
+        Membership.objects.filter(user=michel.user).values_list("collectivite", flat=True)
+    ) == [loches.pk]
+    entry = AuditEntry.objects.filter(
+        objet_type="organisations.localauthority", objet_id=str(gatine.pk)
+    ).latest("id")
+    assert entry.auteur_nom == "système"
+    assert "Sylvie MICHEL (chargé·e de développement social)" in entry.avant["suivie_par"]
+    assert entry.apres["suivie_par"] == ["Armelle BARON (conseiller·ère technique territorial·e)"]

@@ -3,14 +3,15 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import CommandParser
 
-from coopctg.core.commands import FrenchCommand
+from coopctg.core.commands import CliError, FrenchCommand
 
 
 class Command(FrenchCommand):
     help = "Démonstration Touraine."
     subcommands = {
         "charger": "Importe les territoires, le référentiel, l'équipe de la Caf de Touraine, "
-        "crée les Ctg 2022-2026, l'architecture de financement de l'exemple du référentiel et "
+        "crée les 11 Ctg 2022-2026 et leurs Cof signées, les bilans annuels et les instances, "
+        "la répartition de démonstration des CTT, le suivi complet de la Ctg de la Gâtine et "
         "un compte de démonstration par rôle (idempotent).",
     }
 
@@ -22,7 +23,8 @@ class Command(FrenchCommand):
         )
 
     def handle_charger(self, **options: Any) -> None:
-        from coopctg.demo.loader import load_demo
+        from coopctg.agreements.services import AgreementError
+        from coopctg.demo.loader import DemoDataError, load_demo
         from coopctg.territories.models import Commune
 
         streams = {"stdout": self.stdout, "stderr": self.stderr}
@@ -32,7 +34,10 @@ class Command(FrenchCommand):
             call_command("territoires", "importer", **streams)
         call_command("referentiel", "charger", **streams)
         call_command("equipe", "importer", **streams)
-        report = load_demo(log=self.stdout.write)
+        try:
+            report = load_demo(log=self.stdout.write)
+        except (DemoDataError, AgreementError) as error:  # a data file contradicts itself
+            raise CliError(str(error)) from None
         self.stdout.write("")
         self.stdout.write(
             "Comptes de démonstration — DÉMONSTRATION UNIQUEMENT, mots de passe publics :"
