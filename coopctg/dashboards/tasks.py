@@ -412,7 +412,11 @@ def referent_tasks(ctx: Context, running: list[tuple[Ctg, list[int]]]) -> Iterab
             what=f"Désigner le ou la référent·e Caf de {ctx.name(collectivite_id)}",
             who="la Caf (administration)",
             territory=ctx.name(collectivite_id),
-            url=reverse("organisations:collectivite", args=[collectivite_id]),
+            url=reverse(
+                "organisations:follow_ups",
+                args=[ctx.collectivites[collectivite_id].caf.code],
+            )
+            + f"#collectivite-{collectivite_id}",
             ref=f"collectivite-{collectivite_id}-referent",
             side=Side.CAF,
             collectivite_id=collectivite_id,
@@ -460,7 +464,7 @@ def tasks_of(
     """Every task of ``collectivites`` (already scoped), by date then territory; only those
     of ``kind`` when given. A fixed number of queries whatever their number."""
     today = today or timezone.localdate()
-    found = {la.pk: la for la in collectivites.order_by("nom")}
+    found = {la.pk: la for la in collectivites.select_related("caf").order_by("nom")}
     ctx = Context(collectivites=found, today=today, advisors=advisor_names(found))
     items = [task for provider in PROVIDERS for task in provider(ctx)] if found else []
     if kind:

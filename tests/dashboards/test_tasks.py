@@ -178,6 +178,10 @@ def test_recruitment_opinion_actions_late_referent_and_cof_end(touraine, framewo
     assert by_kind["cof_fin"].date == dt.date(2026, 9, 30)
     assert by_kind["cof_fin"].side is Side.ENSEMBLE
     assert by_kind["referent"].what == f"Désigner le ou la référent·e Caf de {touraine.own.nom}"
+    # the Caf's administrator designates them on « Suivi des collectivités »
+    assert by_kind["referent"].url == (
+        reverse("organisations:follow_ups", args=["37"]) + f"#collectivite-{touraine.own.pk}"
+    )
     mine, others = split_for(touraine.editor, tasks_for_user(touraine.editor))
     assert {t.kind for t in mine} >= {"actions_retard", "cof_fin", "bilan"}
     assert {"recrutement", "referent"} <= {t.kind for t in others}
