@@ -36,3 +36,21 @@ def touraine(db):
     from tests.factories import build_touraine
 
     return build_touraine()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server, django_db_setup, django_db_blocker):
+    """pytest-django's live server, and on PostgreSQL no connection of its request threads left
+    behind when the test database is dropped at the end of the session (a browser's last
+    keep-alive request may still hold one)."""
+    yield live_server
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    live_server.stop()
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

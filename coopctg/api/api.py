@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.responses import Status
@@ -97,6 +97,9 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=AUTH,
     docs_decorator=_signed_in_only,
+    # Swagger UI, served locally; without deep links, an operation's summary is one button
+    # (a link inside it would be nested interactive content, RGAA 7.1 / axe).
+    docs=Swagger(settings={"deepLinking": False, "displayRequestDuration": False}),
     parser=JsonParser(),
 )
 
@@ -232,6 +235,7 @@ def list_collectivites(
     "/collectivites/{int:pk}/", response={200: s.Collectivite, **ERRORS}, url_name="collectivite"
 )
 def get_collectivite(request: HttpRequest, pk: int):
+    """Une collectivité (EPCI ou commune), sa Caf et son territoire."""
     return s.to_collectivite(accounts.get_collectivite_for_user(_user(request), pk))
 
 
@@ -274,6 +278,7 @@ def _ctg_queryset(user: Any) -> QuerySet:
 
 @ctgs.get("/ctg/", response={200: s.page_of(s.Ctg), **ERRORS}, url_name="ctgs")
 def list_ctgs(request: HttpRequest, filtres: Query[CtgFilters], page: Query[s.PageQuery]):
+    """Les Ctg que votre rôle vous ouvre, filtrées par statut."""
     queryset = _ctg_queryset(_user(request))
     if filtres.statut:
         queryset = queryset.filter(statut=filtres.statut)
@@ -284,6 +289,7 @@ def list_ctgs(request: HttpRequest, filtres: Query[CtgFilters], page: Query[s.Pa
 
 @ctgs.get("/ctg/{int:pk}/", response={200: s.Ctg, **ERRORS}, url_name="ctg")
 def get_ctg(request: HttpRequest, pk: int):
+    """Une Ctg : ses signataires, sa période, ses thématiques."""
     accounts.get_ctg_for_user(_user(request), pk)
     return s.to_ctg(_ctg_queryset(_user(request)).get(pk=pk))
 
@@ -311,6 +317,7 @@ def _status_filter(statut: str, day: dt.date) -> Q:
 
 @cofs.get("/cof/", response={200: s.page_of(s.Cof), **ERRORS}, url_name="cofs")
 def list_cofs(request: HttpRequest, filtres: Query[CofFilters], page: Query[s.PageQuery]):
+    """Les Cof que votre rôle vous ouvre, avec leur statut au jour de la demande."""
     today = _today()
     queryset = (
         cof_access.visible_cofs(_user(request))
@@ -387,6 +394,7 @@ def list_demandes(request: HttpRequest, filtres: Query[DemandeFilters], page: Qu
 
 @cofs.get("/demandes/{int:pk}/", response={200: s.Demande, **ERRORS}, url_name="demande")
 def get_demande(request: HttpRequest, pk: int):
+    """Une demande de modification de Cof, son statut et sa décision."""
     return s.to_demande(cof_access.get_request_for_user(_user(request), pk))
 
 
@@ -513,6 +521,7 @@ def list_actions(
 
 @plans.get("/actions/{int:pk}/", response={200: s.Action, **ERRORS}, url_name="action")
 def get_action(request: HttpRequest, pk: int):
+    """Une fiche action du plan, ses indicateurs et leurs valeurs."""
     action = plan_access.get_action_for_user(_user(request), pk)
     return s.to_action(_actions().get(pk=action.pk), _today())
 
@@ -590,6 +599,7 @@ def list_instances(
 
 @governance.get("/instances/{int:pk}/", response={200: s.Instance, **ERRORS}, url_name="instance")
 def get_instance(request: HttpRequest, pk: int):
+    """Une instance (Copil, Cotech…), ses participants et ses décisions."""
     meeting = governance_access.get_meeting_for_user(_user(request), pk)
     return s.to_instance(_meetings().get(pk=meeting.pk))
 
@@ -772,6 +782,21 @@ def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: 
 
 for router in (territories, ctgs, cofs, funding, plans, governance, reports, deadlines):
     api.add_router("/", router)
+
+
+def _french_summaries() -> None:
+    """Each operation's summary in the documentation is the first sentence of its docstring
+    (French), not its Python name (« List Collectivites »)."""
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                doc = (operation.view_func.__doc__ or "").strip()
+                if doc:
+                    first = " ".join(doc.split("\n\n")[0].split())
+                    operation.summary = first.split(" : ")[0].split(". ")[0].rstrip(".")
+
+
+_french_summaries()
 
 
 def _has_nul(request: HttpRequest) -> bool:

@@ -120,3 +120,17 @@ def test_docs_are_served_locally_under_the_csp(client, touraine):
         assert "src=" in attributes or 'type="application/json"' in attributes
     for asset in ("ninja/swagger-ui-bundle.js", "ninja/swagger-ui.css", "ninja/swagger-ui-init.js"):
         assert finders.find(asset), asset  # served by the application (WhiteNoise)
+
+
+def test_every_operation_is_summed_up_in_french():
+    """The documentation's summaries come from the docstrings, never the Python name
+    (« List Collectivites »)."""
+    from coopctg.api.api import api
+
+    summaries = [
+        operation["summary"]
+        for operations in api.get_openapi_schema()["paths"].values()
+        for operation in operations.values()
+    ]
+    english = [s for s in summaries if s.split(" ")[0] in {"Get", "List", "Create", "Update"}]
+    assert summaries and english == []
