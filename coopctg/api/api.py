@@ -45,6 +45,7 @@ from coopctg.api.auth import AUTH, TokenAuth
 from coopctg.api.errors import BodyError, body_error, field_errors, validation_message
 from coopctg.core.parsing import load_json
 from coopctg.dashboards.tasks import DEADLINE_KINDS, for_reader, tasks_of
+from coopctg.funding.eligibility import architecture_of_cof, eligibility_of
 from coopctg.funding.rules import InvalidInput, parse_simulation_input
 from coopctg.governance import access as governance_access
 from coopctg.governance import services as governance_services
@@ -341,6 +342,21 @@ def get_cof(request: HttpRequest, pk: int):
     cof = cof_access.get_cof_for_user(_user(request), pk)
     versions = AgreementVersion.objects.filter(cof=cof).order_by("numero")
     return {**s.to_cof(cof, _today()), "versions": [s.to_version(v) for v in versions]}
+
+
+@cofs.get(
+    "/cof/{int:pk}/eligibilite/",
+    response={200: s.Eligibilite, **ERRORS},
+    url_name="cof_eligibilite",
+)
+def get_cof_eligibility(request: HttpRequest, pk: int):
+    """Les six conditions d'éligibilité de la fonction financée par la Cof, calculées comme sur
+    la page de l'architecture : Cof signée en vigueur, réunions de réseau tenues, fiches de
+    poste et bilans transmis, à la date d'effet de l'architecture jugée."""
+    cof = cof_access.get_cof_for_user(_user(request), pk)
+    today = _today()
+    architecture = architecture_of_cof(cof, today)
+    return s.to_eligibility(cof, architecture, eligibility_of(architecture, today))
 
 
 @cofs.get("/versions/{int:pk}/", response={200: s.VersionDetail, **ERRORS}, url_name="version")

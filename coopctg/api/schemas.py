@@ -236,6 +236,81 @@ def to_version(version: Any) -> dict[str, Any]:
     }
 
 
+class Lien(Schema):
+    libelle: str
+    url: str = Field(..., description="Le chemin de la page de l'enregistrement.")
+
+
+class ConditionEligibilite(Schema):
+    code: str = Field(
+        ...,
+        description=(
+            "collectivite_signataire, champs_ctg, attendus, cof, reseaux ou bilan_annuel (dans "
+            "l'ordre du référentiel)."
+        ),
+    )
+    texte: str = Field(..., description="Les mots du référentiel.")
+    etat: str = Field(
+        ...,
+        description=(
+            "satisfaite, non_satisfaite, a_declarer, a_transmettre, a_etablir ou non_evaluee."
+        ),
+    )
+    etat_libelle: str
+    preuve: str = Field(..., description="Ce qui la prouve, ou ce qui manque.")
+    liens: list[Lien] = Field(..., description="Les enregistrements qui la prouvent.")
+    declaree: bool = Field(..., description="L'état repose sur une déclaration de la collectivité.")
+    declarable: bool = Field(
+        ...,
+        description=(
+            "Une déclaration est possible : aucun enregistrement ne peut encore la prouver."
+        ),
+    )
+
+
+class ArchitectureRef(Schema):
+    id: int | None = Field(..., description="Absent : la Cof n'a encore aucune architecture.")
+    nature: str = Field(..., description="travail, version ou demande.")
+    date_effet: dt.date
+
+
+class Eligibilite(Schema):
+    cof: CofRef
+    architecture: ArchitectureRef = Field(
+        ...,
+        description=(
+            "L'architecture jugée : la version signée en vigueur aujourd'hui (la première "
+            "avant le début de la Cof, la dernière après sa fin) ; pour une Cof pas encore "
+            "signée, l'architecture de travail de la collectivité."
+        ),
+    )
+    conditions: list[ConditionEligibilite]
+
+
+def to_eligibility(cof: Any, architecture: Any, conditions: list[Any]) -> dict[str, Any]:
+    return {
+        "cof": to_cof_ref(cof),
+        "architecture": {
+            "id": architecture.pk,
+            "nature": architecture.kind,
+            "date_effet": architecture.date_effet,
+        },
+        "conditions": [
+            {
+                "code": c.code,
+                "texte": c.text,
+                "etat": c.state.value,
+                "etat_libelle": c.state_label,
+                "preuve": c.proof,
+                "liens": [{"libelle": link.label, "url": link.url} for link in c.links],
+                "declaree": c.declared,
+                "declarable": c.declarable,
+            }
+            for c in conditions
+        ],
+    }
+
+
 class Demande(Schema):
     id: int
     cof: CofRef

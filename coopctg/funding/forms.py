@@ -1,5 +1,6 @@
 """Forms of the funding architecture: the base, then one row per person × 4 envelopes."""
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -165,20 +166,36 @@ def initial_persons(rows: list[PersonRow]) -> list[dict[str, Any]]:
 
 
 class DeclarationsForm(CleanTextMixin, forms.ModelForm):
-    """The collectivité's declarations. ``annual_report_automatic``: the collectivité has a Cof
-    for the Ctg, so the condition « bilan annuel » is read from its bilans and the declaration
-    « bilan annuel transmis » is neither offered nor saved."""
+    """The declarations the collectivité may still make: only where no record can exist
+    (``declarable``, the field names given by
+    :func:`coopctg.funding.eligibility.declarable_fields`). The attendus: a job description
+    established outside CoopCTG, while no recruitment nor bilan transmitted records them; the
+    bilan annuel: while the collectivité has no Cof. A field not offered is neither shown nor
+    saved. The Cof and the networks are never declared: they are computed from the records."""
 
     class Meta:
         model = FundingArchitecture
-        fields = [
-            "declaration_attendus",
-            "reference_cof",
-            "declaration_reseaux",
-            "declaration_bilan",
-        ]
+        fields = ["declaration_attendus", "declaration_bilan"]
+        labels = {
+            "declaration_attendus": (
+                "Une fiche de poste établie hors de CoopCTG reprend les attendus du référentiel"
+            ),
+            "declaration_bilan": "Le bilan annuel d'activité a été transmis à la Caf",
+        }
+        help_texts = {
+            "declaration_attendus": (
+                "Déclaration possible tant qu'aucun recrutement de CoopCTG ni aucun bilan annuel "
+                "transmis n'enregistre les attendus du poste (poste pourvu avant CoopCTG, fiche "
+                "de poste sur papier)."
+            ),
+            "declaration_bilan": (
+                "Déclaration possible tant que la collectivité n'a pas de Cof dans CoopCTG : "
+                "ensuite, la condition se lit dans ses bilans."
+            ),
+        }
 
-    def __init__(self, *args: Any, annual_report_automatic: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, declarable: Collection[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if annual_report_automatic:
-            del self.fields["declaration_bilan"]
+        for name in list(self.fields):
+            if name not in declarable:
+                del self.fields[name]

@@ -61,6 +61,11 @@ class FundingArchitecture(models.Model):
     base_cej_etp = models.DecimalField(
         "Etp financés par le Cej", max_digits=5, decimal_places=2, null=True, blank=True
     )
+    # The collectivité's declarations, read only where no record can exist
+    # (:mod:`coopctg.funding.eligibility`): the attendus (a job description established outside
+    # CoopCTG, while no recruitment nor bilan transmitted records them) and the bilan (while
+    # there is no Cof). ``reference_cof`` and ``declaration_reseaux`` are no longer offered nor
+    # read — the Cof and the network meetings are records — and keep their past values.
     declaration_attendus = models.BooleanField(
         "la mission répond aux attendus du référentiel (déclaré)", default=False
     )

@@ -187,34 +187,38 @@ def save_architecture(
     return stored
 
 
-DECLARATION_FIELDS = [
-    "declaration_attendus",
-    "reference_cof",
-    "declaration_reseaux",
-    "declaration_bilan",
-]
+#: The declarations still possible where no record can exist (see
+#: :mod:`coopctg.funding.eligibility`). ``reference_cof`` and ``declaration_reseaux`` are no
+#: longer declared — the Cof and the network meetings are records — and keep their past values.
+DECLARATION_FIELDS = ["declaration_attendus", "declaration_bilan"]
 
 
 @transaction.atomic
-def save_declarations(user: Any, architecture: FundingArchitecture) -> None:
-    """Record the collectivité's declarations of the eligibility conditions, with history.
+def save_declarations(
+    user: Any, architecture: FundingArchitecture, fields: list[str] | None = None
+) -> None:
+    """Record the collectivité's declarations of the eligibility conditions (``fields``: those
+    it may still make, by default all), with history when one changes.
 
     Only on the working architecture: a signed version's is frozen, a request's proposal
     changes through its request (:class:`FrozenArchitectureError`)."""
+    fields = DECLARATION_FIELDS if fields is None else fields
     stored = FundingArchitecture.objects.select_for_update().get(pk=architecture.pk)
     if stored.kind != FundingArchitecture.Kind.TRAVAIL:
         raise FrozenArchitectureError(
             stored.frozen_reason()
             or "Les déclarations de la collectivité se font sur son architecture de travail."
         )
-    before = snapshot(stored, DECLARATION_FIELDS)
-    architecture.save(update_fields=[*DECLARATION_FIELDS, "modifie_le"])
+    before, after = snapshot(stored, fields), snapshot(architecture, fields)
+    if not fields or before == after:
+        return
+    architecture.save(update_fields=[*fields, "modifie_le"])
     record_change(
         user,
         architecture,
         AuditEntry.Action.MODIFICATION,
         before=before,
-        after=snapshot(architecture, DECLARATION_FIELDS),
+        after=after,
         caf_id=architecture.ctg.caf_id,
     )
 

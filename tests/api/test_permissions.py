@@ -58,6 +58,11 @@ RULES = {
         ("other", lambda w: {"pk": w.cof_other.pk}, None, seen_by(SEE_OTHER)),
         ("foreign", lambda w: {"pk": w.cof_foreign.pk}, None, seen_by({"outsider"})),
     ],
+    "cof_eligibilite": [
+        ("own", lambda w: {"pk": w.cof_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.cof_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, None, seen_by({"outsider"})),
+    ],
     "version": [
         ("own", lambda w: {"pk": w.version_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.version_other.pk}, None, seen_by(SEE_OTHER)),

@@ -216,22 +216,27 @@ def test_simulator_recomputes_and_checks_ctg_themes(client, touraine):
     assert not FundingArchitecture.objects.exists()
 
 
-def test_declarations_complete_the_checklist(client, touraine, seed):
+def test_declarations_complete_the_checklist_only_where_no_record_can_exist(client, touraine, seed):
+    """Without any Cof, recruitment or bilan, the attendus (« à établir ») and the bilan (« à
+    déclarer ») may be declared, and the page says they are declarations; the Cof and the
+    networks are never declared (no more free-text Cof reference)."""
     client.force_login(touraine.editor)
     url = reverse("funding:architecture", args=[seed.pk])
-    assert client.get(url).content.decode().count(">à déclarer<") == 4
+    page = html.unescape(client.get(url).content.decode())
+    assert page.count(">à établir<") == 1 and page.count(">à déclarer<") == 1
+    assert 'name="declaration_attendus"' in page and 'name="declaration_bilan"' in page
+    assert 'name="reference_cof"' not in page and 'name="declaration_reseaux"' not in page
     client.post(
         reverse("funding:architecture_declarations", args=[seed.pk]),
-        {
-            "declaration_attendus": "on",
-            "reference_cof": "Cof n°2022-17",
-            "declaration_reseaux": "on",
-            "declaration_bilan": "on",
-        },
+        {"declaration_attendus": "on", "declaration_bilan": "on", "reference_cof": "Cof 1"},
     )
-    page = client.get(url).content.decode()
-    assert ">à déclarer<" not in page and "Cof n°2022-17" in page
-    assert AuditEntry.objects.filter(objet_id=str(seed.pk), action="modification").exists()
+    page = html.unescape(client.get(url).content.decode())
+    assert ">à établir<" not in page and ">à déclarer<" not in page
+    assert page.count(">déclaration<") == 2 and "fiche de poste établie hors de CoopCTG" in page
+    seed.refresh_from_db()
+    assert seed.reference_cof == ""  # not a declaration any more
+    entry = AuditEntry.objects.get(objet_id=str(seed.pk), action="modification")
+    assert entry.avant == {"declaration_attendus": False, "declaration_bilan": False}
 
 
 def test_checklist_flags_a_ctg_not_in_force(client, touraine):

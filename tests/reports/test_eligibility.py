@@ -19,12 +19,10 @@ def facts(report=None, declared=False):
         ctg_start=dt.date(2022, 1, 1),
         ctg_end=dt.date(2026, 12, 31),
         effective_date=dt.date(2024, 1, 1),
+        today=dt.date(2024, 1, 1),
         collectivite_is_signatory=True,
         total_etp_positive=True,
         lines_outside_ctg=0,
-        declared_attendus=True,
-        cof_reference="COF-1",
-        declared_networks=True,
         declared_annual_report=declared,
         annual_report=report,
     )
@@ -97,11 +95,11 @@ def test_declaration_of_the_bilan_is_offered_only_without_a_cof(client, touraine
     assert 'name="declaration_bilan"' in client.get(url).content.decode()
     make_cof(w.admin, w.ctg_own, w.own, "COF-37-2022-001")
     page = client.get(url).content.decode()
-    assert 'name="declaration_bilan"' not in page and 'name="declaration_reseaux"' in page
+    assert 'name="declaration_bilan"' not in page and 'name="declaration_attendus"' in page
     # Posting it anyway changes nothing: the condition is read from the bilans.
     client.post(
         reverse("funding:architecture_declarations", args=[architecture.pk]),
-        {"declaration_bilan": "on", "declaration_reseaux": "on", "reference_cof": "COF-1"},
+        {"declaration_bilan": "on", "declaration_attendus": "on"},
     )
     architecture.refresh_from_db()
-    assert not architecture.declaration_bilan and architecture.declaration_reseaux
+    assert not architecture.declaration_bilan and architecture.declaration_attendus

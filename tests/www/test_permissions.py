@@ -132,9 +132,15 @@ def test_oidc_logged_out_is_public(client, touraine):
     ],
 )
 def test_declarations_post_only_for_editors(client, world, role, expected):
-    url = reverse("funding:architecture_declarations", args=[world.arch_own.pk])
+    from tests.factories import CtgFactory, seed_architecture
+
+    # A Ctg of ``own`` without any record yet (no Cof, recruitment nor bilan): the
+    # declarations are still possible there.
+    ctg = CtgFactory(caf=world.caf, signataires=[world.own], intitule="Ctg sans Cof")
+    architecture = seed_architecture(ctg, world.own)
+    url = reverse("funding:architecture_declarations", args=[architecture.pk])
     client.force_login(getattr(world, role))
     assert client.get(url).status_code == 405
-    assert client.post(url, {"reference_cof": "Cof 1"}).status_code == expected
-    world.arch_own.refresh_from_db()
-    assert (world.arch_own.reference_cof == "Cof 1") is (expected == 302)
+    assert client.post(url, {"declaration_attendus": "on"}).status_code == expected
+    architecture.refresh_from_db()
+    assert architecture.declaration_attendus is (expected == 302)

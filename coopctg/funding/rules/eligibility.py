@@ -9,14 +9,53 @@ convention d'objectifs et de financement (Cof) dédiée au pilotage de la Ctg [�
 différents réseaux : thématiques, portant sur la méthodologie de territoire, etc. ; transmettre
 un bilan annuel de leur activité. »
 
-Conditions the software can check are computed; the others are declared by the collectivité
-until a later part of the software records the proof (job description, Cof). The annual
-report is automatic once the collectivité has a Cof (:class:`AnnualReportFact`).
+Every condition is computed from what the software records, on the architecture's effective
+date (:func:`eligibility_checklist`):
+
+- « collectivité signataire » : the Ctg, its signatories and its period;
+- « champs de la Ctg » : the architecture's assignments (the funding engine's anomalies);
+- « attendus » : the référentiel's attendus recorded for the post — the job description of a
+  recruitment of the collectivité in the Ctg (the attendus it lists), or the latest bilan annuel
+  transmitted under one of its Cofs in the Ctg (the self-assessment of every attendu). Without
+  either it is « à établir ». Only then — no record can exist yet, e.g. a post held since before
+  CoopCTG with a job description on paper — may the collectivité declare « fiche de poste
+  établie hors de CoopCTG »; the proof says it is a declaration, and why;
+- « Cof » : a signed Cof of the collectivité within the Ctg, in force on the effective date; a
+  project not yet signed, a Cof ended or not yet begun says so. Never declared: the Cof is a
+  record of this software;
+- « réseaux » : at least N network meetings (kind « réseau ») of the Ctg held in the 12 months
+  that end on the effective date (:func:`networks_window`), N being the dated parameter
+  ``reseaux_minimum`` in force on that date (:func:`load_eligibility_parameters`). A meeting
+  counts once held (dated today or before); a planned one is named but does not count yet;
+- « bilan annuel » : automatic once the collectivité has a Cof (:class:`AnnualReportFact`),
+  declared otherwise.
+
+Why 12 months rather than the calendar year: the condition is judged on the effective date, which
+may fall on any day (an avenant from 1 July); the 12 months before it are the participation that
+date can show, whatever the day. A Ctg has no meeting before its start, so when it began less
+than 12 months before the effective date (the first architecture of a Ctg is dated on its first
+day), its first 12 months are the window: « the network meetings of its first year ».
 """
 
+from __future__ import annotations
+
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
+
+from coopctg.core.params import (
+    Parameter,
+    ParameterError,
+    ParameterFileError,
+    ParameterNotInForce,
+    format_date_fr,
+    load_parameter_file,
+)
+
+#: The dated parameter (file ``<name>.yaml`` in the Caf's funding folder).
+NETWORKS_MINIMUM = "reseaux_minimum"
 
 
 class ConditionState(StrEnum):
@@ -25,6 +64,10 @@ class ConditionState(StrEnum):
     TO_DECLARE = "a_declarer"
     #: The bilan annuel of a Cof, still to transmit before its deadline (nothing to declare).
     TO_TRANSMIT = "a_transmettre"
+    #: No record proves it yet (the attendus: no job description, no bilan transmitted).
+    TO_ESTABLISH = "a_etablir"
+    #: Cannot be judged: a parameter is missing (the proof says which).
+    NOT_EVALUATED = "non_evaluee"
 
 
 STATE_LABELS = {
@@ -32,7 +75,12 @@ STATE_LABELS = {
     ConditionState.NOT_SATISFIED: "non satisfaite",
     ConditionState.TO_DECLARE: "à déclarer",
     ConditionState.TO_TRANSMIT: "à transmettre",
+    ConditionState.TO_ESTABLISH: "à établir",
+    ConditionState.NOT_EVALUATED: "non évaluée",
 }
+
+
+# --- Facts ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -48,6 +96,78 @@ class AnnualReportFact:
 
 
 @dataclass(frozen=True)
+class CofFact:
+    """A Cof of the collectivité within the Ctg."""
+
+    number: str
+    signed: bool  # signed once (« signée », or « échue »); False: a project
+    start: dt.date
+    end: dt.date
+    signed_on: dt.date | None = None  # the signature of its initial version
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A minimum number of network meetings, with the date it took effect and its source."""
+
+    value: int
+    since: dt.date
+    reference: str
+
+
+@dataclass(frozen=True)
+class NetworksFacts:
+    """The network meetings of the Ctg (every date, held or planned) and the minimum in force
+    on the effective date (None: none is; ``unavailable`` says why when it cannot be read)."""
+
+    minimum: Threshold | None = None
+    meetings: tuple[dt.date, ...] = ()
+    url: str = ""
+    unavailable: str = ""
+
+
+@dataclass(frozen=True)
+class JobDescription:
+    """The job description of a recruitment of the collectivité in the Ctg."""
+
+    title: str
+    attendus: int  # the attendus of the référentiel it lists
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class AssessedReport:
+    """The latest bilan annuel transmitted under a Cof of the collectivité in the Ctg."""
+
+    year: int
+    attendus: int  # the attendus it self-assesses
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class AttendusFacts:
+    job_descriptions: tuple[JobDescription, ...] = ()
+    report: AssessedReport | None = None
+    #: The collectivité's declaration « fiche de poste établie hors de CoopCTG »: read only
+    #: while no record exists (:attr:`declarable`).
+    declared: bool = False
+
+    @property
+    def records(self) -> tuple[JobDescription, ...]:
+        return tuple(job for job in self.job_descriptions if job.attendus > 0)
+
+    @property
+    def assessed(self) -> AssessedReport | None:
+        return self.report if self.report is not None and self.report.attendus > 0 else None
+
+    @property
+    def declarable(self) -> bool:
+        """No record can exist yet: no job description listing attendus, no bilan transmitted."""
+        return not self.records and self.assessed is None
+
+
+@dataclass(frozen=True)
 class EligibilityFacts:
     ctg_title: str
     ctg_signed: bool
@@ -57,12 +177,24 @@ class EligibilityFacts:
     collectivite_is_signatory: bool
     total_etp_positive: bool
     lines_outside_ctg: int
-    declared_attendus: bool
-    cof_reference: str
-    declared_networks: bool
-    declared_annual_report: bool
+    today: dt.date  # a meeting counts once held: dated today or before
+    #: Why the assignments could not be computed (funding parameters); empty when they were.
+    funding_error: str = ""
+    cofs: tuple[CofFact, ...] = ()
+    networks: NetworksFacts = field(default_factory=NetworksFacts)
+    attendus: AttendusFacts = field(default_factory=AttendusFacts)
+    declared_annual_report: bool = False
     #: None while the collectivité has no Cof: the condition falls back to its declaration.
     annual_report: AnnualReportFact | None = None
+
+
+# --- Conditions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -71,123 +203,330 @@ class Condition:
     text: str  # the référentiel's words
     state: ConditionState
     proof: str  # what proves it, or what is missing
+    links: tuple[Link, ...] = ()  # the records that prove it
+    #: The state rests on the collectivité's declaration, not on a record.
+    declared: bool = False
+    #: A declaration is possible: no record can exist yet.
+    declarable: bool = False
 
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
 
 
-def _declared(flag: bool, yes: str, no: str) -> tuple[ConditionState, str]:
-    return (ConditionState.SATISFIED, yes) if flag else (ConditionState.TO_DECLARE, no)
+@dataclass(frozen=True)
+class _Outcome:
+    state: ConditionState
+    proof: str
+    links: tuple[Link, ...] = ()
+    declared: bool = False
+    declarable: bool = False
 
 
-def _annual_report(facts: EligibilityFacts) -> tuple[ConditionState, str]:
-    """Automatic once the collectivité has a Cof: the bilan's transmission is recorded."""
-    fact = facts.annual_report
-    if fact is None:
-        return _declared(
-            facts.declared_annual_report,
-            "bilan annuel d'activité transmis (déclaré)",
-            "à déclarer : transmission du bilan annuel d'activité",
-        )
-    if fact.transmitted_on is not None:
-        sent = f"{fact.transmitted_on:%d/%m/%Y}"
-        if fact.transmitted_on > fact.due:  # satisfied, but say it was late
-            return (
-                ConditionState.SATISFIED,
-                f"bilan {fact.year} transmis après l'échéance (le {sent}, échéance du "
-                f"{fact.due:%d/%m/%Y})",
-            )
-        return ConditionState.SATISFIED, f"bilan {fact.year} transmis le {sent}"
-    if fact.overdue:
-        return (
+def _links(*pairs: tuple[str, str]) -> tuple[Link, ...]:
+    return tuple(Link(label, url) for label, url in pairs if url)
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def _date(value: dt.date) -> str:
+    return format_date_fr(value)
+
+
+def _employer(facts: EligibilityFacts) -> _Outcome:
+    period = f"du {_date(facts.ctg_start)} au {_date(facts.ctg_end)}"
+    title = facts.ctg_title
+    if not facts.collectivite_is_signatory:
+        return _Outcome(
             ConditionState.NOT_SATISFIED,
-            f"bilan {fact.year} non transmis : échéance du {fact.due:%d/%m/%Y} dépassée",
+            f"la collectivité n'est pas signataire de la Ctg « {title} »",
         )
-    return (
-        ConditionState.TO_TRANSMIT,
-        f"bilan {fact.year} à transmettre au plus tard le {fact.due:%d/%m/%Y}",
+    if not facts.ctg_signed:
+        return _Outcome(ConditionState.NOT_SATISFIED, f"la Ctg « {title} » n'est pas signée")
+    if not facts.ctg_start <= facts.effective_date <= facts.ctg_end:
+        return _Outcome(
+            ConditionState.NOT_SATISFIED,
+            f"la Ctg « {title} » ({period}) n'est pas en vigueur au {_date(facts.effective_date)}",
+        )
+    return _Outcome(
+        ConditionState.SATISFIED, f"signataire de la Ctg « {title} », en vigueur {period}"
     )
 
 
-def eligibility_checklist(facts: EligibilityFacts) -> list[Condition]:
-    in_force = facts.ctg_signed and facts.ctg_start <= facts.effective_date <= facts.ctg_end
-    period = f"du {facts.ctg_start:%d/%m/%Y} au {facts.ctg_end:%d/%m/%Y}"
-    if not facts.collectivite_is_signatory:
-        employer = (
-            ConditionState.NOT_SATISFIED,
-            f"la collectivité n'est pas signataire de la Ctg « {facts.ctg_title} »",
-        )
-    elif not facts.ctg_signed:
-        employer = (ConditionState.NOT_SATISFIED, f"la Ctg « {facts.ctg_title} » n'est pas signée")
-    elif not in_force:
-        employer = (
-            ConditionState.NOT_SATISFIED,
-            f"la Ctg « {facts.ctg_title} » ({period}) n'est pas en vigueur au "
-            f"{facts.effective_date:%d/%m/%Y}",
-        )
-    else:
-        employer = (
-            ConditionState.SATISFIED,
-            f"signataire de la Ctg « {facts.ctg_title} », en vigueur {period}",
+def _fields(facts: EligibilityFacts) -> _Outcome:
+    if facts.funding_error:
+        return _Outcome(
+            ConditionState.NOT_EVALUATED, f"affectations non calculées : {facts.funding_error}"
         )
     if not facts.total_etp_positive:
-        fields = (ConditionState.NOT_SATISFIED, "aucune affectation saisie")
-    elif facts.lines_outside_ctg:
-        fields = (
+        return _Outcome(ConditionState.NOT_SATISFIED, "aucune affectation saisie")
+    if facts.lines_outside_ctg:
+        return _Outcome(
             ConditionState.NOT_SATISFIED,
             f"{facts.lines_outside_ctg} affectation(s) hors des thématiques de la Ctg",
         )
-    else:
-        fields = (
-            ConditionState.SATISFIED,
-            "toutes les affectations relèvent des thématiques de la Ctg",
+    return _Outcome(
+        ConditionState.SATISFIED, "toutes les affectations relèvent des thématiques de la Ctg"
+    )
+
+
+def _attendus(facts: AttendusFacts) -> _Outcome:
+    """The attendus recorded for the post: job descriptions, else the latest bilan transmitted;
+    a declaration only while neither can exist yet."""
+    proofs: list[str] = []
+    links: list[tuple[str, str]] = []
+    for job in facts.records:
+        proofs.append(
+            f"fiche de poste du recrutement « {job.title} » "
+            f"({_plural(job.attendus, 'attendu', 'attendus')})"
         )
-    attendus = _declared(
-        facts.declared_attendus,
-        "mission déclarée conforme aux attendus du référentiel",
-        "à déclarer : la fiche de poste reprend les attendus du référentiel",
+        links.append((f"recrutement « {job.title} »", job.url))
+    if (report := facts.assessed) is not None:
+        proofs.append(
+            f"bilan {report.year} transmis : "
+            f"{_plural(report.attendus, 'attendu auto-évalué', 'attendus auto-évalués')}"
+        )
+        links.append((f"bilan {report.year}", report.url))
+    if proofs:
+        return _Outcome(ConditionState.SATISFIED, " ; ".join(proofs), _links(*links))
+    if facts.declared:
+        return _Outcome(
+            ConditionState.SATISFIED,
+            "déclaration de la collectivité : fiche de poste établie hors de CoopCTG, reprenant "
+            "les attendus du référentiel (possible tant qu'aucun recrutement ni bilan annuel "
+            "transmis ne les enregistre dans CoopCTG)",
+            declared=True,
+            declarable=True,
+        )
+    return _Outcome(
+        ConditionState.TO_ESTABLISH,
+        "aucune fiche de poste (recrutement) ni bilan annuel transmis n'enregistre les attendus "
+        "du poste ; pour un poste pourvu avant CoopCTG, la collectivité peut déclarer une fiche "
+        "de poste établie hors de CoopCTG",
+        declarable=True,
     )
-    cof = (
-        (ConditionState.SATISFIED, f"Cof {facts.cof_reference}")
-        if facts.cof_reference.strip()
-        else (ConditionState.TO_DECLARE, "à déclarer : référence de la Cof signée")
+
+
+def _cof(facts: EligibilityFacts) -> _Outcome:
+    """A signed Cof of the collectivité within the Ctg in force on the effective date."""
+    day = facts.effective_date
+    cofs = sorted(facts.cofs, key=lambda cof: (cof.start, cof.number))
+    for cof in cofs:
+        if cof.signed and cof.start <= day <= cof.end:
+            signed = f" le {_date(cof.signed_on)}" if cof.signed_on else ""
+            return _Outcome(
+                ConditionState.SATISFIED,
+                f"Cof n° {cof.number} signée{signed}, en vigueur du {_date(cof.start)} au "
+                f"{_date(cof.end)}",
+                _links((f"Cof n° {cof.number}", cof.url)),
+            )
+    reasons: list[str] = []
+    for cof in cofs:
+        if not cof.signed:
+            reasons.append(f"la Cof n° {cof.number} est un projet, pas encore signée")
+        elif cof.end < day:
+            reasons.append(f"la Cof n° {cof.number} a pris fin le {_date(cof.end)}")
+        else:
+            reasons.append(f"la Cof n° {cof.number} n'entre en vigueur que le {_date(cof.start)}")
+    if not reasons:
+        reasons.append("aucune Cof n'est enregistrée pour la collectivité dans cette Ctg")
+    return _Outcome(
+        ConditionState.NOT_SATISFIED,
+        f"aucune Cof signée en vigueur au {_date(day)} : {' ; '.join(reasons)}",
+        _links(*((f"Cof n° {cof.number}", cof.url) for cof in cofs)),
     )
-    networks = _declared(
-        facts.declared_networks,
-        "participation aux réseaux déclarée",
-        "à déclarer : participation aux réseaux thématiques et territoriaux",
+
+
+def _one_year_before(day: dt.date) -> dt.date:
+    """The same day one year earlier (29 February → 28 February)."""
+    if (day.month, day.day) == (2, 29):
+        return dt.date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    """The same day one year later (29 February → 1st March)."""
+    if (day.month, day.day) == (2, 29):
+        return dt.date(day.year + 1, 3, 1)
+    return day.replace(year=day.year + 1)
+
+
+def networks_window(effective: dt.date, ctg_start: dt.date) -> tuple[dt.date, dt.date, bool]:
+    """The 12 months whose network meetings count: from the day after the same date one year
+    earlier to the effective date, both included. When the Ctg began after that first day (it
+    has no meeting before its start), its first 12 months instead. The flag says which."""
+    first = _one_year_before(effective) + dt.timedelta(days=1)
+    if first >= ctg_start:
+        return first, effective, False
+    return ctg_start, _one_year_after(ctg_start) - dt.timedelta(days=1), True
+
+
+def _networks(facts: EligibilityFacts) -> _Outcome:
+    networks = facts.networks
+    day = facts.effective_date
+    links = _links(("instances de la Ctg", networks.url))
+    if networks.minimum is None:
+        why = networks.unavailable or (
+            f"aucun nombre minimum de réunions de réseau n'est en vigueur au {_date(day)}"
+        )
+        return _Outcome(ConditionState.NOT_EVALUATED, why, links)
+    start, end, first_year = networks_window(day, facts.ctg_start)
+    inside = sorted(d for d in networks.meetings if start <= d <= end)
+    held = [d for d in inside if d <= facts.today]
+    planned = [d for d in inside if d > facts.today]
+    which = (
+        "les 12 premiers mois de la Ctg" if first_year else "les 12 mois jusqu'à la date d'effet"
     )
-    report = _annual_report(facts)
+    span = f"du {_date(start)} au {_date(end)} ({which})"
+    minimum = networks.minimum.value
+    if not held:
+        tally = "aucune réunion de réseau tenue"
+    elif len(held) == 1:
+        tally = f"1 réunion de réseau tenue, le {_date(held[0])}"
+    else:
+        tally = f"{len(held)} réunions de réseau tenues, la dernière le {_date(held[-1])}"
+    if len(held) >= minimum:
+        return _Outcome(ConditionState.SATISFIED, f"{span} : {tally} (minimum : {minimum})", links)
+    missing = _plural(minimum - len(held), "manquante", "manquantes")
+    proof = f"{span} : {tally}, pour un minimum de {minimum} ({missing})"
+    if planned:
+        proof += (
+            f" ; {_plural(len(planned), 'prévue', 'prévues')}, la prochaine le "
+            f"{_date(planned[0])} (compte une fois tenue)"
+        )
+    return _Outcome(ConditionState.NOT_SATISFIED, proof, links)
+
+
+def _annual_report(facts: EligibilityFacts) -> _Outcome:
+    """Automatic once the collectivité has a Cof: the bilan's transmission is recorded."""
+    fact = facts.annual_report
+    if fact is None:
+        if facts.declared_annual_report:
+            return _Outcome(
+                ConditionState.SATISFIED,
+                "bilan annuel d'activité transmis (déclaré : la collectivité n'a pas encore de "
+                "Cof dans CoopCTG)",
+                declared=True,
+                declarable=True,
+            )
+        return _Outcome(
+            ConditionState.TO_DECLARE,
+            "à déclarer : transmission du bilan annuel d'activité",
+            declarable=True,
+        )
+    if fact.transmitted_on is not None:
+        sent = _date(fact.transmitted_on)
+        if fact.transmitted_on > fact.due:  # satisfied, but say it was late
+            return _Outcome(
+                ConditionState.SATISFIED,
+                f"bilan {fact.year} transmis après l'échéance (le {sent}, échéance du "
+                f"{_date(fact.due)})",
+            )
+        return _Outcome(ConditionState.SATISFIED, f"bilan {fact.year} transmis le {sent}")
+    if fact.overdue:
+        return _Outcome(
+            ConditionState.NOT_SATISFIED,
+            f"bilan {fact.year} non transmis : échéance du {_date(fact.due)} dépassée",
+        )
+    return _Outcome(
+        ConditionState.TO_TRANSMIT,
+        f"bilan {fact.year} à transmettre au plus tard le {_date(fact.due)}",
+    )
+
+
+#: The conditions in the référentiel's order: (code, the référentiel's words).
+CONDITIONS: tuple[tuple[str, str], ...] = (
+    (
+        "collectivite_signataire",
+        "Dépendre financièrement d'une collectivité locale signataire d'une Ctg",
+    ),
+    (
+        "champs_ctg",
+        "Être centré sur les champs de compétences de la Caf, c'est-à-dire ceux inscrits dans la "
+        "Ctg",
+    ),
+    (
+        "attendus",
+        "Répondre aux attendus de la mission de « chargé de coopération Ctg », élaborés sur la "
+        "base du référentiel",
+    ),
+    (
+        "cof",
+        "Avoir fait l'objet d'un engagement de cofinancement formalisé dans une convention "
+        "d'objectifs et de financement (Cof) dédiée",
+    ),
+    (
+        "reseaux",
+        "Participer aux différents réseaux : thématiques, portant sur la méthodologie de "
+        "territoire, etc.",
+    ),
+    ("bilan_annuel", "Transmettre un bilan annuel de son activité"),
+)
+
+
+def eligibility_checklist(facts: EligibilityFacts) -> list[Condition]:
+    outcomes = {
+        "collectivite_signataire": _employer(facts),
+        "champs_ctg": _fields(facts),
+        "attendus": _attendus(facts.attendus),
+        "cof": _cof(facts),
+        "reseaux": _networks(facts),
+        "bilan_annuel": _annual_report(facts),
+    }
     return [
         Condition(
-            "collectivite_signataire",
-            "Dépendre financièrement d'une collectivité locale signataire d'une Ctg",
-            *employer,
-        ),
-        Condition(
-            "champs_ctg",
-            "Être centré sur les champs de compétences de la Caf, c'est-à-dire "
-            "ceux inscrits dans la Ctg",
-            *fields,
-        ),
-        Condition(
-            "attendus",
-            "Répondre aux attendus de la mission de « chargé de coopération "
-            "Ctg », élaborés sur la base du référentiel",
-            *attendus,
-        ),
-        Condition(
-            "cof",
-            "Avoir fait l'objet d'un engagement de cofinancement formalisé dans une "
-            "convention d'objectifs et de financement (Cof) dédiée",
-            *cof,
-        ),
-        Condition(
-            "reseaux",
-            "Participer aux différents réseaux : thématiques, portant sur la "
-            "méthodologie de territoire, etc.",
-            *networks,
-        ),
-        Condition("bilan_annuel", "Transmettre un bilan annuel de son activité", *report),
+            code=code,
+            text=text,
+            state=outcomes[code].state,
+            proof=outcomes[code].proof,
+            links=outcomes[code].links,
+            declared=outcomes[code].declared,
+            declarable=outcomes[code].declarable,
+        )
+        for code, text in CONDITIONS
     ]
+
+
+# --- Parameters ----------------------------------------------------------------------------
+
+
+def _count(value: object, where: str) -> int:
+    if not (isinstance(value, Decimal) and value == value.to_integral_value() and value >= 0):
+        raise ParameterError(f"{where} : un nombre entier positif ou nul est attendu")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class EligibilityParameters:
+    """The dated parameters of the eligibility conditions of one Caf."""
+
+    networks_minimum: Parameter
+
+    def networks_minimum_at(self, when: dt.date) -> Threshold | None:
+        """The minimum in force on ``when``; None when none is (before the first value, or
+        after a ``null`` that ended the rule)."""
+        try:
+            entry = self.networks_minimum.entry_at(when)
+        except ParameterNotInForce:
+            return None
+        assert entry.value is not None and entry.reference is not None  # checked at load
+        return Threshold(
+            value=_count(entry.value, NETWORKS_MINIMUM),
+            since=entry.start,
+            reference=entry.reference,
+        )
+
+
+def load_eligibility_parameters(folder: Path) -> EligibilityParameters:
+    """Read ``reseaux_minimum.yaml`` from a Caf's funding folder and check every dated value
+    (a whole number, 0 or more). Raises :class:`ParameterFileError` (French message)."""
+    parameter = load_parameter_file(folder / f"{NETWORKS_MINIMUM}.yaml", NETWORKS_MINIMUM)
+    for entry in parameter.values:
+        if entry.value is not None:
+            try:
+                _count(entry.value, f"{parameter.source}, valeur du {entry.start}")
+            except ParameterError as error:
+                raise ParameterFileError(str(error)) from None
+    return EligibilityParameters(networks_minimum=parameter)

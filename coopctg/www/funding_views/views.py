@@ -22,11 +22,10 @@ from coopctg.agreements.access import can_create_cof, visible_cofs
 from coopctg.core.params import ParameterError
 from coopctg.core.themes import THEME_CHOICES
 from coopctg.funding import services
+from coopctg.funding.eligibility import declarable_fields, eligibility_of
 from coopctg.funding.forms import ArchitectureForm, DeclarationsForm, PersonFormSet, initial_persons
 from coopctg.funding.models import FundingArchitecture
-from coopctg.funding.rules import AnomalyCode, FundingResult, Severity
-from coopctg.funding.rules.eligibility import EligibilityFacts, eligibility_checklist
-from coopctg.reports.services import annual_report_fact
+from coopctg.funding.rules import FundingResult, Severity
 
 
 def _chart(items: list[tuple[str, Decimal]]) -> list[dict[str, Any]]:
@@ -62,32 +61,6 @@ def _result_context(result: FundingResult, rows: list[services.PersonRow]) -> di
     }
 
 
-def _checklist(
-    architecture: FundingArchitecture, result: FundingResult, annual_report: Any
-) -> list[Any]:
-    ctg = architecture.ctg
-    facts = EligibilityFacts(
-        ctg_title=ctg.intitule,
-        ctg_signed=ctg.statut == ctg.Status.SIGNEE,
-        ctg_start=ctg.date_debut,
-        ctg_end=ctg.date_fin,
-        effective_date=architecture.date_effet,
-        collectivite_is_signatory=any(
-            la.pk == architecture.collectivite_id for la in ctg.signataires.all()
-        ),
-        total_etp_positive=result.total_etp > 0,
-        lines_outside_ctg=sum(
-            1 for a in result.anomalies if a.code is AnomalyCode.ENVELOPPE_HORS_CTG
-        ),
-        declared_attendus=architecture.declaration_attendus,
-        cof_reference=architecture.reference_cof,
-        declared_networks=architecture.declaration_reseaux,
-        declared_annual_report=architecture.declaration_bilan,
-        annual_report=annual_report,
-    )
-    return eligibility_checklist(facts)
-
-
 def architecture_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, get_architecture_for_user(request.user, pk))
 
@@ -100,8 +73,6 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     rows = services.stored_rows(architecture)
-    # With a Cof, the condition « bilan annuel » is read from its bilans: nothing to declare.
-    annual_report = annual_report_fact(architecture.ctg_id, architecture.collectivite_id)
     working = architecture.kind == FundingArchitecture.Kind.TRAVAIL
     context: dict[str, Any] = {
         "architecture": architecture,
@@ -113,9 +84,6 @@ def _detail(
         "frozen_reason": "" if working else architecture.frozen_reason() or "",
         "declarations_error": declarations_error,
         "is_caf_staff": bool(scope_of(request.user).caf_ids),
-        "declarations_form": DeclarationsForm(
-            instance=architecture, annual_report_automatic=annual_report is not None
-        ),
         # The Cofs that fund this collectivité's function in this Ctg, and whether the Caf
         # may sign a new one from this working architecture.
         "cofs": list(
@@ -125,13 +93,20 @@ def _detail(
         ),
         "can_create_cof": working and can_create_cof(request.user, architecture.collectivite),
     }
+    result = None
     try:
         result = services.compute_architecture(architecture)
     except ParameterError as error:
         context["parameter_error"] = str(error)
     else:
         context.update(_result_context(result, rows))
-        context["checklist"] = _checklist(architecture, result, annual_report)
+    # The conditions, computed from the records (one service for the page, the API…); a
+    # declaration is offered only where no record can exist.
+    checklist = eligibility_of(architecture, result=result)
+    context["checklist"] = checklist
+    context["declarations_form"] = DeclarationsForm(
+        instance=architecture, declarable=declarable_fields(checklist)
+    )
     return render(request, "funding/architecture_detail.html", context, status=status)
 
 
@@ -150,10 +125,10 @@ def architecture_declarations(request: HttpRequest, pk: int) -> HttpResponse:
             declarations_error=f"Les déclarations n'ont pas été enregistrées. {reason}",
             status=409,
         )
-    automatic = annual_report_fact(architecture.ctg_id, architecture.collectivite_id) is not None
-    form = DeclarationsForm(request.POST, instance=architecture, annual_report_automatic=automatic)
+    declarable = declarable_fields(eligibility_of(architecture))
+    form = DeclarationsForm(request.POST, instance=architecture, declarable=declarable)
     if form.is_valid():
-        services.save_declarations(request.user, form.save(commit=False))
+        services.save_declarations(request.user, form.save(commit=False), declarable)
         messages.success(request, "Les déclarations sont enregistrées.")
     else:
         messages.error(request, "Les déclarations n'ont pas pu être enregistrées.")
