@@ -11,6 +11,23 @@ from coopctg.reports import workflow as reports
 from tests.agreements.helpers import make_cof
 
 PHONE = {"width": 390, "height": 844}
+
+
+def _architecture(w) -> int:
+    """The référentiel's example as the working architecture of ``own`` (a wide table)."""
+    from coopctg.funding.models import FundingArchitecture
+    from coopctg.funding.services import save_architecture
+    from tests.factories import seed_rows
+
+    architecture = FundingArchitecture(
+        kind=FundingArchitecture.Kind.TRAVAIL,
+        ctg=w.ctg_own,
+        collectivite=w.own,
+        date_effet=w.ctg_own.date_debut,
+    )
+    return save_architecture(w.admin, architecture, seed_rows()).pk
+
+
 #: The smallest size, in CSS pixels, at which a chart's or a map's text may be drawn.
 MIN_TEXT_PX = 10
 
@@ -37,6 +54,11 @@ TEXT_SIZES = """() => Array.from(document.querySelectorAll('svg text, svg tspan'
 
 
 def test_pages_fit_a_phone(transactional_db, live_server, browser, touraine, monkeypatch):
+    """…and axe finds nothing at that width either (a table that scrolls inside its frame
+    must be reachable with the keyboard)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
     monkeypatch.setattr(reports, "today", lambda: dt.date(2025, 2, 15))
     load_framework()
     ctg = touraine.ctg_own
@@ -58,6 +80,7 @@ def test_pages_fit_a_phone(transactional_db, live_server, browser, touraine, mon
             reverse("actionplan:action_edit", args=[action.pk]),
             reverse("reports:detail", args=[report.pk]),
             reverse("funding:simulator"),
+            reverse("funding:architecture", args=[_architecture(touraine)]),
             reverse("deadlines:list"),
             reverse("home"),
         ],
@@ -80,6 +103,10 @@ def test_pages_fit_a_phone(transactional_db, live_server, browser, touraine, mon
                 small = [(t, h) for t, h in page.evaluate(TEXT_SIZES) if h < MIN_TEXT_PX]
                 if small:
                     problems.append(f"{url} : texte de graphique trop petit {small[:3]}")
+                problems += [
+                    f"{url} : axe {v['id']} — {[n['target'] for n in v['nodes'][:2]]}"
+                    for v in axe.run(page).response["violations"]
+                ]
         finally:
             context.close()
     assert not problems, "\n".join(problems)
