@@ -214,6 +214,17 @@ def development_outcomes(
         highlight__ctg=ctg
     ).values_list("highlight_id", "collectivite_id"):
         attributions[highlight_id].add(collectivite_id)
+    return _outcomes(ctg, today, signatories, rows, highlights, attributions)
+
+
+def _outcomes(
+    ctg: Ctg,
+    today: dt.date,
+    signatories: list[Any],
+    rows: dict[tuple[int, str], list[DevelopmentTarget]],
+    highlights: list[Highlight],
+    attributions: dict[int, set[int]],
+) -> list[CollectiviteOutcomes]:
     end = min(ctg.date_fin, today)
     ended = ctg.date_fin < today
     result = []
@@ -236,6 +247,38 @@ def development_outcomes(
             )
         result.append(CollectiviteOutcomes(collectivite=collectivite, kinds=kinds))
     return result
+
+
+def outcomes_of_ctgs(ctgs: Iterable[Ctg], today: dt.date) -> dict[int, list[CollectiviteOutcomes]]:
+    """:func:`development_outcomes` of many Ctg, each signatory on its own (5 queries)."""
+    ctgs = list(ctgs)
+    ids = [ctg.pk for ctg in ctgs]
+    signatories: dict[int, list[Any]] = defaultdict(list)
+    for link in (
+        Ctg.signataires.through.objects.filter(ctg_id__in=ids)
+        .select_related("localauthority")
+        .order_by("localauthority__nom")
+    ):
+        signatories[link.ctg_id].append(link.localauthority)
+    rows: dict[int, dict[tuple[int, str], list[DevelopmentTarget]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in DevelopmentTarget.objects.filter(ctg_id__in=ids).order_by("date_effet", "id"):
+        rows[row.ctg_id][(row.collectivite_id, row.kind)].append(row)
+    highlights: dict[int, list[Highlight]] = defaultdict(list)
+    for highlight in Highlight.objects.filter(ctg_id__in=ids).order_by("date", "id"):
+        highlights[highlight.ctg_id].append(highlight)
+    attributions: dict[int, set[int]] = defaultdict(set)
+    for highlight_id, collectivite_id in HighlightAttribution.objects.filter(
+        highlight__ctg_id__in=ids
+    ).values_list("highlight_id", "collectivite_id"):
+        attributions[highlight_id].add(collectivite_id)
+    return {
+        ctg.pk: _outcomes(
+            ctg, today, signatories[ctg.pk], rows[ctg.pk], highlights[ctg.pk], attributions
+        )
+        for ctg in ctgs
+    }
 
 
 def highlight_attributions(ctg: Ctg) -> dict[int, list[int]]:
