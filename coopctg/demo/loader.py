@@ -67,6 +67,7 @@ def load_demo(path: Path = DEMO_FILE, log: Callable[[str], None] = lambda _: Non
     for account in data["comptes"]:
         report.accounts.append(_account(caf, authorities, account, password))
     _demo_suivi(data.get("suivi"), log)
+    _demo_diagnostic(log)
     held = _regular_instances(
         [authorities[name] for name in data.get("instances_regulieres", [])], dt.date.today()
     )
@@ -167,6 +168,14 @@ def _demo_suivi(filename: str | None, log: Callable[[str], None]) -> None:
             caf_admin=users.get("admin.caf"),
         )
     )
+
+
+def _demo_diagnostic(log: Callable[[str], None]) -> None:
+    """Mission 2 of the Gâtine-Racan Ctg (``data/diagnostic-gatine.yaml``): after its follow-up,
+    whose Copil and plan d'actions it links to."""
+    from coopctg.demo.diagnostic import load_diagnostic
+
+    log(load_diagnostic(editor=User.objects.filter(username="editeur.gatine").first()))
 
 
 def _account(
