@@ -20,8 +20,8 @@ from django.urls import reverse
 
 from coopctg.core.formats import format_date
 from coopctg.ctg.models import Ctg
-from coopctg.diagnostic.commissions import AlertLine, open_alerts
-from coopctg.diagnostic.models import Diagnostic, Enjeu, Need
+from coopctg.diagnostic.commissions import AlertLine, commission_states, open_alerts
+from coopctg.diagnostic.models import Commission, Diagnostic, Enjeu, Need
 from coopctg.diagnostic.rules import TargetStatus
 from coopctg.diagnostic.targets import outcomes_of_ctgs
 
@@ -109,16 +109,26 @@ def ctg_panels(ctgs: Iterable[Ctg], today: dt.date, with_targets: bool = True) -
 def commission_alert_tasks(ctx: Any) -> Iterable[Any]:
     """Each open alert of a commission d'admission of the Ctg of the collectivités in view:
     the collectivité (its chargé·e de coopération) records its follow-up — « alerter,
-    contrôler, corriger ou faire corriger » (3 queries)."""
+    contrôler, corriger ou faire corriger ». One query when there is no commission, three
+    otherwise."""
     from coopctg.dashboards.tasks import COLLECTIVITE, Deadline, Side
 
-    links: dict[int, list[int]] = defaultdict(list)
-    rows = Ctg.signataires.through.objects.filter(localauthority_id__in=ctx.ids).values_list(
-        "ctg_id", "localauthority_id"
+    found = list(
+        Commission.objects.filter(ctg__signataires__id__in=ctx.ids)
+        .select_related("ctg__caf")
+        .distinct()
+        .order_by("date", "id")
     )
+    alerts = [line for state in commission_states(found) for line in state.open_alerts]
+    if not alerts:
+        return
+    links: dict[int, list[int]] = defaultdict(list)
+    rows = Ctg.signataires.through.objects.filter(
+        ctg_id__in={line.commission.ctg_id for line in alerts}, localauthority_id__in=ctx.ids
+    ).values_list("ctg_id", "localauthority_id")
     for ctg_id, collectivite_id in rows:
         links[ctg_id].append(collectivite_id)
-    for line in open_alerts(list(links)):
+    for line in alerts:
         commission = line.commission
         signatories = sorted(links[commission.ctg_id], key=ctx.name)
         first = signatories[0]

@@ -183,3 +183,81 @@ def test_objectifs_de_developpement_per_collectivite_with_history(client, tourai
     assert [(r.cible, r.date_effet) for r in rows] == [(3, dt.date(2022, 1, 1)), (2, copil.date)]
     page = client.get(reverse("diagnostic:targets", args=[ctg.pk])).content.decode()
     assert "1 à réaliser" in page and "Objectif ramené à 2." in page
+
+
+def test_forms_refuse_with_the_error_next_to_the_field(client, touraine, today):
+    ctg = touraine.ctg_own
+    client.force_login(touraine.editor)
+    response = client.post(
+        reverse("diagnostic:commission_create", args=[ctg.pk]),
+        {
+            "date": "2025-05-15",
+            "intitule": "Commission petite enfance",
+            "theme": "petite_enfance",
+            "services": "Multi-accueil",
+            "places": 20,
+            "demandes": 10,
+            "admissions": 12,
+            "qf_bas": 13,
+            "monoparentales": 0,
+            "handicap": 0,
+            "qpv": 0,
+            "insertion": 0,
+        },
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["admissions"] == ["Plus d'admissions (12) que de demandes examinées (10)."]
+    diagnostic = Diagnostic.objects.create(ctg=ctg, version=1, date=dt.date(2025, 1, 10))
+    response = client.post(
+        reverse("diagnostic:enjeu_create", args=[diagnostic.pk]),
+        {"theme": "jeunesse", "intitule": "Un enjeu", "indicateurs": ["inconnu"]},
+    )
+    assert response.status_code == 400 and "indicateurs" in response.context["form"].errors
+    response = client.post(
+        reverse("diagnostic:version_validate", args=[diagnostic.pk]),
+        {"copil": add_copil(touraine.ctg_other).pk},
+    )
+    assert response.status_code == 400 and "copil" in response.context["form"].errors
+    future = add_copil(ctg, dt.date(2025, 12, 1))
+    response = client.post(
+        reverse("diagnostic:version_validate", args=[diagnostic.pk]), {"copil": future.pk}
+    )
+    assert response.status_code == 400  # not held yet: not among the choices
+    diagnostic.refresh_from_db()
+    assert not diagnostic.validated
+
+
+def test_an_enjeu_of_a_draft_is_deleted_not_one_of_a_validated_version(client, touraine, today):
+    from coopctg.diagnostic.models import Enjeu
+
+    ctg = touraine.ctg_own
+    diagnostic = Diagnostic.objects.create(ctg=ctg, version=1, date=dt.date(2025, 1, 10))
+    enjeu = Enjeu.objects.create(diagnostic=diagnostic, theme="enfance", intitule="Un enjeu")
+    client.force_login(touraine.editor)
+    url = reverse("diagnostic:enjeu_edit", args=[enjeu.pk])
+    assert client.post(url, {"supprimer": "1"}).status_code == 302
+    assert not Enjeu.objects.filter(pk=enjeu.pk).exists()
+    copil = add_copil(ctg)
+    kept = Enjeu.objects.create(diagnostic=diagnostic, theme="enfance", intitule="Gardé")
+    diagnostic.copil, diagnostic.valide_le = copil, copil.date
+    diagnostic.save()
+    response = client.post(reverse("diagnostic:enjeu_edit", args=[kept.pk]), {"supprimer": "1"})
+    assert response.status_code == 302 and Enjeu.objects.filter(pk=kept.pk).exists()
+
+
+def test_faits_marquants_attributed_to_a_signatory(client, touraine, today):
+    from coopctg.diagnostic.targets import development_outcomes
+
+    ctg = touraine.ctg_own
+    ctg.signataires.add(touraine.other)
+    laep = add_highlight(ctg)
+    client.force_login(touraine.admin)
+    url = reverse("diagnostic:attributions", args=[ctg.pk])
+    assert client.post(url, {f"fait_{laep.pk}": [touraine.own.pk]}).status_code == 302
+    by_name = {
+        block.collectivite.pk: next(k for k in block.kinds if k.kind == "service")
+        for block in development_outcomes(ctg, TODAY)
+    }
+    assert by_name[touraine.own.pk].outcome.achieved == 1
+    assert by_name[touraine.other.pk].outcome.achieved == 0
