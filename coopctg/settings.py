@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "coopctg.actionplan",
     "coopctg.governance",
     "coopctg.reports",
+    "coopctg.indicators",  # indicateurs du diagnostic, commande « coopctg diagnostic »
+    "coopctg.diagnostic",
     "coopctg.dashboards",  # its commands (coopctg echeances); no models
     "coopctg.api",
     "coopctg.demo",

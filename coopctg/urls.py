@@ -30,6 +30,7 @@ urlpatterns = [
     path("instances/", include("coopctg.www.governance_views.urls")),
     path("evaluation/", include("coopctg.www.evaluation_views.urls")),
     path("bilans/", include("coopctg.www.reports_views.urls")),
+    path("diagnostic/", include("coopctg.www.diagnostic_views.urls")),
     path("tableau-de-bord/", include("coopctg.www.dashboard_views.urls")),
     path("echeances/", include("coopctg.www.dashboard_views.deadline_urls")),
 ]

@@ -89,8 +89,9 @@ api = NinjaAPI(
     version="1",
     description=(
         "L'API de CoopCTG : territoires, Ctg, Cof (versions, ventilation), financement annuel, "
-        "plans d'actions, instances, bilans annuels ; écriture des demandes de modification, "
-        "des instances et des valeurs d'indicateurs. Jeton personnel : "
+        "plans d'actions, instances, bilans annuels, diagnostic partagé, commissions d'admission "
+        "et objectifs de développement ; écriture des demandes de modification, des instances, "
+        "des valeurs d'indicateurs et des besoins exprimés par les familles. Jeton personnel : "
         "`Authorization: Bearer cctg_…` (page « Jetons d'API »). Chacun ne voit que ce que "
         "son rôle lui ouvre : le reste répond 404."
     ),
@@ -780,7 +781,10 @@ def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: 
     }
 
 
-for router in (territories, ctgs, cofs, funding, plans, governance, reports, deadlines):
+# Mission 2 (diagnostic, commissions, besoins): its module uses the helpers above.
+from coopctg.api.diagnostic import router as diagnostic  # noqa: E402
+
+for router in (territories, ctgs, cofs, funding, plans, governance, reports, deadlines, diagnostic):
     api.add_router("/", router)
 
 

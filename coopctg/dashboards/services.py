@@ -33,6 +33,7 @@ from coopctg.core.formats import format_date
 from coopctg.core.params import ParameterError
 from coopctg.ctg.models import Ctg
 from coopctg.dashboards.tasks import Deadline, Side, advisor_names, report_tasks
+from coopctg.diagnostic.commissions import AlertLine, open_alerts
 from coopctg.funding.rules import Envelope
 from coopctg.funding.rules.annual import AnnualFunding
 from coopctg.governance import ics
@@ -135,6 +136,8 @@ class TerritoryRow:
     advisors: list[str]
     #: Bilans of any year past their deadline and not transmitted (the tasks' service).
     late_bilans: list[Deadline] = field(default_factory=list)
+    #: Open alerts of the commissions d'admission of its Ctg (mission 2), without follow-up.
+    commission_alerts: list[AlertLine] = field(default_factory=list)
     category: Category = Category.SANS_CTG
     reasons: list[str] = field(default_factory=list)
 
@@ -232,6 +235,10 @@ def _categorise(row: TerritoryRow, today: dt.date) -> None:
         anomalies.append(f"{row.overdue} action{'s' if row.overdue > 1 else ''} en retard")
     if any(s.governance.compliant is None for s in row.ctgs):
         anomalies.append("conformité des instances non calculée")
+    if row.commission_alerts:
+        count = len(row.commission_alerts)
+        plural = "s" if count > 1 else ""
+        anomalies.append(f"{count} alerte{plural} de commission d'admission à suivre")
     row.reasons = reasons + anomalies
     if not row.ctgs:
         row.category = Category.SANS_CTG
@@ -284,6 +291,9 @@ def territory_rows(
     reports = _report_lines(ids, today)
     advisors = advisor_names(ids)
     late_bilans = _late_bilans(collectivites, today)
+    alerts: dict[int, list[AlertLine]] = defaultdict(list)
+    for line in open_alerts(list(unique)):
+        alerts[line.commission.ctg_id].append(line)
     day = reference_day(year, today)
     rows = []
     for collectivite in collectivites:
@@ -297,6 +307,9 @@ def territory_rows(
             reports=reports.get(collectivite.pk, []),
             advisors=advisors.get(collectivite.pk, []),
             late_bilans=late_bilans.get(collectivite.pk, []),
+            commission_alerts=[
+                line for ctg in chosen[collectivite.pk] for line in alerts.get(ctg.pk, [])
+            ],
         )
         _categorise(row, today)
         rows.append(row)

@@ -35,6 +35,7 @@ from coopctg.agreements.models import FundingAgreement, ModificationRequest
 from coopctg.core.formats import format_date
 from coopctg.core.params import ParameterError
 from coopctg.ctg.models import Ctg
+from coopctg.diagnostic.dashboard import commission_alert_tasks
 from coopctg.governance.rules import MeetingKind
 from coopctg.governance.rules import Status as PeriodStatus
 from coopctg.governance.services import governance_statuses
@@ -108,6 +109,7 @@ DEADLINE_KINDS = {
     "recrutement": "Recrutement",
     "actions_retard": "Actions en retard",
     "referent": "Référent·e Caf",
+    "commission": "Commission d'admission",
 }
 
 
@@ -437,7 +439,10 @@ def _core_providers(ctx: Context) -> Iterable[Deadline]:
 
 
 #: Every source of tasks; another module adds its alerts by appending a function here.
-PROVIDERS: list[Provider] = [_core_providers]
+PROVIDERS: list[Provider] = [
+    _core_providers,
+    commission_alert_tasks,  # open alerts of the commissions d'admission (mission 2)
+]
 
 
 # --- Entry points -------------------------------------------------------------------------------

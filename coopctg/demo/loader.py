@@ -100,6 +100,7 @@ def load_demo(
     for territory in territories.values():
         if "suivi" in territory:
             _demo_suivi(territory["suivi"], log)
+            _demo_diagnostic(log)
     written = sum(
         _bilans(admin, authorities[name], data["bilans"], territory["bilans"], today)
         for name, territory in territories.items()
@@ -410,6 +411,17 @@ def regular_instances(
                 Meeting.objects.create(ctg=ctg, kind=kind, date=date, objet=f"{label} {year}")
                 created += 1
     return created
+
+
+# --- Mission 2 of Gâtine-Racan ------------------------------------------------------------------
+
+
+def _demo_diagnostic(log: Callable[[str], None]) -> None:
+    """Mission 2 of the Gâtine-Racan Ctg (``data/diagnostic-gatine.yaml``): after its follow-up,
+    whose Copil and plan d'actions it links to."""
+    from coopctg.demo.diagnostic import load_diagnostic
+
+    log(load_diagnostic(editor=User.objects.filter(username="editeur.gatine").first()))
 
 
 # --- Accounts -------------------------------------------------------------------------------------

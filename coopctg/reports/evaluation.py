@@ -19,7 +19,11 @@ of a Ctg, for its elected officials and the Caf (page and PDF).
 - the governance record: each Copil year and Cotech semester, compliant or not
   (:func:`coopctg.governance.services.status_for`), and the other instances held;
 - the funding due under each Cof for each year (signed versions prorated by day, as the Caf's
-  budget: :mod:`coopctg.agreements.annual`) and the Etp funded.
+  budget: :mod:`coopctg.agreements.annual`) and the Etp funded;
+- the objectifs de développement of the collectivité evaluated (of each signatory when none
+  is chosen, each on its own), their history, against the faits marquants counted for it
+  (:func:`coopctg.diagnostic.targets.development_outcomes`): per collectivité, never the best
+  level across collectivités.
 
 Only the Cofs passed (those the reader may see) are counted. The plan d'actions (its
 indicators), the instances and the faits marquants belong to the Ctg: they are the same in the
@@ -45,6 +49,8 @@ from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.core.formats import format_number
 from coopctg.core.pdf import html_to_pdf
 from coopctg.ctg.models import Ctg
+from coopctg.diagnostic.rules import TargetStatus
+from coopctg.diagnostic.targets import CollectiviteOutcomes, development_outcomes
 from coopctg.framework.loader import versions_newest_first
 from coopctg.framework.models import ExpectedOutput, FrameworkVersion, Mission, Objective
 from coopctg.funding.rules.annual import annual_funding
@@ -309,6 +315,8 @@ class CtgEvaluation:
     signataires: list[Any] = field(default_factory=list)
     #: The collectivité evaluated (None: every Cof passed, e.g. a Ctg of one signatory).
     collectivite: Any = None
+    #: The objectifs de développement of the collectivité evaluated (or of each signatory).
+    development: list[CollectiviteOutcomes] = field(default_factory=list)
 
     @property
     def funding_total(self) -> Decimal:
@@ -346,6 +354,20 @@ class CtgEvaluation:
     @property
     def ended(self) -> bool:
         return self.ctg.date_fin < self.today
+
+    @property
+    def targets_set(self) -> int:
+        """Objectifs de développement fixed (one per collectivité and kind)."""
+        return sum(1 for block in self.development for k in block.kinds if k.target is not None)
+
+    @property
+    def targets_reached(self) -> int:
+        return sum(
+            1
+            for block in self.development
+            for k in block.kinds
+            if k.outcome.status is TargetStatus.ATTEINT and k.target is not None
+        )
 
 
 def _judged(periods: Iterable[PeriodCompliance]) -> tuple[int, int]:
@@ -407,6 +429,7 @@ def ctg_evaluation(
     meetings = list(Meeting.objects.filter(ctg=ctg).values_list("kind", "date"))
     governance = status_for(ctg, meetings, today)
     funding = _funding(agreements, years)
+    signataires = list(ctg.signataires.order_by("nom"))
     return CtgEvaluation(
         ctg=ctg,
         today=today,
@@ -423,8 +446,11 @@ def ctg_evaluation(
         funding_totals=[
             sum((row.cells[i].amount or ZERO for row in funding), ZERO) for i in range(len(years))
         ],
-        signataires=list(ctg.signataires.order_by("nom")),
+        signataires=signataires,
         collectivite=collectivite,
+        development=development_outcomes(
+            ctg, today, [collectivite] if collectivite is not None else signataires
+        ),
     )
 
 

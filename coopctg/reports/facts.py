@@ -3,7 +3,10 @@
 :func:`report_facts` reads, for the Cof's Ctg and the year: the instances held (by kind, with
 their dates), the Copil and Cotech compliance of the year's periods, the plan d'actions (status
 and progress of each action), the indicator values of the year (with baseline and target), the
-faits marquants, and the Cof's Etp and funding of the year (per envelope, advance and balance).
+faits marquants, and the Cof's Etp and funding of the year (per envelope, advance and balance);
+since version 2, mission 2 of the référentiel (:mod:`coopctg.diagnostic.facts`): the diagnostic
+partagé validated in Copil, the synthesis of the besoins exprimés par les familles of the year,
+and the year's commissions d'admission with their alerts and follow-ups.
 
 The dict has French keys; amounts and Etp are strings with two decimals (never floats), dates
 ISO. While a report is editable its facts are computed live (:func:`facts_of`); at transmission
@@ -24,6 +27,7 @@ from coopctg.agreements.annual import envelope_labels, version_periods
 from coopctg.agreements.models import FundingAgreement
 from coopctg.core.params import ParameterError
 from coopctg.core.themes import THEME_CHOICES
+from coopctg.diagnostic.facts import mission2_facts
 from coopctg.funding.rules import Envelope
 from coopctg.funding.rules.annual import annual_funding
 from coopctg.funding.rules.serialize import decimal_text
@@ -33,7 +37,7 @@ from coopctg.governance.services import governance_status
 from coopctg.reports import rules
 from coopctg.reports.models import AnnualReport
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2  # 2: mission 2 (diagnostic, besoins, commissions)
 THEME_LABELS = dict(THEME_CHOICES)
 HIGHLIGHT_LABELS = dict(Highlight.Kind.choices)
 
@@ -206,6 +210,7 @@ def report_facts(
         "indicateurs": indicators,
         "faits_marquants": _highlights(cof, year),
         "financement": _funding(cof, year, report),
+        **mission2_facts(cof.ctg, year),
     }
 
 

@@ -49,6 +49,43 @@ def add_report(cof, year, framework):
     return AnnualReport.objects.create(cof=cof, annee=year, referentiel=framework)
 
 
+def add_mission_2(w):
+    """A diagnostic, a commission (with an alert) and a besoin on ``own``, ``other`` and
+    ``foreign``'s Ctg; the diagnostic of ``own`` is validated at ``w.meeting_own``'s Copil."""
+    from coopctg.diagnostic.models import Diagnostic, Enjeu, Need
+    from tests.diagnostic.helpers import add_commission
+
+    for name in ("own", "other", "foreign"):
+        ctg = getattr(w, f"ctg_{name}")
+        meeting = getattr(w, f"meeting_{name}")
+        validated = {"copil": meeting, "valide_le": meeting.date} if name == "own" else {}
+        diagnostic = Diagnostic.objects.create(
+            ctg=ctg, version=1, date=dt.date(2024, 2, 1), **validated
+        )
+        enjeu = Enjeu.objects.create(
+            diagnostic=diagnostic,
+            theme="petite_enfance",
+            intitule="Places d'accueil",
+            indicateurs=["txcouv_global"],
+        )
+        enjeu.actions.set([getattr(w, f"action_{name}")])
+        setattr(w, f"diagnostic_{name}", diagnostic)
+        setattr(w, f"commission_{name}", add_commission(ctg))
+        setattr(
+            w,
+            f"besoin_{name}",
+            Need.objects.create(
+                ctg=ctg,
+                date=dt.date(2025, 3, 1),
+                theme="petite_enfance",
+                tranche_age="0-3",
+                nature="place",
+                source="service",
+                description="Une place en crèche à temps partiel.",
+            ),
+        )
+
+
 @pytest.fixture
 def world(touraine):
     from coopctg.framework.loader import load_framework
@@ -63,6 +100,7 @@ def world(touraine):
     w.action_foreign, _ = add_plan(w.ctg_foreign)
     w.bilan_own = add_report(w.cof_own, 2023, w.framework)
     w.bilan_other = add_report(w.cof_other, 2023, w.framework)
+    add_mission_2(w)
     w.tokens = {role: ApiToken.create_for(getattr(w, role), "essai")[1] for role in ROLES}
     return w
 

@@ -114,6 +114,18 @@ def flatmap_body(context: Any, body: Any) -> Any:
         fixed = st.sampled_from(["2024-07-01", "2025-03-01", "2031-01-01"]).map(
             lambda day: {"motif": "Un essai", "date_effet": day, "personnes": PERSONNES}
         )
+    elif path == "/ctg/{ctg_pk}/besoins/":
+        fixed = st.sampled_from(["37123", "41018"]).map(
+            lambda commune: {
+                "date": "2025-03-10",
+                "commune": commune,
+                "thematique": "petite_enfance",
+                "tranche_age": "0-3",
+                "nature": "place",
+                "source": "service",
+                "demande": "Une place en crèche.",
+            }
+        )
     elif path.startswith("/ctg/{ctg_pk}/indicateurs/") and isinstance(body.get("valeurs"), list):
         valeurs = [
             {**item, "indicateur": pk} if isinstance(item, dict) else item
@@ -145,6 +157,12 @@ def _real_objects(world: Any) -> dict[Any, Any]:
         ("/ctg/{ctg_pk}/instances/", "ctg_pk"): ctgs,
         ("/instances/{pk}/", "pk"): [w.meeting_own.pk, w.meeting_other.pk, w.meeting_foreign.pk],
         ("/bilans/{pk}/", "pk"): [w.bilan_own.pk, w.bilan_other.pk],
+        ("/ctg/{ctg_pk}/diagnostics/", "ctg_pk"): ctgs,
+        ("/diagnostics/{pk}/", "pk"): [w.diagnostic_own.pk, w.diagnostic_other.pk],
+        ("/ctg/{ctg_pk}/commissions/", "ctg_pk"): ctgs,
+        ("/commissions/{pk}/", "pk"): [w.commission_own.pk, w.commission_other.pk],
+        ("/ctg/{ctg_pk}/besoins/", "ctg_pk"): ctgs,
+        ("/ctg/{ctg_pk}/objectifs-developpement/", "ctg_pk"): ctgs,
     }
     return {
         **{(PREFIX + path, name): values for (path, name), values in real.items()},

@@ -27,6 +27,14 @@ EDIT_OWN = {"admin", "advisor", "editor"}
 EDIT_OTHER = {"admin", "other_editor"}
 BAD_INSTANCE = {"type": "copil", "date": "2030-01-01"}  # after the Ctg's end
 BAD_DEMANDE = {"motif": " ", "date_effet": "2025-01-01", "personnes": []}
+BAD_BESOIN = {  # dated in the future: refused by the form, nothing written
+    "date": "2099-01-01",
+    "thematique": "petite_enfance",
+    "tranche_age": "0-3",
+    "nature": "place",
+    "source": "service",
+    "demande": "Une place en crèche.",
+}
 
 
 def page(world):
@@ -161,6 +169,51 @@ RULES = {
     "bilan": [
         ("own", lambda w: {"pk": w.bilan_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.bilan_other.pk}, None, seen_by(SEE_OTHER)),
+    ],
+    "diagnostics": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "diagnostic": [
+        ("own", lambda w: {"pk": w.diagnostic_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.diagnostic_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.diagnostic_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "commissions": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "commission": [
+        ("own", lambda w: {"pk": w.commission_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.commission_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.commission_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "besoins": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "besoin_create": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, BAD_BESOIN, seen_by(EDIT_OWN, status=422)),
+        (
+            "other",
+            lambda w: {"ctg_pk": w.ctg_other.pk},
+            BAD_BESOIN,
+            seen_by(EDIT_OTHER, status=422),
+        ),
+        (
+            "foreign",
+            lambda w: {"ctg_pk": w.ctg_foreign.pk},
+            BAD_BESOIN,
+            seen_by({"outsider"}, status=422),
+        ),
+    ],
+    "objectifs": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
     ],
 }
 #: Not operations: the schema (signed-in users and tokens), the docs (a page for logged-in users)

@@ -33,6 +33,7 @@ from coopctg.dashboards.services import (
     upcoming_meetings,
 )
 from coopctg.dashboards.tasks import Deadline, for_reader, tasks_for_user, tasks_of
+from coopctg.diagnostic.dashboard import ctg_panels
 from coopctg.funding.rules import Envelope
 from coopctg.governance.rules import MeetingKind
 from coopctg.governance.rules import Status as PeriodStatus
@@ -198,12 +199,14 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
     rows = territory_rows(LocalAuthority.objects.filter(pk=collectivite.pk), year, today)
     row = rows[0]
     meetings = upcoming_meetings([s.ctg for s in row.ctgs], today)
+    panels = ctg_panels([s.ctg for s in row.ctgs], today)
     boards = [
         {
             "state": state,
             "chart": progress_chart(state),
             "governance_rows": governance_rows(state),
             "meetings": meetings[state.ctg.pk],
+            "panel": panels[state.ctg.pk],
         }
         for state in row.ctgs
     ]
@@ -318,6 +321,9 @@ def caf(request: HttpRequest, code: str) -> HttpResponse:
     shown, filters = _filtered(rows, request)
     lines = envelope_lines(rows, caf.code, year)
     counts = {c: sum(1 for r in rows if r.category == c) for c in CATEGORY_ORDER}
+    panels = ctg_panels(
+        {s.ctg.pk: s.ctg for r in shown for s in r.ctgs}.values(), today, with_targets=False
+    )
     return render(
         request,
         "dashboards/caf.html",
@@ -339,6 +345,7 @@ def caf(request: HttpRequest, code: str) -> HttpResponse:
             "envelopes": [(line.envelope.value, line.label) for line in lines],
             "themes": [(t.value, t.label) for t in Theme],
             "whole_caf": caf.pk in scope.caf_wide_ids,
+            "mission2": [(r, [panels[s.ctg.pk] for s in r.ctgs]) for r in shown if r.ctgs],
             "crumbs": _crumbs((f"Tableau de bord — {caf.nom}", None)),
         },
     )
