@@ -51,6 +51,8 @@ from coopctg.governance import access as governance_access
 from coopctg.governance import services as governance_services
 from coopctg.governance.forms import MeetingForm
 from coopctg.governance.models import Meeting
+from coopctg.indicators.catalogue import catalogue as indicator_catalogue
+from coopctg.indicators.services import build_fiche, fiche_json
 from coopctg.organisations.models import LocalAuthority
 from coopctg.reports import access as report_access
 from coopctg.reports.models import AttenduAssessment
@@ -784,7 +786,60 @@ def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: 
 # Mission 2 (diagnostic, commissions, besoins): its module uses the helpers above.
 from coopctg.api.diagnostic import router as diagnostic  # noqa: E402
 
-for router in (territories, ctgs, cofs, funding, plans, governance, reports, deadlines, diagnostic):
+# --- Diagnostic de territoire (coopctg/indicators) --------------------------------------------
+
+indicators = Router(tags=["Diagnostic de territoire"])
+
+
+@indicators.get(
+    "/indicateurs/",
+    response={200: s.page_of(s.IndicateurDiagnostic), **ERRORS},
+    url_name="indicateurs",
+)
+def list_indicateurs(request: HttpRequest, page: Query[s.PageQuery]):
+    """Le catalogue des indicateurs du diagnostic (les indicateurs locaux d'une collectivité
+    figurent dans sa fiche diagnostic)."""
+    items = list(indicator_catalogue().values())
+    start = (page.page - 1) * page.taille
+    return {
+        "total": len(items),
+        "page": page.page,
+        "taille": page.taille,
+        "resultats": [s.to_indicateur(item) for item in items[start : start + page.taille]],
+    }
+
+
+class FicheFilters(s.Schema):
+    annee: s.Year | None = s.Field(
+        None, description="Les valeurs de cette année (à défaut, la plus récente avant elle)."
+    )
+
+
+@indicators.get(
+    "/collectivites/{int:pk}/fiche-diagnostic/",
+    response={200: s.FicheDiagnostic, **ERRORS},
+    url_name="fiche_diagnostic",
+)
+def get_fiche_diagnostic(request: HttpRequest, pk: int, filtres: Query[FicheFilters]):
+    """La fiche diagnostic d'une collectivité, comme ``coopctg diagnostic exporter`` : chaque
+    indicateur avec son année, sa valeur telle que publiée, celles du département et de la
+    France la même année, et sa source."""
+    collectivite = accounts.get_collectivite_for_user(_user(request), pk)
+    return fiche_json(build_fiche(collectivite, filtres.annee, with_map=False))
+
+
+for router in (
+    territories,
+    ctgs,
+    cofs,
+    funding,
+    plans,
+    governance,
+    reports,
+    deadlines,
+    diagnostic,
+    indicators,
+):
     api.add_router("/", router)
 
 

@@ -334,6 +334,7 @@ def list_commissions(
     "/commissions/{int:pk}/", response={200: CommissionOut, **ERRORS}, url_name="commission"
 )
 def get_commission(request: HttpRequest, pk: int):
+    """Une séance de commission d'admission : comptes agrégés, parts calculées et alertes."""
     commission = access.get_commission_for_user(_user(request), pk)
     return commissions.state_json(commissions.state_of(commission))
 

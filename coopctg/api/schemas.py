@@ -653,3 +653,68 @@ def to_echeance(task: Any) -> dict[str, Any]:
         "en_retard": task.late,
         "lien": settings.COOPCTG_BASE_URL.rstrip("/") + task.url,
     }
+
+
+# --- Diagnostic de territoire: indicators and the fiche diagnostic ----------------------------
+
+
+class IndicateurSource(Schema):
+    editeur: str
+    titre: str
+    licence: str
+    page: str
+
+
+class IndicateurDiagnostic(Schema):
+    code: str
+    libelle: str
+    unite: str
+    theme: str = Field(..., description="Une des 8 thématiques de la Ctg, ou « cadrage ».")
+    niveaux: list[str] = Field(..., description="commune, epci, departement, france.")
+    calcul: str = Field(..., description="publie, somme_communes ou ratio.")
+    jeux: list[str] = Field(..., description="Les jeux de données qui publient la valeur.")
+    source: IndicateurSource
+
+
+def to_indicateur(indicator: Any) -> dict[str, Any]:
+    source = indicator.source
+    return {
+        "code": indicator.code,
+        "libelle": indicator.libelle,
+        "unite": indicator.unite,
+        "theme": indicator.theme,
+        "niveaux": list(indicator.niveaux),
+        "calcul": indicator.calcul,
+        "jeux": list(indicator.datasets),
+        "source": {
+            "editeur": source.editeur,
+            "titre": source.titre,
+            "licence": source.licence,
+            "page": source.page,
+        },
+    }
+
+
+class CollectiviteCode(Schema):
+    code: str = Field(..., description="SIREN de l'EPCI ou code INSEE de la commune.")
+    nom: str
+
+
+class ValeurDiagnostic(Schema):
+    code: str
+    libelle: str
+    unite: str
+    theme: str
+    annee: int | None
+    valeur: str | None = Field(..., description="Telle que publiée (point décimal), ou null.")
+    departement: str | None = Field(..., description="Le département, la même année.")
+    france: str | None = Field(..., description="La France, la même année.")
+    source: str = Field(
+        ...,
+        description="Éditeur, jeu, licence ; « valeurs fictives de démonstration » s'il y a lieu.",
+    )
+
+
+class FicheDiagnostic(Schema):
+    collectivite: CollectiviteCode
+    indicateurs: list[ValeurDiagnostic]

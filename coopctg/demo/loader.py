@@ -26,6 +26,7 @@ from coopctg.accounts.models import Membership, User
 from coopctg.accounts.roles import Role
 from coopctg.core.themes import Theme
 from coopctg.ctg.models import Ctg
+from coopctg.demo.indicators import load_indicators_demo
 from coopctg.organisations.models import Caf, FollowUp, LocalAuthority, StaffMember
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -120,6 +121,8 @@ def load_demo(
             f"Démonstration : {report.cofs} Cof signées, {written} bilans annuels et {held} "
             "instances ajoutés aux autres territoires."
         )
+    # Diagnostic de territoire (coopctg/demo/indicators.py): sample files of invented values.
+    load_indicators_demo(log)
     log(f"Démonstration : {report.ctgs} Ctg, {len(report.accounts)} comptes.")
     return report
 

@@ -179,7 +179,9 @@ class _Reader:
         place = f"{self.path.name}, {where}" if where else self.path.name
         return CatalogueError(f"{place} : {problem}")
 
-    def mapping(self, value: Any, where: str, required: set[str], optional: set[str]) -> dict:
+    def mapping(
+        self, value: Any, where: str, required: set[str], optional: set[str]
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(where, "un dictionnaire est attendu")
         unknown = sorted(str(key) for key in value if key not in required | optional)
@@ -313,7 +315,7 @@ def read_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
             colonnes_requises=tuple(required),
             colonnes=MappingProxyType(dict(columns)),
         )
-    recognition = {}
+    recognition: dict[frozenset[str], str] = {}
     for dataset in datasets.values():
         signature = frozenset(dataset.recognised_by)
         if signature in recognition:

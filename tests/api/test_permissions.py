@@ -215,6 +215,14 @@ RULES = {
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
         ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
     ],
+    # Diagnostic de territoire: the catalogue for everyone, a fiche for whoever sees the
+    # collectivité.
+    "indicateurs": [("", page, None, seen_by(EVERYONE))],
+    "fiche_diagnostic": [
+        ("own", lambda w: {"pk": w.own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.foreign.pk}, None, seen_by({"outsider"})),
+    ],
 }
 #: Not operations: the schema (signed-in users and tokens), the docs (a page for logged-in users)
 #: and the root;

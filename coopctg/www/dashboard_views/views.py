@@ -37,6 +37,7 @@ from coopctg.diagnostic.dashboard import ctg_panels
 from coopctg.funding.rules import Envelope
 from coopctg.governance.rules import MeetingKind
 from coopctg.governance.rules import Status as PeriodStatus
+from coopctg.indicators.services import build_fiche, key_lines
 from coopctg.organisations.models import Caf, LocalAuthority
 from coopctg.territories import svgmap
 from coopctg.territories.models import Epci
@@ -211,10 +212,13 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
         for state in row.ctgs
     ]
     lines = envelope_lines(rows, collectivite.caf.code, year)
+    diagnostic = key_lines(build_fiche(collectivite, with_map=False))
     return render(
         request,
         "dashboards/collectivite.html",
         {
+            "diagnostic": diagnostic,
+            "diagnostic_fictif": any(line.fictif for line in diagnostic),
             "collectivite": collectivite,
             "row": row,
             "boards": boards,
