@@ -6,6 +6,7 @@ referentiel exporter``) are declared with :meth:`FrenchCommand.add_subcommands`.
 """
 
 import io
+import re
 import sys
 import types
 from pathlib import Path
@@ -16,6 +17,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 class CliError(Exception):
     """A user error: bad input, unknown object… Its message is one French line."""
+
+
+#: Every character that str.splitlines() breaks on: a file's content quoted in a message (a JSON
+#: key holding a line break) must not split the message over several lines.
+LINE_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+\s*")
+
+
+def one_line(text: object) -> str:
+    """The message on one line, line breaks replaced by a space."""
+    return LINE_BREAKS.sub(" ", str(text)).strip()
 
 
 class FrenchCommand(BaseCommand):
@@ -40,7 +51,7 @@ class FrenchCommand(BaseCommand):
         try:
             return super().execute(*args, **options)
         except CliError as error:
-            sys.stderr.write(f"Erreur : {error}\n")
+            sys.stderr.write(f"Erreur : {one_line(error)}\n")
             sys.exit(2)
 
     def handle(self, *args: Any, **options: Any) -> Any:
@@ -86,7 +97,7 @@ ARGPARSE_MESSAGES = [
 def _french_error(parser: Any, message: str) -> None:
     for english, french in ARGPARSE_MESSAGES:
         message = message.replace(english, french)
-    text = f"{message} (voir « {parser.prog} --help »)"
+    text = one_line(f"{message} (voir « {parser.prog} --help »)")
     if getattr(parser, "called_from_command_line", True):
         sys.stderr.write(f"Erreur : {text}\n")
         sys.exit(2)
