@@ -137,7 +137,7 @@ def commission_alert_tasks(ctx: Any) -> Iterable[Any]:
             kind=TASK_KIND,
             what=(
                 f"{commission.intitule} du {format_date(commission.date)} : "
-                f"{line.alert.criterion.short_label} sous le seuil — enregistrer le suivi "
+                f"part « {line.alert.criterion.short_label} » sous le seuil — enregistrer le suivi "
                 "(alerter, contrôler, corriger ou faire corriger)"
             ),
             who=f"{COLLECTIVITE} (chargé·e de coopération), avec {ctx.who_at_caf(first)}",

@@ -108,7 +108,7 @@ CRITERION_LABELS: dict[Criterion, str] = {
     Criterion.INSERTION: "parents en parcours d'insertion sociale ou professionnelle",
 }
 CRITERION_SHORT_LABELS: dict[Criterion, str] = {
-    Criterion.QF_BAS: "QF sous le seuil",
+    Criterion.QF_BAS: "QF bas",
     Criterion.MONOPARENTALES: "monoparentales",
     Criterion.HANDICAP: "handicap (AEEH)",
     Criterion.QPV: "QPV",

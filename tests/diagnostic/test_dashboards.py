@@ -51,7 +51,7 @@ def test_the_alert_is_a_task_of_the_collectivite_until_its_follow_up(touraine):
     own = LocalAuthority.objects.filter(pk=touraine.own.pk)
     [task] = [t for t in tasks_of(own, TODAY) if t.kind == "commission"]
     assert task.side.value == "collectivite" and task.collectivite_id == touraine.own.pk
-    assert "QF sous le seuil" in task.what and "faire corriger" in task.what
+    assert "part « QF bas » sous le seuil" in task.what and "faire corriger" in task.what
     assert task.url.endswith(f"/diagnostic/commissions/{commission.pk}/#alerte-qf_bas")
     [mine] = for_reader(touraine.editor, [task])
     [theirs] = for_reader(touraine.advisor, [task])
