@@ -63,10 +63,18 @@ def queue(settings, monkeypatch):
     """The database queue, as in production; retries without waiting."""
     settings.TASKS = DATABASE_QUEUE
     monkeypatch.setattr(services, "RETRY_DELAY", services.RETRY_DELAY * 0)
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
 
 
 def run_worker():
-    """The worker, as in production, until the queue is empty (« db_worker --batch »)."""
+    """The worker, as in production, until the queue is empty (« db_worker --batch »).
+
+    Within a test's transaction (fixture ``queue``), the worker must not close the connection
+    between two tasks as it does in production (on PostgreSQL that would end the test's
+    transaction): :func:`test_the_worker_runs_in_its_own_transactions` runs it as is.
+    """
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         call_command(
@@ -204,6 +212,22 @@ def test_the_page_waits_for_the_worker_then_links_the_pdf(client, world, queue, 
     assert client.get(url).content == FAKE_PDF
     run_worker()
     assert len(renders) == 1 and DBTaskResult.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_in_its_own_transactions(client, touraine, settings, renders):
+    """Real commits, the worker untouched (it closes its connection between two tasks): the
+    request queues, the worker makes the PDF, the next request serves it."""
+    from tests.www.permission_rules.recruitment import extend_world as recruitments
+
+    settings.TASKS = DATABASE_QUEUE
+    recruitments(touraine)
+    client.force_login(touraine.editor)
+    url = job_url(touraine)
+    assert client.get(url).status_code == 202
+    run_worker()
+    assert client.get(url).content == FAKE_PDF and len(renders) == 1
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
 def test_every_pdf_goes_through_the_queue(client, world, queue, renders):
