@@ -16,7 +16,7 @@ import hashlib
 import logging
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -203,3 +203,27 @@ def _produce_file(document: GeneratedDocument) -> str:
     _progress(document.pk, 90, "Enregistrement")
     storage = document.file.storage
     return storage.save(f"documents/{document.kind}-{document.pk}.pdf", ContentFile(content))
+
+
+def status_counts() -> dict[str, int]:
+    """Number of documents in each state (« coopctg documents etat »)."""
+    counts = dict.fromkeys(Status.values, 0)
+    for row in GeneratedDocument.objects.values("status").annotate(n=models.Count("pk")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def purge(older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Delete the documents not asked for since ``older_than`` (and their files): a later
+    download produces them again. A signed Cof's PDF (the version's own file) is kept."""
+    limit = (now or timezone.now()) - older_than
+    old = GeneratedDocument.objects.filter(
+        status__in=(Status.PRET, Status.ECHEC), updated_at__lt=limit
+    )
+    deleted = 0
+    for document in old.iterator():
+        if document.kind != Kind.COF and document.file:
+            document.file.storage.delete(document.file.name)
+        document.delete()
+        deleted += 1
+    return deleted

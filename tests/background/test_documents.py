@@ -348,3 +348,31 @@ def test_status_and_retry_follow_the_rule_of_the_pdf(client, world, queue, name,
     assert not failures, f"{url} — " + "; ".join(failures)
     client.force_login(world.nobody)
     assert client.put(url).status_code in (404, 405)
+
+
+# --- Command line -------------------------------------------------------------------------------
+
+
+def test_the_command_counts_and_purges(client, world, renders, capsys):
+    client.force_login(world.editor)
+    client.get(job_url(world))
+    document = GeneratedDocument.objects.get()
+    out = io.StringIO()
+    call_command("documents", "etat", stdout=out)
+    assert "prêt : 1" in out.getvalue() and "en attente : 0" in out.getvalue()
+    call_command("documents", "purger", "--jours", "30", stdout=out)
+    assert GeneratedDocument.objects.count() == 1
+    GeneratedDocument.objects.update(updated_at=document.updated_at - services.STALLED_AFTER * 9000)
+    out = io.StringIO()
+    call_command("documents", "purger", "--jours", "30", stdout=out)
+    assert "1 document(s) supprimé(s)." in out.getvalue()
+    assert not GeneratedDocument.objects.exists()
+    assert not document.file.storage.exists(document.file.name)
+    assert client.get(job_url(world)).content == FAKE_PDF and len(renders) == 2
+
+
+def test_the_command_refuses_a_bad_number_of_days(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        call_command("documents", "purger", "--jours", "trente")
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().startswith("Erreur : --jours attend")
