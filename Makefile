@@ -19,6 +19,7 @@ PORT ?= 8000
 
 help:
 	@echo "make run    installe, migre, charge la démonstration Touraine et sert sur http://$(HOST):$(PORT)"
+	@echo "           avec le service de préparation des documents (coopctg db_worker)"
 	@echo "           (make run PORT=8001 HOST=0.0.0.0 pour une autre adresse)"
 	@echo "make test   toute la suite (tests, ruff, mypy)"
 	@echo "make install  prépare seulement .venv"
@@ -41,8 +42,15 @@ demo: install
 
 # Absolute links (calendars, e-mails, exports) name the address actually served, unless
 # COOPCTG_BASE_URL says otherwise.
+# The task worker (the PDFs, README « Documents préparés en arrière-plan ») runs alongside the
+# server and stops with it: Ctrl-C, or the server's end, stops the worker (and the process its
+# reloader started).
 run: demo
-	COOPCTG_BASE_URL="$${COOPCTG_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/coopctg runserver $(HOST):$(PORT)
+	@export COOPCTG_BASE_URL="$${COOPCTG_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	$(BIN)/coopctg db_worker & worker=$$!; \
+	trap "pkill -TERM -P $$worker 2>/dev/null; kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT; \
+	echo "Préparation des documents : coopctg db_worker (processus $$worker), arrêté avec le serveur."; \
+	$(BIN)/coopctg runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,6 +6,8 @@ Environment variables:
 - DJANGO_SECRET_KEY: required when DJANGO_DEBUG is off.
 - DJANGO_DEBUG: "1" (default in development) or "0".
 - DJANGO_ALLOWED_HOSTS: comma-separated host names.
+- COOPCTG_TASKS_BACKEND: the task queue (default: the database, run by ``coopctg db_worker``;
+  ``immediate``: run in the request, as the tests do).
 - COOPCTG_OIDC_*, COOPCTG_PASSWORD_LOGIN: sign-in through OpenID Connect (ProConnect), below.
 """
 
@@ -55,7 +57,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "ninja",  # its templates and static files: the API docs, served locally
+    "django_tasks_db",  # the task queue in the database, and its worker « coopctg db_worker »
     "coopctg.core",
+    "coopctg.background",  # documents produced off the request by the task worker
     "coopctg.accounts",
     "coopctg.territories",
     "coopctg.framework",
@@ -130,6 +134,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     }
+# Long jobs (the PDFs) run off the request: Django's tasks framework, queued in the database
+# (django-tasks-db) and run by the worker, « coopctg db_worker » (started by « make run »; in
+# production, its own service: README, « Documents préparés en arrière-plan »).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = os.environ.get("COOPCTG_TASKS_BACKEND", "database")
+if _task_backend not in _TASK_BACKENDS:
+    raise RuntimeError("COOPCTG_TASKS_BACKEND doit valoir « database » ou « immediate ».")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["default"]}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

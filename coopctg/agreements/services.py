@@ -305,9 +305,15 @@ def sign_version(
         after=snapshot(version, VERSION_FIELDS),
         caf_id=cof.ctg.caf_id,
     )
-    if generate_document:
-        transaction.on_commit(lambda: ensure_document(version.pk), robust=True)
+    if generate_document:  # by the task worker, once the signature is committed
+        transaction.on_commit(lambda: _request_document(version.pk), robust=True)
     return version
+
+
+def _request_document(version_pk: int) -> None:
+    from coopctg.background.services import request_cof
+
+    request_cof(AgreementVersion.objects.get(pk=version_pk))
 
 
 def document_name(version: AgreementVersion) -> str:
@@ -319,34 +325,37 @@ def ensure_document(version_pk: int) -> None:
     """Produce the PDF of a signed version if it has none (safe to call again, and at once).
 
     Never raises: a failure (rendering, disk) is logged, the signature stands and the document
-    can be produced later. Two first downloads at once may both render the PDF, but only one
-    is kept: the file is recorded by a conditional UPDATE (``document`` still empty); the loser
-    deletes the file it wrote.
+    can be produced later. The web asks the task worker for it instead
+    (:func:`coopctg.background.services.request_cof`), which calls :func:`produce_document`.
     """
-    from coopctg.agreements.documents import version_pdf
-
     try:
-        version = AgreementVersion.objects.select_related("cof", "cof__collectivite").get(
-            pk=version_pk
-        )
-        if version.document or not version.is_signed:
-            return
-        content = version_pdf(version)
-        storage = version.document.storage
-        name = storage.save(document_name(version), ContentFile(content))
+        produce_document(version_pk)
     except Exception:  # any failure: the signature stands; the document can be retried
         logger.exception("PDF non produit pour la version %s", version_pk)
-        return
-    try:
-        recorded = AgreementVersion.objects.filter(pk=version_pk, document="").update(document=name)
-    except Exception:
-        logger.exception("PDF de la version %s non enregistré", version_pk)
-        recorded = 0
+
+
+def produce_document(version_pk: int) -> str:
+    """Produce the PDF of a signed version if it has none; its stored name (raises on failure).
+
+    Two productions at once may both render the PDF, but only one is kept: the file is recorded
+    by a conditional UPDATE (``document`` still empty); the loser deletes the file it wrote.
+    """
+    from coopctg.agreements import documents
+
+    version = AgreementVersion.objects.select_related("cof", "cof__collectivite").get(pk=version_pk)
+    if version.document or not version.is_signed:
+        return version.document.name or ""
+    content = documents.version_pdf(version)
+    storage = version.document.storage
+    name = storage.save(document_name(version), ContentFile(content))
+    recorded = AgreementVersion.objects.filter(pk=version_pk, document="").update(document=name)
     if not recorded:  # another process recorded its own file first: ours is an orphan
         try:
             storage.delete(name)
         except OSError:
             logger.exception("PDF orphelin non supprimé : %s", name)
+        name = AgreementVersion.objects.get(pk=version_pk).document.name
+    return name
 
 
 def version_architecture(version: AgreementVersion) -> FundingArchitecture:

@@ -5,9 +5,11 @@ PDF's file name is built from ids, never from the number. A failure to write the
 undoes nor misreports a committed signature, and parallel first downloads keep one file."""
 
 import datetime as dt
+import html
 import io
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -104,8 +106,9 @@ def test_the_pdf_is_named_from_ids(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failure_to_write_the_pdf_keeps_and_reports_the_signature(client, world, monkeypatch):
-    """Real commit, the PDF produced after it (on_commit) fails on the disk: the Caf still
-    reads « signée » (no 400, no 500) and the PDF is produced on the first download."""
+    """Real commit, the PDF produced after it (on_commit, by the task worker) fails on the
+    disk at every try: the Caf still reads « signée » (no 400, no 500); the download says the
+    document could not be produced and offers to try again, which produces it."""
 
     def disk_full(self, name, content, max_length=None):
         raise OSError("No space left on device")
@@ -130,7 +133,14 @@ def test_a_failure_to_write_the_pdf_keeps_and_reports_the_signature(client, worl
     version = AgreementVersion.objects.get()
     assert version.statut == "signee" and not version.document
     monkeypatch.undo()
-    pdf = client.get(reverse("agreements:version_pdf", args=[version.pk]))
+    url = reverse("agreements:version_pdf", args=[version.pk])
+    failed = client.get(url)
+    assert failed.status_code == 503
+    assert "n'a pas pu être produit" in html.unescape(failed.content.decode())
+    assert "Réessayer" in failed.content.decode()
+    retried = client.post(url)
+    assert retried.status_code == 302 and retried["Location"] == url
+    pdf = client.get(url)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert media_files() == [f"cof/cof-{version.cof_id}-version-0.pdf"]
 
@@ -159,31 +169,35 @@ def test_the_loser_of_two_first_downloads_deletes_its_file(world, monkeypatch):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrence réelle : PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_parallel_first_downloads_keep_one_file(world, monkeypatch):
-    """Four browsers ask for a new PDF at once (a barrier makes the four render it at once):
-    each gets the PDF, one file is kept on the disk."""
+    """Four browsers ask for a new PDF at once: it is produced once (the task of the first);
+    each gets the PDF or the page « Document en préparation… », then the PDF; one file is kept
+    on the disk."""
     import coopctg.agreements.documents as documents
 
     cof = make_cof(world.admin, world.ctg_own, world.own, "COF-37-2022-001")
     version = cof.versions.get()
     real = documents.version_pdf
-    rendered_together = threading.Barrier(4)
+    renders = []
+    started = threading.Barrier(4)
 
-    def render_then_wait(v):
-        content = real(v)
-        rendered_together.wait(timeout=30)
-        return content
+    def slow_render(v):
+        renders.append(v.pk)
+        time.sleep(0.5)
+        return real(v)
 
-    monkeypatch.setattr(documents, "version_pdf", render_then_wait)
+    monkeypatch.setattr(documents, "version_pdf", slow_render)
     clients = []
     for user in (world.admin, world.advisor, world.editor, world.elu):
         browser = Client()
         browser.force_login(user)
         clients.append(browser)
     answers = []
+    url = reverse("agreements:version_pdf", args=[version.pk])
 
     def download(browser):
         try:
-            response = browser.get(reverse("agreements:version_pdf", args=[version.pk]))
+            started.wait(timeout=30)
+            response = browser.get(url)
             answers.append((response.status_code, response.content[:4]))
         finally:
             connections.close_all()
@@ -193,6 +207,10 @@ def test_parallel_first_downloads_keep_one_file(world, monkeypatch):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert answers == [(200, b"%PDF")] * 4
+    assert len(answers) == 4 and (200, b"%PDF") in answers
+    assert all(answer == (200, b"%PDF") or answer[0] == 202 for answer in answers)
+    assert renders == [version.pk]
+    for browser in clients:
+        assert browser.get(url).content.startswith(b"%PDF")
     version.refresh_from_db()
     assert media_files() == [version.document.name]

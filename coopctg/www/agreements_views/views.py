@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from coopctg.accounts.access import get_architecture_for_user, visible_collectivites
 from coopctg.agreements import access, workflow
 from coopctg.agreements.diff import compare
+from coopctg.agreements.documents import version_title
 from coopctg.agreements.forms import (
     ChangesForm,
     CofForm,
@@ -39,14 +40,15 @@ from coopctg.agreements.models import (
     ModificationRequest,
     RequestComment,
 )
-from coopctg.agreements.services import ensure_document
 from coopctg.agreements.workflow import StaleRequestError, WorkflowError
+from coopctg.background.services import request_cof
 from coopctg.core.models import AuditEntry
 from coopctg.core.params import ParameterError
 from coopctg.funding import services as funding
 from coopctg.funding.forms import PersonFormSet, initial_persons
 from coopctg.funding.models import FundingArchitecture
 from coopctg.www.agreements_views.display import frozen_context, history_items
+from coopctg.www.documents_views.respond import respond
 from coopctg.www.funding_views.views import _preview, _result_context
 
 SIGNED = AgreementVersion.Status.SIGNEE
@@ -198,33 +200,32 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def version_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The stored PDF; produced again if it is missing (its generation had failed)."""
+    """The stored PDF; asked of the task worker if it is missing (not made yet, or its
+    generation had failed): the page « Document en préparation… » until it is there."""
     version = access.get_version_for_user(request.user, pk)
     if version.statut != SIGNED:
         raise _not_found()
+    suffix = "initiale" if version.numero == 0 else f"avenant-{version.numero}"
+    filename = f"{version.cof.numero}-{suffix}.pdf"
     document = version.document
     if document and not document.storage.exists(document.name):
         AgreementVersion.objects.filter(pk=version.pk).update(document="")
-        document = None
-    if not document:
-        ensure_document(version.pk)
-        version.refresh_from_db(fields=["document"])
-        document = version.document
-    if not document or not document.storage.exists(document.name):
-        return render(
-            request,
-            "agreements/pdf_missing.html",
-            {"version": version, "cof": version.cof},
-            status=503,
+        version.document = None
+    elif document and request.method in ("GET", "HEAD") and not request.htmx:
+        with document.open("rb") as handle:
+            content = handle.read()
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=False, filename=filename
         )
-    suffix = "initiale" if version.numero == 0 else f"avenant-{version.numero}"
-    with document.open("rb") as handle:
-        content = handle.read()
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=f"{version.cof.numero}-{suffix}.pdf"
+        return response
+    return respond(
+        request,
+        request_cof(version),
+        filename=filename,
+        title=version_title(version),
+        back=(reverse("agreements:version", args=[pk]), version.label),
     )
-    return response
 
 
 def cof_create(request: HttpRequest, architecture_pk: int) -> HttpResponse:

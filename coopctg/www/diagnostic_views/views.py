@@ -49,6 +49,7 @@ from coopctg.diagnostic.models import (
 )
 from coopctg.diagnostic.rules import CRITERION_LABELS, Criterion, FollowUpStep, percent_text
 from coopctg.governance.models import Highlight
+from coopctg.www.documents_views.respond import serve_pdf
 
 NEEDS_PER_PAGE = 100
 
@@ -222,12 +223,16 @@ def version_validate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def version_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The diagnostic's PDF, made by the task worker (coopctg.www.documents_views.respond)."""
     diagnostic = access.get_diagnostic_for_user(request.user, pk)
-    response = HttpResponse(documents.diagnostic_pdf(diagnostic), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, documents.pdf_filename(diagnostic)
+    return serve_pdf(
+        request,
+        "diagnostic",
+        lambda: documents.diagnostic_html(diagnostic),
+        filename=documents.pdf_filename(diagnostic),
+        title=f"Diagnostic partagé, version {diagnostic.version}",
+        back=(reverse("diagnostic:version", args=[pk]), f"Version {diagnostic.version}"),
     )
-    return response
 
 
 # --- Enjeux -------------------------------------------------------------------------------------

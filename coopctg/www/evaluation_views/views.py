@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from coopctg.accounts.access import get_ctg_for_user, visible_collectivites
 from coopctg.agreements.access import visible_cofs
 from coopctg.reports import evaluation as services
+from coopctg.www.documents_views.respond import serve_pdf
 
 
 def _evaluation(request: HttpRequest, ctg_pk: int) -> tuple[services.CtgEvaluation, list[Any]]:
@@ -46,10 +47,20 @@ def ctg_evaluation(request: HttpRequest, ctg_pk: int) -> HttpResponse:
 
 
 def ctg_evaluation_pdf(request: HttpRequest, ctg_pk: int) -> HttpResponse:
+    """The évaluation's PDF, made by the task worker (coopctg.www.documents_views.respond)."""
     evaluation, _ = _evaluation(request, ctg_pk)
-    response = HttpResponse(services.evaluation_pdf(evaluation), content_type="application/pdf")
     name = slugify(evaluation.ctg.intitule)[:50] or "ctg"
+    title = f"Évaluation de fin de Ctg — {evaluation.ctg.intitule}"
+    back_url = reverse("evaluation:ctg", args=[ctg_pk])
     if evaluation.collectivite is not None:
         name += "-" + (slugify(evaluation.collectivite.nom)[:40] or "collectivite")
-    response["Content-Disposition"] = f'inline; filename="evaluation-{name}.pdf"'
-    return response
+        title += f" ({evaluation.collectivite.nom})"
+        back_url += f"?collectivite={evaluation.collectivite.pk}"
+    return serve_pdf(
+        request,
+        "evaluation",
+        lambda: services.evaluation_html(evaluation),
+        filename=f"evaluation-{name}.pdf",
+        title=title,
+        back=(back_url, "Évaluation de fin de Ctg"),
+    )

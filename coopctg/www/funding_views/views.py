@@ -26,6 +26,7 @@ from coopctg.funding.eligibility import declarable_fields, eligibility_of
 from coopctg.funding.forms import ArchitectureForm, DeclarationsForm, PersonFormSet, initial_persons
 from coopctg.funding.models import FundingArchitecture
 from coopctg.funding.rules import FundingResult, Severity
+from coopctg.www.documents_views.respond import serve_pdf
 
 
 def _chart(items: list[tuple[str, Decimal]]) -> list[dict[str, Any]]:
@@ -290,11 +291,15 @@ def architecture_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def architecture_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from coopctg.funding.documents import architecture_pdf as build
+    """The annexe financière, made by the task worker (coopctg.www.documents_views.respond)."""
+    from coopctg.funding.documents import annexe_html
 
     architecture = get_architecture_for_user(request.user, pk)
-    response = HttpResponse(build(architecture), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="annexe-financiere-{architecture.collectivite.code}.pdf"'
+    return serve_pdf(
+        request,
+        "annexe",
+        lambda: annexe_html(architecture),
+        filename=f"annexe-financiere-{architecture.collectivite.code}.pdf",
+        title=f"Annexe financière — {architecture.collectivite.nom}",
+        back=(reverse("funding:architecture", args=[pk]), "Architecture de financement"),
     )
-    return response

@@ -31,6 +31,7 @@ from coopctg.indicators.models import ImportBatch, LocalIndicator
 from coopctg.indicators.services import DEMO_NOTE, build_fiche
 from coopctg.organisations.models import LocalAuthority
 from coopctg.territories.importer import ImportIssue
+from coopctg.www.documents_views.respond import serve_pdf
 
 RECENT_IMPORTS = 20
 
@@ -98,12 +99,16 @@ def fiche_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 def fiche_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     collectivite = get_collectivite_for_user(request.user, pk)
+    """The fiche's PDF, made by the task worker (coopctg.www.documents_views.respond)."""
     result = build_fiche(collectivite, _year(request), request.GET.get("carte") or None)
-    response = HttpResponse(documents.fiche_pdf(result), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, _filename(collectivite, "pdf")
+    return serve_pdf(
+        request,
+        "fiche",
+        lambda: documents.fiche_html(result),
+        filename=_filename(collectivite, "pdf"),
+        title=f"Fiche diagnostic — {collectivite.nom}",
+        back=(reverse("indicators:fiche", args=[pk]), collectivite.nom),
     )
-    return response
 
 
 # --- Local indicators ------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from coopctg.recruitment.models import (
     StageChange,
 )
 from coopctg.recruitment.workflow import RecruitmentError
+from coopctg.www.documents_views.respond import serve_pdf
 
 OPINION_BADGES: dict[str, str] = {
     Opinion.FAVORABLE.value: "badge-success",
@@ -228,13 +229,19 @@ def recruitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def job_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from coopctg.recruitment.documents import job_pdf as build
+    """The fiche de poste, made by the task worker (coopctg.www.documents_views.respond)."""
+    from coopctg.recruitment.documents import job_html
 
     recruitment = access.get_recruitment_for_user(request.user, pk)
-    response = HttpResponse(build(recruitment), content_type="application/pdf")
     name = slugify(recruitment.intitule)[:60] or "poste"
-    response["Content-Disposition"] = f'inline; filename="fiche-de-poste-{name}.pdf"'
-    return response
+    return serve_pdf(
+        request,
+        "poste",
+        lambda: job_html(recruitment),
+        filename=f"fiche-de-poste-{name}.pdf",
+        title=f"Fiche de poste — {recruitment.intitule}",
+        back=(reverse("recruitment:detail", args=[pk]), recruitment.intitule),
+    )
 
 
 # --- Actions (POST only) ------------------------------------------------------------------

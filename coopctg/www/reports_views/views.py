@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from coopctg.agreements import access as cof_access
@@ -30,6 +29,7 @@ from coopctg.reports.forms import AssessmentForm, DecisionForm, apply_error
 from coopctg.reports.models import AnnualReport
 from coopctg.reports.rules import STATUS_LABELS, Level, Status, editable, transmission_refusal
 from coopctg.reports.services import _state, cof_years
+from coopctg.www.documents_views.respond import serve_pdf
 
 
 def _not_found() -> Http404:
@@ -362,11 +362,15 @@ def report_validate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from coopctg.reports.documents import report_pdf as build
+    """The bilan's PDF, made by the task worker (README, « Documents préparés en arrière-plan »)."""
+    from coopctg.reports.documents import report_html
 
     report = get_report_for_user(request.user, pk)
-    response = HttpResponse(build(report, today=workflow.today()), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=f"bilan-{report.annee}-{report.cof.numero}.pdf"
+    return serve_pdf(
+        request,
+        "bilan",
+        lambda: report_html(report, today=workflow.today()),
+        filename=f"bilan-{report.annee}-{report.cof.numero}.pdf",
+        title=f"Bilan {report.annee} — Cof n° {report.cof.numero}",
+        back=(reverse("reports:detail", args=[pk]), f"Bilan {report.annee}"),
     )
-    return response
