@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from coopctg.agreements import workflow
 from coopctg.agreements.models import (
     COF_NUMBER_MAX_LENGTH,
     AgreementVersion,
@@ -17,7 +18,7 @@ from coopctg.agreements.models import (
     cof_number_error,
 )
 from coopctg.agreements.services import FUNCTION_MAX, NAME_MAX, SignatoryInput
-from coopctg.agreements.workflow import MOTIF_MAX, CofInput, ProposalInput, WorkflowError, today
+from coopctg.agreements.workflow import MOTIF_MAX, CofInput, ProposalInput, WorkflowError
 from coopctg.core.formats import format_date
 from coopctg.core.forms import CleanTextMixin
 from coopctg.funding.forms import ArchitectureForm
@@ -98,7 +99,7 @@ class SignatureFields:
         cleaned = self.cleaned_data  # type: ignore[attr-defined]
         for partie, _ in self.parties:
             day = cleaned.get(f"{partie}_date")
-            if day and day > today():
+            if day and day > workflow.today():
                 self.add_error(  # type: ignore[attr-defined]
                     f"{partie}_date",
                     "La date de signature ne peut être dans le futur : enregistrez la signature "

@@ -130,9 +130,7 @@ class PersonForm(CleanTextMixin, forms.Form):
         # an objective of an older référentiel, already assigned, stays possible
         known = {code for _, items in choices for code, _ in items}
         extra = [
-            (code, code)
-            for code in (self.initial.get("objectifs") or [])
-            if code not in known
+            (code, code) for code in (self.initial.get("objectifs") or []) if code not in known
         ]
         if extra:
             self.fields["objectifs"].choices = [*choices, ("Autres", extra)]

@@ -20,7 +20,15 @@ from coopctg.agreements.services import version_in_force
 from coopctg.core.models import AuditEntry
 from coopctg.notifications.models import Notification
 from coopctg.organisations.models import LocalAuthority
-from tests.agreements.helpers import ALL_THEMES, MOVED, make_cof, proposal
+from tests.agreements.helpers import (
+    ALL_THEMES,
+    MOVED,
+    SIGNATURE_POST,
+    make_cof,
+    proposal,
+    signature_post,
+    signatures,
+)
 from tests.factories import CtgFactory, EpciFactory, seed_architecture
 
 ROLES = ["admin", "analyst", "advisor", "editor", "elu", "other_editor", "outsider", "nobody"]
@@ -86,8 +94,7 @@ def test_request_to_avenant_end_to_end(
                 "numero": "",
                 "date_debut": "2022-01-01",
                 "date_fin": "2026-12-31",
-                "signataires": "La présidente\nLe directeur de la Caf",
-                "date_signature": "2021-12-15",
+                **signature_post("2021-12-15"),
             },
         )
     cof = FundingAgreement.objects.get()
@@ -167,6 +174,7 @@ def test_request_to_avenant_end_to_end(
         "decision": "accord",
         "motif": "Accord après échanges.",
         "revision": demande.revision,
+        **SIGNATURE_POST,
     }
     response = client.post(decide, decision)
     assert response.status_code == 400
@@ -182,7 +190,8 @@ def test_request_to_avenant_end_to_end(
     assert demande.statut == "acceptee" and demande.accord_prealable
     assert demande.accord_prealable_par == w.advisor and demande.accord_prealable_le is not None
     assert avenant.label == "Avenant n°1" and avenant.date_effet == dt.date(2025, 1, 1)
-    assert avenant.date_signature == dt.date(2024, 11, 15)
+    assert avenant.date_signature == dt.date(2024, 11, 14)  # the last party's, not today
+    assert avenant.signatures.count() == 2
     assert avenant.total_etp == Decimal("2.10") and avenant.total_montant == Decimal("50400.00")
     assert version_in_force(cof, dt.date(2024, 12, 31)) == initial
     assert version_in_force(cof, dt.date(2025, 1, 1)) == avenant
@@ -199,6 +208,12 @@ def test_request_to_avenant_end_to_end(
         pdf = client.get(reverse("agreements:version_pdf", args=[avenant.pk]))
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
+    # The decided request keeps the difference that was decided (not recomputed against the
+    # avenant now in force, which would say « Aucune différence »).
+    client.force_login(w.editor)
+    page = text(client.get(reverse("agreements:request", args=[demande.pk])))
+    assert "Ce qui a été décidé" in page and "Aucune différence" not in page
+    assert "Cof initiale → la proposition" in page and "Mme Y" in page
     client.force_login(w.other_editor)
     assert client.get(reverse("agreements:request", args=[demande.pk])).status_code == 404
 
@@ -250,7 +265,7 @@ def test_create_cof_post_refused_to_others(client, touraine):
         client.force_login(getattr(touraine, role))
         response = client.post(
             reverse("agreements:create", args=[architecture.pk]),
-            {"date_debut": "2022-01-01", "date_fin": "2026-12-31", "date_signature": "2022-01-01"},
+            {"date_debut": "2022-01-01", "date_fin": "2026-12-31", **signature_post("2022-01-01")},
         )
         assert response.status_code == 404
     assert not FundingAgreement.objects.exists()
@@ -313,6 +328,10 @@ def test_bad_etp_in_request(client, touraine, cof):
         ({"numero": "../../COF-1"}, "numero"),
         ({"numero": "COF/37/2022/1"}, "numero"),
         ({"numero": "COF 37"}, "numero"),
+        ({"caf_nom": ""}, "caf_nom"),
+        ({"collectivite_fonction": " "}, "collectivite_fonction"),
+        ({"collectivite_date": "2099-01-01"}, "collectivite_date"),
+        ({"caf_date": "hier"}, "caf_date"),
     ],
 )
 def test_bad_cof_input(client, touraine, data, field):
@@ -323,8 +342,7 @@ def test_bad_cof_input(client, touraine, data, field):
         "numero": "",
         "date_debut": "2022-01-01",
         "date_fin": "2026-12-31",
-        "signataires": "",
-        "date_signature": "2021-12-15",
+        **signature_post("2021-12-15"),
     } | data
     response = client.post(reverse("agreements:create", args=[architecture.pk]), post)
     assert response.status_code == 400
@@ -481,7 +499,12 @@ def test_version_pdf_carries_its_title_and_effective_date(touraine, cof):
     demande = workflow.do_create_request(touraine.editor, cof, proposal(day=dt.date(2025, 1, 1)))
     demande = workflow.do_submit_request(touraine.editor, demande)
     avenant = workflow.do_decide(
-        touraine.admin, demande, accept=True, motif="Accord.", accord_prealable=True
+        touraine.admin,
+        demande,
+        accept=True,
+        signatures=signatures(),
+        motif="Accord.",
+        accord_prealable=True,
     ).avenant
     page = re.sub(r"\s+", " ", version_html(avenant))
     assert "<h1>Cof n° COF-37-2022-001 — Avenant n°1</h1>" in page
