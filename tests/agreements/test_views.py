@@ -491,10 +491,7 @@ def test_request_exchange_is_shown_in_order(client, touraine, submitted):
 
 
 def test_version_pdf_carries_its_title_and_effective_date(touraine, cof):
-    import shutil
-    import subprocess
-
-    from coopctg.agreements.documents import version_html, version_pdf
+    from coopctg.agreements.documents import version_html
 
     demande = workflow.do_create_request(touraine.editor, cof, proposal(day=dt.date(2025, 1, 1)))
     demande = workflow.do_submit_request(touraine.editor, demande)
@@ -507,17 +504,66 @@ def test_version_pdf_carries_its_title_and_effective_date(touraine, cof):
         accord_prealable=True,
     ).avenant
     page = re.sub(r"\s+", " ", version_html(avenant))
-    assert "<h1>Cof n° COF-37-2022-001 — Avenant n°1</h1>" in page
-    assert "<tr><th>Date d'effet</th><td>01/01/2025</td></tr>" in page
+    assert "<title>Cof n° COF-37-2022-001 — Avenant n°1" in page
+    assert "<tr><th>Date d'effet</th><td>01/01/2025</td></tr>" in page  # the annex
     assert "Cof initiale" in version_html(cof.versions.get(numero=0))
+
+
+def pdf_text(content: bytes) -> str:
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext absent (paquet poppler-utils)")
+    extracted = subprocess.run(
+        ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
+    return re.sub(r"\s+", " ", extracted)
+
+
+def test_avenant_pdf_is_a_real_document(touraine, cof):
+    """Parties, visas, motif and decision, « Ce qui change », effect date, signatures, then the
+    financial annex — not the annex with another title."""
+    from coopctg.agreements.documents import version_pdf
+
+    demande = workflow.do_create_request(touraine.editor, cof, proposal(day=dt.date(2025, 1, 1)))
+    demande = workflow.do_submit_request(touraine.editor, demande)
+    avenant = workflow.do_decide(
+        touraine.admin,
+        demande,
+        accept=True,
+        signatures=signatures(),
+        motif="Accord après le comité de pilotage.",
+        accord_prealable=True,
+    ).avenant
     content = version_pdf(avenant)
-    assert content.startswith(b"%PDF")
-    if shutil.which("pdftotext"):
-        extracted = subprocess.run(
-            ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-        ).stdout.decode()
-        assert "Cof n° COF-37-2022-001 — Avenant n°1" in extracted
-        assert "01/01/2025" in extracted and "52 800 €" in extracted
+    text_ = pdf_text(content)
+    heading = "Avenant n°1 à la convention d'objectifs et de financement n° COF-37-2022-001"
+    assert heading in text_
+    assert "Entre les soussignés" in text_ and "Visas" in text_
+    assert "Vu la demande de modification n°" in text_
+    assert "Mme Y passe à 0,7 Etp" in text_  # the request's motive
+    assert "Accord après le comité de pilotage." in text_  # the decision
+    assert "Ce qui change" in text_ and "De Cof initiale à Avenant n°1" in text_
+    assert "Enfance-jeunesse : 0,5 Etp → 0,7 Etp" in text_
+    assert "prend effet le 01/01/2025" in text_
+    assert "Mme Anne Martin" in text_ and "Directrice de la Caf" in text_
+    assert "M. Paul Durand" in text_ and "Président" in text_
+    assert "Signé le 14/11/2024" in text_ and "Signé le 12/11/2024" in text_
+    assert text_.index("Signatures") < text_.index("Annexe financière")
+    assert "52 800 €" in text_  # the annex's total
+
+
+def test_initial_cof_pdf_without_recorded_signature_has_lines_to_sign(touraine, cof):
+    from coopctg.agreements.documents import version_pdf
+
+    text_ = pdf_text(version_pdf(cof.versions.get(numero=0)))
+    assert "Convention d'objectifs et de financement n° COF-37-2022-001" in text_
+    assert "Architecture initiale" in text_ and "M. X" in text_
+    block = text_[text_.index("Signatures") : text_.index("Annexe financière")]
+    assert block.count("Nom :") == 2 and block.count("Signature :") == 2  # lines to sign
+    assert "Signé le" not in block
+    assert "Annexe financière" in text_
 
 
 def test_request_edit_preview_and_add_a_person(client, touraine, cof):
