@@ -241,6 +241,7 @@ def record_signatories(
     signatures: list[SignatoryInput],
     *,
     today: dt.date,
+    generate_document: bool = True,
 ) -> AgreementVersion:
     """Record (or correct) who signed a signed version, for each party, and when: the
     version's signature date becomes the last party's. History: who, when, before, after; the
@@ -276,7 +277,8 @@ def record_signatories(
     if old_document:
         storage = version.document.storage
         transaction.on_commit(lambda: _delete_quietly(storage, old_document))
-    transaction.on_commit(lambda: ensure_document(version.pk), robust=True)
+    if generate_document:
+        transaction.on_commit(lambda: ensure_document(version.pk), robust=True)
     return version
 
 

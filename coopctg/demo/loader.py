@@ -98,6 +98,7 @@ def load_demo(
     for name, territory in territories.items():
         if "cof" in territory:
             report.cofs += _cof(admin, authorities[name], ctgs[name], territory["cof"])
+            _signatories(admin, authorities[name], name, data.get("signataires", {}))
     for territory in territories.values():
         if "suivi" in territory:
             _demo_suivi(territory["suivi"], log)
@@ -227,6 +228,40 @@ def _cof(admin: User, authority: LocalAuthority, ctg: Ctg, spec: dict[str, Any])
         )
     import_cof(document, admin, generate_documents=False)
     return 1
+
+
+def _signatories(admin: User, authority: LocalAuthority, name: str, spec: dict[str, Any]) -> None:
+    """Who signed each version of the collectivité's Cof (names invented, see touraine.yaml),
+    recorded through the signature service (history) for the versions that have none yet: the
+    Caf signs ``jours_avant`` days before the collectivité, whose day is the version's."""
+    from coopctg.agreements.models import AgreementVersion
+    from coopctg.agreements.services import SignatoryInput, record_signatories
+
+    caf, local = spec.get("caf"), spec.get("collectivites", {}).get(name)
+    if not caf or not local:
+        return
+    versions = AgreementVersion.objects.filter(
+        cof__collectivite=authority, statut=AgreementVersion.Status.SIGNEE, signatures__isnull=True
+    ).select_related("cof")
+    for version in versions:
+        day = version.date_signature
+        if day is None:  # pragma: no cover - a signed version always has its date
+            continue
+        record_signatories(
+            admin,
+            version,
+            [
+                SignatoryInput(
+                    "caf",
+                    caf["nom"],
+                    caf["fonction"],
+                    day - dt.timedelta(days=int(caf.get("jours_avant", 0))),
+                ),
+                SignatoryInput("collectivite", local["nom"], local["fonction"], day),
+            ],
+            today=max(day, timezone.localdate()),
+            generate_document=False,
+        )
 
 
 def _example_architecture(collectivite: LocalAuthority, filename: str) -> None:

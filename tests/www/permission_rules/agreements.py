@@ -1,10 +1,10 @@
 """Rules of the Cof pages (/cof/).
 
 Read: whoever sees the collectivité (Cof, versions, PDF, comparison, requests). Create a Cof,
-record who signed a version: the Caf admin and the advisor assigned to the collectivité. Propose a modification: the
-collectivité's editors. History: Caf staff only. The request actions (submit, comment, ask for
-changes, decide) are POST only (GET: 405 for every role); their POSTs are tested role by role
-in ``tests/agreements/test_views.py``.
+record who signed a version: the Caf admin and the advisor assigned to the collectivité.
+Propose a modification: the collectivité's editors. History: Caf staff only. The request
+actions (submit, comment, ask for changes, decide) are POST only (GET: 405 for every role);
+their POSTs are tested role by role in ``tests/agreements/test_views.py``.
 """
 
 from tests.www.permission_rules.common import CAF_37, EVERYONE, OWN, ROLES, seen_by
