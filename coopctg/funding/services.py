@@ -149,7 +149,7 @@ def snapshot_architecture(
                 "employeur": r.employeur,
                 "type_poste": r.type_poste,
                 "affectations": {code: f"{etp:f}" for code, etp in r.etp.items()},
-                "missions": list(r.objectifs),
+                "missions": sorted(r.objectifs, key=objective_sort_key),
             }
             for r in rows
         ],

@@ -183,6 +183,10 @@ def test_missions_are_frozen_with_the_version_and_shown(client, touraine, framew
     page = text(client.get(reverse("agreements:version", args=[version.pk])))
     assert "Personnes financées et leurs missions" in page
     assert "M1.O1 — " in page and "M3.O1 — " in page
+    client.force_login(touraine.admin)  # the history keeps the missions of each post
+    history = text(client.get(reverse("agreements:history", args=[cof.pk])))
+    assert "M. X (Poste thématique) : Petite enfance 0,4 Etp" in history
+    assert "missions : M1.O1, M1.O2" in history
 
 
 def test_a_change_of_missions_is_a_change_in_the_diff(framework):
