@@ -211,6 +211,11 @@ def _cof(admin: User, authority: LocalAuthority, ctg: Ctg, spec: dict[str, Any])
         }
     # The dates of the demonstration are those of touraine.yaml, in order.
     document["versions"][0]["signature"] = spec["signee_le"].isoformat()
+    # The missions of each post, version by version (objectives of the référentiel).
+    for version, missions in zip(document["versions"], spec.get("missions", []), strict=False):
+        for person in version.get("personnes", []):
+            if person.get("id") in missions:
+                person["missions"] = list(missions[person["id"]])
     if FundingAgreement.objects.filter(numero=document["numero"]).exists():
         return 0
     signed = [

@@ -279,3 +279,20 @@ def test_the_migration_freezes_accepted_requests_from_the_signed_versions(tourai
     rebuilt = comparison_from_json(decided.difference_decidee)
     assert rebuilt.envelopes == comparison_from_json(kept).envelopes
     assert {p.name for p in rebuilt.changed_persons} == {"M. A", "Mme Z"}
+
+
+def test_the_importer_reads_missions_and_refuses_unknown_ones(touraine, framework):
+    import json
+    from pathlib import Path
+
+    from coopctg.agreements.importer import CofImportError, import_cof
+
+    path = Path(__file__).resolve().parents[2] / "coopctg/demo/data/cof-gatine.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["versions"][0]["personnes"][0]["missions"] = ["M9.O9"]
+    with pytest.raises(CofImportError, match=r"versions\[0\]\.personnes\[0\]\.missions"):
+        import_cof(document, touraine.admin, generate_documents=False)
+    document["versions"][0]["personnes"][0]["missions"] = ["M2.O3", "M2.O1"]
+    cof = import_cof(document, touraine.admin, generate_documents=False)
+    rows = stored_rows(load_architecture(cof.versions.get(numero=0).architecture_id))
+    assert rows[0].nom == "M. X" and rows[0].objectifs == ("M2.O1", "M2.O3")

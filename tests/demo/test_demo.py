@@ -129,6 +129,15 @@ def test_every_signed_version_has_its_signatories(demo):
         assert by_party["caf"].date_signature < version.date_signature
 
 
+def test_the_gatine_avenant_changes_a_mission(demo, client):
+    """Missions per post in the demo: the Gâtine Cof's avenant n°1 gives Mme Y the
+    référentiel's M4.O2, and the comparison of the two versions says so."""
+    cof = FundingAgreement.objects.get(numero="COF-37-2022-001")
+    client.force_login(User.objects.get(username="admin.caf"))
+    page = client.get(reverse("agreements:diff", args=[cof.pk])).content.decode()
+    assert "mission ajoutée : M4.O2" in page
+
+
 def test_the_caf_sees_a_believable_year(demo, client):
     from coopctg.agreements.annual import budget_year
     from coopctg.reports.payments import payment_schedule
