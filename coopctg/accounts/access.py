@@ -171,7 +171,7 @@ def get_architecture_for_user(user: User, pk: int) -> FundingArchitecture:
     queryset = (
         visible_architectures(user)
         .select_related("ctg", "ctg__caf", "collectivite")
-        .prefetch_related("personnes__affectations")
+        .prefetch_related("personnes__affectations", "personnes__objectifs")
     )
     return _get_or_404(queryset, pk=pk)
 

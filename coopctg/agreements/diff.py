@@ -21,7 +21,7 @@ from typing import Any
 
 from coopctg.funding.models import ENVELOPE_CHOICES, POST_TYPE_CHOICES
 from coopctg.funding.rules import AnomalyCode, FundingResult, result_to_json
-from coopctg.funding.services import PersonRow
+from coopctg.funding.services import PersonRow, objective_sort_key
 
 ZERO = Decimal("0.00")
 ENVELOPE_LABELS = dict(ENVELOPE_CHOICES)
@@ -97,10 +97,16 @@ class PersonChange:
     etp: Change
     amount: Change
     details: list[str] = field(default_factory=list)  # « type de poste : … → … »
+    missions_added: list[str] = field(default_factory=list)  # objective codes
+    missions_removed: list[str] = field(default_factory=list)
+
+    @property
+    def missions_changed(self) -> bool:
+        return bool(self.missions_added or self.missions_removed)
 
     @property
     def status_label(self) -> str:
-        return PERSON_STATUS_LABELS[self.status]
+        return PERSON_STATUS_LABELS.get(self.status, self.status)
 
     @property
     def changed(self) -> bool:
@@ -313,6 +319,10 @@ def compare(
                 details.append(
                     f"employeur : {row_before.employeur or '—'} → {row_after.employeur or '—'}"
                 )
+        missions_before = set(row_before.objectifs) if row_before else set()
+        missions_after = set(row_after.objectifs) if row_after else set()
+        missions_added = sorted(missions_after - missions_before, key=objective_sort_key)
+        missions_removed = sorted(missions_before - missions_after, key=objective_sort_key)
         amount = Change(
             amounts_before.get(str(old + 1), ZERO) if old is not None else ZERO,
             amounts_after.get(str(new + 1), ZERO) if new is not None else ZERO,
@@ -321,7 +331,13 @@ def compare(
             status = PersonStatus.ADDED
         elif row_after is None:
             status = PersonStatus.REMOVED
-        elif details or any(c.etp.changed for c in etp_changes) or amount.changed:
+        elif (
+            details
+            or missions_added
+            or missions_removed
+            or any(c.etp.changed for c in etp_changes)
+            or amount.changed
+        ):
             status = PersonStatus.CHANGED
         else:
             status = PersonStatus.UNCHANGED
@@ -335,6 +351,8 @@ def compare(
                 etp=Change(_row_etp(row_before), _row_etp(row_after)),
                 amount=amount,
                 details=details,
+                missions_added=missions_added,
+                missions_removed=missions_removed,
             )
         )
     anomalies_before = anomalies(before_rows, vent_before)
@@ -362,4 +380,148 @@ def compare(
         new_anomalies=[a for a in anomalies_after if identity(a) not in known_before],
         resolved_anomalies=[a for a in anomalies_before if identity(a) not in known_after],
         anomalies_after=anomalies_after,
+    )
+
+
+# --- Frozen comparison (kept on a decided request) ------------------------------------------
+
+#: Version of the JSON below (a later change of the format reads the old one).
+FROZEN_FORMAT = 1
+
+
+def _change_json(change: Change) -> list[str]:
+    return [f"{change.before:f}", f"{change.after:f}"]
+
+
+def _change(value: object) -> Change:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return Change(_decimal(value[0]), _decimal(value[1]))
+    return Change(ZERO, ZERO)
+
+
+def _row_json(row: PersonRow | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "nom": row.nom,
+        "fonction": row.fonction,
+        "employeur": row.employeur,
+        "type_poste": row.type_poste,
+        "etp": {code: f"{etp:f}" for code, etp in row.etp.items()},
+        "missions": list(row.objectifs),
+    }
+
+
+def _row(data: object) -> PersonRow | None:
+    if not isinstance(data, Mapping):
+        return None
+    etp = data.get("etp")
+    return PersonRow(
+        nom=str(data.get("nom", "")),
+        fonction=str(data.get("fonction", "")),
+        employeur=str(data.get("employeur", "")),
+        type_poste=str(data.get("type_poste", "")),
+        etp={str(k): _decimal(v) for k, v in etp.items()} if isinstance(etp, Mapping) else {},
+        objectifs=tuple(str(c) for c in data.get("missions", []) or []),
+    )
+
+
+def _anomaly_json(item: AnomalyItem) -> dict[str, str]:
+    return {
+        "code": item.code,
+        "gravite": item.severity,
+        "message": item.message,
+        "personne": item.person,
+        "enveloppe": item.envelope,
+    }
+
+
+def _anomaly(data: Mapping[str, Any]) -> AnomalyItem:
+    return AnomalyItem(
+        code=str(data.get("code", "")),
+        severity=str(data.get("gravite", "")),
+        message=str(data.get("message", "")),
+        person=str(data.get("personne", "")),
+        envelope=str(data.get("enveloppe", "")),
+    )
+
+
+def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
+    """The comparison as JSON (amounts and Etp as text), to keep what was decided."""
+    return {
+        "format": FROZEN_FORMAT,
+        "enveloppes": [
+            {
+                "code": e.code,
+                "libelle": e.label,
+                "etp": _change_json(e.etp),
+                "montant": _change_json(e.amount),
+            }
+            for e in comparison.envelopes
+        ],
+        "personnes": [
+            {
+                "nom": p.name,
+                "statut": p.status,
+                "avant": _row_json(p.before),
+                "apres": _row_json(p.after),
+                "enveloppes": [
+                    {"code": c.code, "libelle": c.label, "etp": _change_json(c.etp)}
+                    for c in p.envelopes
+                ],
+                "etp": _change_json(p.etp),
+                "montant": _change_json(p.amount),
+                "details": list(p.details),
+                "missions_ajoutees": list(p.missions_added),
+                "missions_retirees": list(p.missions_removed),
+            }
+            for p in comparison.persons
+        ],
+        "etp": _change_json(comparison.etp),
+        "montant": _change_json(comparison.amount),
+        "nouvelles_anomalies": [_anomaly_json(a) for a in comparison.new_anomalies],
+        "anomalies_levees": [_anomaly_json(a) for a in comparison.resolved_anomalies],
+        "anomalies_apres": [_anomaly_json(a) for a in comparison.anomalies_after],
+    }
+
+
+def comparison_from_json(data: Mapping[str, Any]) -> Comparison:
+    """The comparison kept by :func:`comparison_to_json`, as it was (nothing recomputed)."""
+    return Comparison(
+        envelopes=[
+            EnvelopeChange(
+                code=str(e.get("code", "")),
+                label=str(e.get("libelle", "")),
+                etp=_change(e.get("etp")),
+                amount=_change(e.get("montant")),
+            )
+            for e in data.get("enveloppes", [])
+        ],
+        persons=[
+            PersonChange(
+                name=str(p.get("nom", "")),
+                status=str(p.get("statut", PersonStatus.UNCHANGED)),
+                before=_row(p.get("avant")),
+                after=_row(p.get("apres")),
+                envelopes=[
+                    PersonEtpChange(
+                        code=str(c.get("code", "")),
+                        label=str(c.get("libelle", "")),
+                        etp=_change(c.get("etp")),
+                    )
+                    for c in p.get("enveloppes", [])
+                ],
+                etp=_change(p.get("etp")),
+                amount=_change(p.get("montant")),
+                details=[str(d) for d in p.get("details", [])],
+                missions_added=[str(c) for c in p.get("missions_ajoutees", [])],
+                missions_removed=[str(c) for c in p.get("missions_retirees", [])],
+            )
+            for p in data.get("personnes", [])
+        ],
+        etp=_change(data.get("etp")),
+        amount=_change(data.get("montant")),
+        new_anomalies=[_anomaly(a) for a in data.get("nouvelles_anomalies", [])],
+        resolved_anomalies=[_anomaly(a) for a in data.get("anomalies_levees", [])],
+        anomalies_after=[_anomaly(a) for a in data.get("anomalies_apres", [])],
     )

@@ -10,12 +10,14 @@ from typing import Any
 
 from django import forms
 
+from coopctg.agreements import workflow
 from coopctg.agreements.models import (
     COF_NUMBER_MAX_LENGTH,
     AgreementVersion,
     FundingAgreement,
     cof_number_error,
 )
+from coopctg.agreements.services import FUNCTION_MAX, NAME_MAX, SignatoryInput
 from coopctg.agreements.workflow import MOTIF_MAX, CofInput, ProposalInput, WorkflowError
 from coopctg.core.formats import format_date
 from coopctg.core.forms import CleanTextMixin
@@ -52,7 +54,97 @@ def apply_error(form: forms.Form, error: WorkflowError) -> None:
     form.add_error(field, error.message)
 
 
-class CofForm(CleanTextMixin, forms.Form):
+class SignatureFields:
+    """For each party (the Caf, the collectivité): the signatory's name, function and date of
+    signature — never in the future. ``required``: False for a decision that may be a refusal
+    (the view asks them when the decision is an accord)."""
+
+    def add_signature_fields(
+        self, parties: list[tuple[str, str]], *, required: bool = True
+    ) -> None:
+        self.parties = parties
+        fields = self.fields  # type: ignore[attr-defined]
+        for partie, partie_nom in parties:
+            fields[f"{partie}_nom"] = forms.CharField(
+                label=f"Signataire pour {partie_nom}",
+                max_length=NAME_MAX,
+                required=required,
+                help_text="Prénom et nom, par exemple « Mme Anne Martin ».",
+                error_messages={"required": f"Indiquez qui signe pour {partie_nom}."},
+            )
+            fields[f"{partie}_fonction"] = forms.CharField(
+                label="Fonction",
+                max_length=FUNCTION_MAX,
+                required=required,
+                help_text="Par exemple « Président », « Directrice de la Caf ».",
+                error_messages={"required": "Indiquez la fonction du ou de la signataire."},
+            )
+            fields[f"{partie}_date"] = date_field(
+                "Date de signature",
+                required=required,
+                help_text="Le jour où cette partie a signé (distinct de la date d'effet).",
+            )
+            fields[f"{partie}_date"].error_messages["required"] = "Indiquez la date de signature."
+
+    def signature_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [
+            (
+                partie_nom,
+                [self[f"{partie}_{name}"] for name in ("nom", "fonction", "date")],  # type: ignore[index]
+            )
+            for partie, partie_nom in self.parties
+        ]
+
+    def clean_signature_dates(self) -> None:
+        cleaned = self.cleaned_data  # type: ignore[attr-defined]
+        for partie, _ in self.parties:
+            day = cleaned.get(f"{partie}_date")
+            if day and day > workflow.today():
+                self.add_error(  # type: ignore[attr-defined]
+                    f"{partie}_date",
+                    "La date de signature ne peut être dans le futur : enregistrez la signature "
+                    "une fois le document signé.",
+                )
+
+    def signatures(self) -> list[SignatoryInput]:
+        cleaned = self.cleaned_data  # type: ignore[attr-defined]
+        return [
+            SignatoryInput(
+                partie=partie,
+                nom=cleaned.get(f"{partie}_nom") or "",
+                fonction=cleaned.get(f"{partie}_fonction") or "",
+                date_signature=cleaned[f"{partie}_date"],
+            )
+            for partie, _ in self.parties
+            if cleaned.get(f"{partie}_date")
+        ]
+
+
+def signature_initial(version: AgreementVersion | None) -> dict[str, Any]:
+    """The previous signatories as a starting point (the same people often sign again)."""
+    if version is None:
+        return {}
+    initial: dict[str, Any] = {}
+    for signatory in version.signatures.all():
+        initial[f"{signatory.partie}_nom"] = signatory.nom
+        initial[f"{signatory.partie}_fonction"] = signatory.fonction
+    return initial
+
+
+class SignatureForm(CleanTextMixin, SignatureFields, forms.Form):
+    """Record (or correct) who signed a signed version."""
+
+    def __init__(self, *args: Any, parties: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_signature_fields(parties)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.clean_signature_dates()
+        return cleaned
+
+
+class CofForm(CleanTextMixin, SignatureFields, forms.Form):
     numero = forms.CharField(
         label="Numéro de la Cof",
         max_length=COF_NUMBER_MAX_LENGTH,
@@ -62,15 +154,12 @@ class CofForm(CleanTextMixin, forms.Form):
             "accent et chiffres, séparés par un tiret, un point ou un souligné."
         ),
     )
-    date_debut = date_field("Début de la Cof")
+    date_debut = date_field("Début de la Cof (date d'effet de la Cof initiale)")
     date_fin = date_field("Fin de la Cof")
-    signataires = text_field(
-        "Signataires",
-        required=False,
-        rows=3,
-        help_text="Les personnes qui signent, avec leur qualité (une par ligne).",
-    )
-    date_signature = date_field("Date de signature")
+
+    def __init__(self, *args: Any, parties: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_signature_fields(parties)
 
     def clean_numero(self) -> str:
         numero: str = self.cleaned_data["numero"].strip()
@@ -83,6 +172,7 @@ class CofForm(CleanTextMixin, forms.Form):
         debut, fin = cleaned.get("date_debut"), cleaned.get("date_fin")
         if debut and fin and fin <= debut:
             self.add_error("date_fin", "La fin de la Cof doit suivre son début.")
+        self.clean_signature_dates()
         return cleaned
 
     def to_input(self) -> CofInput:
@@ -91,8 +181,7 @@ class CofForm(CleanTextMixin, forms.Form):
             numero=data["numero"] or None,
             date_debut=data["date_debut"],
             date_fin=data["date_fin"],
-            signataires=data["signataires"],
-            date_signature=data["date_signature"],
+            signatures=tuple(self.signatures()),
         )
 
 
@@ -164,7 +253,7 @@ class ChangesForm(CleanTextMixin, forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class DecisionForm(CleanTextMixin, forms.Form):
+class DecisionForm(CleanTextMixin, SignatureFields, forms.Form):
     ACCORD = "accord"
     REFUS = "refus"
 
@@ -192,9 +281,16 @@ class DecisionForm(CleanTextMixin, forms.Form):
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args: Any, is_development: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        is_development: bool = False,
+        parties: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.is_development = is_development
+        self.add_signature_fields(parties or [], required=False)
 
     @property
     def accept(self) -> bool:
@@ -213,6 +309,20 @@ class DecisionForm(CleanTextMixin, forms.Form):
                 "sans l'accord préalable de la Caf : cochez cette case pour l'enregistrer, ou "
                 "refusez.",
             )
+        if cleaned.get("decision") == self.ACCORD:  # the avenant is signed: who, when
+            for partie, partie_nom in self.parties:
+                if not cleaned.get(f"{partie}_nom") and f"{partie}_nom" not in self.errors:
+                    self.add_error(f"{partie}_nom", f"Indiquez qui signe pour {partie_nom}.")
+                if (
+                    not cleaned.get(f"{partie}_fonction")
+                    and f"{partie}_fonction" not in self.errors
+                ):
+                    self.add_error(
+                        f"{partie}_fonction", "Indiquez la fonction du ou de la signataire."
+                    )
+                if not cleaned.get(f"{partie}_date") and f"{partie}_date" not in self.errors:
+                    self.add_error(f"{partie}_date", "Indiquez la date de signature.")
+            self.clean_signature_dates()
         return cleaned
 
 

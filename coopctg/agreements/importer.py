@@ -9,7 +9,8 @@ Format::
      "versions": [
         {"effet": "2022-01-01", "signature"?: date, "motif"?: str,
          "base_cej"?: {"montant", "etp"}, "thematiques_ctg"?: [envelope codes],
-         "personnes": [...]},                  # as in ``coopctg financement simuler``
+         "personnes": [...]},                  # as in ``coopctg financement simuler``,
+                                               # each person with "missions"?: ["M1.O2", …]
         ...]}
 
 - ``versions[0]`` is the initial Cof (effective on ``debut``), each next one an avenant signed
@@ -19,6 +20,8 @@ Format::
   prefixed with ``versions[i].``). The figures are computed and frozen by
   :func:`~coopctg.agreements.services.sign_version`, with the Ctg's themes: a version's
   ``thematiques_ctg``, when given, must be envelopes that Ctg opens.
+- A person's ``missions`` (optional): codes of the référentiel's objectives assigned to the
+  post (« M1.O2 »), frozen with the version; an unknown code is an error.
 - The collectivité is the :class:`LocalAuthority` of the EPCI (SIREN) or the commune (INSEE).
   When the territory exists but is not yet a collectivité, it becomes one, partner of the Caf
   of its département (for an EPCI, the département of most of its communes); no Caf: error.
@@ -98,6 +101,7 @@ class _Version:
     signature: dt.date
     motif: str
     architecture: Architecture
+    missions: tuple[tuple[str, ...], ...] = ()  # per person, in order
 
 
 @transaction.atomic
@@ -115,6 +119,7 @@ def import_cof(data: Any, user: Any = None, *, generate_documents: bool = True) 
         )
     ctg_spec = _ctg_spec(top["ctg"]) if top.get("ctg") is not None else None
     versions = _versions(_required(top, "versions", "le document"), debut, fin)
+    _check_missions(versions)
 
     if numero is not None and FundingAgreement.objects.filter(numero=numero).exists():
         raise CofImportError(f"numero : la Cof « {numero} » existe déjà")
@@ -148,7 +153,7 @@ def import_cof(data: Any, user: Any = None, *, generate_documents: bool = True) 
                 cof,
                 VersionInput(
                     date_effet=version.effet,
-                    rows=_rows(architecture, collectivite),
+                    rows=_rows(architecture, collectivite, version.missions),
                     base_montant=base.amount if base else None,
                     base_etp=base.etp if base else None,
                     motif=version.motif,
@@ -267,6 +272,17 @@ def _versions(data: object, debut: dt.date, fin: dt.date) -> list[_Version]:
         simulated.update(
             (key, raw[key]) for key in ("base_cej", "thematiques_ctg", "personnes") if key in raw
         )
+        missions: list[tuple[str, ...]] = []
+        if isinstance(raw.get("personnes"), list):
+            persons = []
+            for rank, person in enumerate(raw["personnes"]):
+                if isinstance(person, dict) and "missions" in person:
+                    person = dict(person)
+                    missions.append(_missions(person.pop("missions"), f"{where}.personnes[{rank}]"))
+                else:
+                    missions.append(())
+                persons.append(person)
+            simulated["personnes"] = persons
         try:
             architecture = parse_simulation_input(simulated)
         except InvalidInput as error:
@@ -276,11 +292,37 @@ def _versions(data: object, debut: dt.date, fin: dt.date) -> list[_Version]:
             else:
                 message = f"{where}.{message}"
             raise CofImportError(message) from None
-        versions.append(_Version(effet, signature, motif or "", architecture))
+        versions.append(_Version(effet, signature, motif or "", architecture, tuple(missions)))
     return versions
 
 
-def _rows(architecture: Architecture, collectivite: LocalAuthority) -> list[PersonRow]:
+def _missions(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise CofImportError(f"{where}.missions : une liste de codes d'objectifs est attendue")
+    return tuple(dict.fromkeys(code.strip() for code in value))
+
+
+def _check_missions(versions: list[_Version]) -> None:
+    from coopctg.funding.services import objectives_for_codes
+
+    codes = {code for version in versions for codes in version.missions for code in codes}
+    known = objectives_for_codes(codes) if codes else {}
+    for index, version in enumerate(versions):
+        for rank, person_codes in enumerate(version.missions):
+            for code in person_codes:
+                if code not in known:
+                    raise CofImportError(
+                        f"versions[{index}].personnes[{rank}].missions : objectif inconnu "
+                        f"« {code} » du référentiel (codes comme M1.O2 ; le référentiel est-il "
+                        "chargé ?)"
+                    )
+
+
+def _rows(
+    architecture: Architecture,
+    collectivite: LocalAuthority,
+    missions: tuple[tuple[str, ...], ...] = (),
+) -> list[PersonRow]:
     return [
         PersonRow(
             nom=person.name or person.id,
@@ -288,8 +330,9 @@ def _rows(architecture: Architecture, collectivite: LocalAuthority) -> list[Pers
             employeur=collectivite.nom,
             type_poste=person.post_type.value,
             etp={assignment.envelope.value: assignment.etp for assignment in person.assignments},
+            objectifs=missions[rank] if rank < len(missions) else (),
         )
-        for person in architecture.persons
+        for rank, person in enumerate(architecture.persons)
     ]
 
 

@@ -281,6 +281,12 @@ class ModificationRequest(models.Model):
         related_name="demande",
         verbose_name="avenant signé",
     )
+    #: What the decider saw when deciding: the comparison with the version then in force
+    #: (:func:`coopctg.agreements.diff.comparison_to_json`), frozen at the decision and shown
+    #: afterwards instead of a comparison recomputed against a later version.
+    difference_decidee = models.JSONField("différence décidée", null=True, blank=True)
+    #: The label of the version the decided difference starts from (« Cof initiale »…).
+    difference_depuis = models.CharField("comparée à", max_length=50, blank=True)
 
     class Meta:
         verbose_name = "demande de modification"
@@ -379,3 +385,36 @@ class RequestComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_nature_display().capitalize()} de {self.auteur_nom}"
+
+
+class Signatory(models.Model):
+    """Who signed a version for one party (the Caf, the collectivité), in which capacity and
+    when. The date of the version's signature is the last party's."""
+
+    class Party(models.TextChoices):
+        CAF = "caf", "Caf"
+        COLLECTIVITE = "collectivite", "collectivité"
+
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.CASCADE, related_name="signatures"
+    )
+    partie = models.CharField("partie", max_length=12, choices=Party.choices)
+    partie_nom = models.CharField("nom de la partie", max_length=200)
+    nom = models.CharField("nom du ou de la signataire", max_length=150)
+    fonction = models.CharField("fonction", max_length=200)
+    date_signature = models.DateField("date de signature")
+
+    class Meta:
+        verbose_name = "signataire"
+        verbose_name_plural = "signataires"
+        ordering = ["version", "partie"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "partie"], name="signatory_one_per_party"),
+            models.CheckConstraint(
+                condition=Q(partie__in=["caf", "collectivite"]), name="signatory_party_valid"
+            ),
+            models.CheckConstraint(condition=~Q(nom="") & ~Q(fonction=""), name="signatory_named"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nom}, {self.fonction} ({self.partie_nom})"

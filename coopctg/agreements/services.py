@@ -23,6 +23,7 @@ from coopctg.agreements.models import (
     COF_OVERLAP_CONSTRAINT,
     AgreementVersion,
     FundingAgreement,
+    Signatory,
     cof_number_error,
 )
 from coopctg.core.audit import record_change, snapshot
@@ -55,6 +56,14 @@ VERSION_FIELDS = [
 
 class AgreementError(ValueError):
     """A rule of the Cof is broken; the message is one French sentence."""
+
+
+class SignatureError(AgreementError):
+    """A signatory is missing or wrong; ``field`` names the form field (« caf_nom »…)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class OverlappingCofError(AgreementError):
@@ -143,6 +152,143 @@ def save_cof_architecture(
     )
 
 
+# --- Parties and signatories --------------------------------------------------------------------
+
+NAME_MAX = 150
+FUNCTION_MAX = 200
+
+
+@dataclass(frozen=True)
+class SignatoryInput:
+    """Who signs for one party (``caf`` or ``collectivite``), in which capacity, when."""
+
+    partie: str
+    nom: str
+    fonction: str
+    date_signature: dt.date
+
+
+def parties(cof: FundingAgreement) -> list[tuple[str, str]]:
+    """The parties of a Cof and of its avenants: the Caf, then the collectivité."""
+    return [
+        (Signatory.Party.CAF.value, cof.ctg.caf.nom),
+        (Signatory.Party.COLLECTIVITE.value, cof.collectivite.nom),
+    ]
+
+
+def check_signatories(
+    cof: FundingAgreement, signatures: list[SignatoryInput], *, today: dt.date
+) -> dt.date:
+    """Every party signs, named, in a capacity, on a day that is not in the future; returns the
+    version's signature date (the last party's). Raises :class:`SignatureError`."""
+    by_party = {s.partie: s for s in signatures}
+    for partie, partie_nom in parties(cof):
+        given = by_party.get(partie)
+        if given is None or not given.nom.strip():
+            raise SignatureError(
+                f"Indiquez le nom du ou de la signataire pour {partie_nom}.", f"{partie}_nom"
+            )
+        if len(given.nom.strip()) > NAME_MAX:
+            raise SignatureError(f"Au plus {NAME_MAX} caractères.", f"{partie}_nom")
+        if not given.fonction.strip():
+            raise SignatureError(
+                f"Indiquez sa fonction (par exemple « Président » ou « Directrice de la "
+                f"Caf ») pour {partie_nom}.",
+                f"{partie}_fonction",
+            )
+        if len(given.fonction.strip()) > FUNCTION_MAX:
+            raise SignatureError(f"Au plus {FUNCTION_MAX} caractères.", f"{partie}_fonction")
+        if given.date_signature > today:
+            raise SignatureError(
+                f"La date de signature ({given.date_signature:%d/%m/%Y}) ne peut être dans le "
+                "futur : enregistrez la signature une fois le document signé.",
+                f"{partie}_date",
+            )
+    unknown = set(by_party) - {partie for partie, _ in parties(cof)}
+    if unknown:
+        raise SignatureError(f"Partie inconnue : {', '.join(sorted(unknown))}.")
+    return max(s.date_signature for s in signatures)
+
+
+def signatories_snapshot(version: AgreementVersion) -> list[str]:
+    """For the history: « Caf de Touraine : Mme X, Directrice, le 12/03/2024 »."""
+    return [
+        f"{s.partie_nom} : {s.nom}, {s.fonction}, le {s.date_signature:%d/%m/%Y}"
+        for s in version.signatures.order_by("partie")
+    ]
+
+
+def _write_signatories(version: AgreementVersion, signatures: list[SignatoryInput]) -> None:
+    names = dict(parties(version.cof))
+    version.signatures.all().delete()
+    Signatory.objects.bulk_create(
+        Signatory(
+            version=version,
+            partie=s.partie,
+            partie_nom=names[s.partie],
+            nom=s.nom.strip(),
+            fonction=s.fonction.strip(),
+            date_signature=s.date_signature,
+        )
+        for s in signatures
+    )
+
+
+@transaction.atomic
+def record_signatories(
+    user: Any,
+    version: AgreementVersion,
+    signatures: list[SignatoryInput],
+    *,
+    today: dt.date,
+    generate_document: bool = True,
+) -> AgreementVersion:
+    """Record (or correct) who signed a signed version, for each party, and when: the
+    version's signature date becomes the last party's. History: who, when, before, after; the
+    document is produced again with the signature block."""
+    version = (
+        AgreementVersion.objects.select_for_update()
+        .select_related("cof", "cof__ctg__caf", "cof__collectivite")
+        .get(pk=version.pk)
+    )
+    if not version.is_signed:
+        raise SignatureError("Cette version n'est pas signée.")
+    day = check_signatories(version.cof, signatures, today=today)
+    before = {
+        "date_signature": version.date_signature.isoformat() if version.date_signature else None,
+        "signataires": signatories_snapshot(version),
+    }
+    _write_signatories(version, signatures)
+    # A signed version is immutable through save(); its signature date is corrected here only,
+    # with its history row.
+    AgreementVersion.objects.filter(pk=version.pk).update(date_signature=day, document="")
+    old_document = version.document.name if version.document else ""
+    version.refresh_from_db()
+    after = {"date_signature": day.isoformat(), "signataires": signatories_snapshot(version)}
+    if before != after:
+        record_change(
+            user,
+            version,
+            AuditEntry.Action.MODIFICATION,
+            before=before,
+            after=after,
+            caf_id=version.cof.ctg.caf_id,
+        )
+    if old_document:
+        storage = version.document.storage
+        transaction.on_commit(lambda: _delete_quietly(storage, old_document))
+    if generate_document:
+        transaction.on_commit(lambda: ensure_document(version.pk), robust=True)
+    return version
+
+
+def _delete_quietly(storage: Any, name: str) -> None:
+    try:
+        storage.delete(name)
+    except OSError:
+        logger.exception("Ancien PDF non supprimé : %s", name)
+
+
 def next_cof_number(collectivite: LocalAuthority, year: int) -> str:
     prefix = f"COF-{collectivite.caf.code}-{year}-"
     rank = FundingAgreement.objects.filter(numero__startswith=prefix).count() + 1
@@ -225,11 +371,13 @@ def sign_version(
     *,
     date_signature: dt.date,
     generate_document: bool = True,
+    signatures: list[SignatoryInput] | None = None,
 ) -> AgreementVersion:
     """Sign the initial Cof (first call) or the next avenant, effective from ``date_effet``.
 
     The previous version stays in force until the day before; figures are computed by the
-    funding engine and frozen on the version.
+    funding engine and frozen on the version. ``signatures`` (checked by the caller with
+    :func:`check_signatories`): who signed for each party, kept with the version.
     """
     cof = FundingAgreement.objects.select_for_update().get(pk=cof.pk)
     previous = signed_versions(cof)
@@ -278,6 +426,8 @@ def sign_version(
             )
     except IntegrityError as error:
         raise AgreementError("cette version chevauche une version existante de la Cof") from error
+    if signatures:
+        _write_signatories(version, signatures)
     if cof.statut == FundingAgreement.Status.PROJET:  # in force from now on
         _raise_overlap(cof)
         before_cof = snapshot(cof, COF_FIELDS)
@@ -297,12 +447,15 @@ def sign_version(
             after=snapshot(cof, COF_FIELDS),
             caf_id=cof.ctg.caf_id,
         )
+    after = snapshot(version, VERSION_FIELDS)
+    if signatures:
+        after["signataires"] = signatories_snapshot(version)
     record_change(
         user,
         version,
         AuditEntry.Action.CREATION,
         before=None,
-        after=snapshot(version, VERSION_FIELDS),
+        after=after,
         caf_id=cof.ctg.caf_id,
     )
     if generate_document:  # by the task worker, once the signature is committed

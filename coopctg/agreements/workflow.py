@@ -37,7 +37,7 @@ from coopctg.accounts.actors import actor, actor_name, others
 from coopctg.accounts.models import User
 from coopctg.accounts.roles import Role
 from coopctg.agreements import access
-from coopctg.agreements.diff import Comparison, compare
+from coopctg.agreements.diff import Comparison, compare, comparison_to_json
 from coopctg.agreements.models import (
     AgreementVersion,
     FundingAgreement,
@@ -49,7 +49,10 @@ from coopctg.agreements.services import (
     AgreementError,
     InvalidCofNumberError,
     OverlappingCofError,
+    SignatoryInput,
+    SignatureError,
     VersionInput,
+    check_signatories,
     create_cof,
     overlap_message,
     overlapping_cof,
@@ -86,6 +89,7 @@ REQUEST_FIELDS = [
     "accord_prealable_par",
     "accord_prealable_le",
     "avenant",
+    "difference_depuis",
 ]
 COMMENT_FIELDS = ["nature", "cote", "texte"]
 MOTIF_MAX = 5000
@@ -265,9 +269,29 @@ def _blocking(result: FundingResult) -> list[str]:
 class CofInput:
     date_debut: dt.date
     date_fin: dt.date
-    date_signature: dt.date
+    date_signature: dt.date | None = None
     signataires: str = ""
     numero: str | None = None
+    #: Who signs for each party (the Caf, the collectivité); the date of signature of the
+    #: initial Cof is the last party's.
+    signatures: tuple[SignatoryInput, ...] = ()
+
+
+def _signature_date(cof_or_none: Any, signatures: Any, fallback: dt.date | None) -> dt.date:
+    if signatures:
+        try:
+            return check_signatories(cof_or_none, list(signatures), today=today())
+        except SignatureError as error:
+            raise WorkflowError(str(error), error.field) from error
+    if fallback is None:
+        raise WorkflowError("Enregistrez la signature : signataires, fonctions et dates.")
+    if fallback > today():
+        raise WorkflowError(
+            "La date de signature ne peut être dans le futur : enregistrez la signature une "
+            "fois le document signé.",
+            "date_signature",
+        )
+    return fallback
 
 
 @transaction.atomic
@@ -307,6 +331,8 @@ def do_create_cof(user: Any, architecture: FundingArchitecture, data: CofInput) 
     rows = stored_rows(architecture)
     if not rows:
         raise WorkflowError("L'architecture de travail ne compte aucune personne financée.")
+    parties_of = FundingAgreement(ctg=ctg, collectivite=collectivite)
+    date_signature = _signature_date(parties_of, data.signatures, data.date_signature)
     try:
         result = compute(
             to_engine(
@@ -346,7 +372,8 @@ def do_create_cof(user: Any, architecture: FundingArchitecture, data: CofInput) 
                 base_etp=architecture.base_cej_etp,
                 motif="Cof initiale",
             ),
-            date_signature=data.date_signature,
+            date_signature=date_signature,
+            signatures=list(data.signatures) or None,
         )
     except WorkflowError:
         raise
@@ -627,8 +654,14 @@ def do_decide(
     motif: str,
     accord_prealable: bool = False,
     revision: int | None = None,
+    signatures: list[SignatoryInput] | None = None,
 ) -> ModificationRequest:
     """Accept (sign the avenant, effective from the requested date) or refuse, with a reason.
+
+    Accepting records the avenant's signature: ``signatures``, who signed for each party, in
+    which capacity and when (never in the future; the avenant's date of signature is the last
+    party's, distinct from its effective date). The comparison the decider saw (the proposal
+    against the version then in force) is frozen on the request, accepted or refused.
 
     A development (more total Etp than the version in force) is accepted only with the Caf's
     prior agreement (``accord_prealable``), recorded with who and when. Exactly one decision is
@@ -660,11 +693,14 @@ def do_decide(
         "decidee_par": actor(user),
         "decidee_le": now,
     }
+    frozen: Comparison | None = None
     if accept:
+        date_signature = _signature_date(current.cof, signatures, None)
         try:
-            comparison, result, _ = request_comparison(current)
+            comparison, result, latest = request_comparison(current)
         except ParameterError as error:
             raise WorkflowError(f"La proposition ne peut être calculée : {error}") from error
+        frozen = comparison
         if blocking := _blocking(result):
             raise WorkflowError(
                 f"La proposition n'est pas finançable (anomalie bloquante : {blocking[0]}) : "
@@ -684,6 +720,16 @@ def do_decide(
                 "accord_prealable_par": actor(user),
                 "accord_prealable_le": now,
             }
+    else:
+        try:
+            frozen, _, latest = request_comparison(current)
+        except ParameterError:  # kept as not computable: the page says so
+            frozen, latest = None, latest_version(current.cof)
+    if frozen is not None:
+        changes |= {
+            "difference_decidee": comparison_to_json(frozen),
+            "difference_depuis": latest.label if latest else "",
+        }
     before, _ = _claim(current, (ModificationRequest.Status.SOUMISE,), expected, **changes)
     if accept:
         architecture = load_architecture(before.architecture_id)
@@ -698,7 +744,8 @@ def do_decide(
                     base_etp=architecture.base_cej_etp,
                     motif=before.motif,
                 ),
-                date_signature=today(),
+                date_signature=date_signature,
+                signatures=list(signatures or []),
             )
         except AgreementError as error:  # the whole decision is rolled back
             raise WorkflowError(_sentence(str(error))) from error

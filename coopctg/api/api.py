@@ -343,7 +343,9 @@ def list_cofs(request: HttpRequest, filtres: Query[CofFilters], page: Query[s.Pa
 def get_cof(request: HttpRequest, pk: int):
     """Une Cof et ses versions (Cof initiale, avenants)."""
     cof = cof_access.get_cof_for_user(_user(request), pk)
-    versions = AgreementVersion.objects.filter(cof=cof).order_by("numero")
+    versions = (
+        AgreementVersion.objects.filter(cof=cof).order_by("numero").prefetch_related("signatures")
+    )
     return {**s.to_cof(cof, _today()), "versions": [s.to_version(v) for v in versions]}
 
 

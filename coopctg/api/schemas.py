@@ -168,6 +168,14 @@ class CofRef(Schema):
     numero: str
 
 
+class Signataire(Schema):
+    partie: str = Field(..., description="caf ou collectivite.")
+    partie_nom: str
+    nom: str
+    fonction: str
+    date_signature: dt.date
+
+
 class Version(Schema):
     id: int
     numero: int
@@ -179,6 +187,12 @@ class Version(Schema):
     motif: str
     etp: str
     montant: str
+
+    signataires: list[Signataire] = Field(
+        ...,
+        description="Qui a signé pour chaque partie, en quelle qualité et quel jour (vide : "
+        "signature non enregistrée).",
+    )
 
 
 class VersionDetail(Version):
@@ -233,6 +247,16 @@ def to_version(version: Any) -> dict[str, Any]:
         "motif": version.motif,
         "etp": money(version.total_etp),
         "montant": money(version.total_montant),
+        "signataires": [
+            {
+                "partie": signatory.partie,
+                "partie_nom": signatory.partie_nom,
+                "nom": signatory.nom,
+                "fonction": signatory.fonction,
+                "date_signature": signatory.date_signature,
+            }
+            for signatory in version.signatures.all()
+        ],
     }
 
 

@@ -98,6 +98,7 @@ def load_demo(
     for name, territory in territories.items():
         if "cof" in territory:
             report.cofs += _cof(admin, authorities[name], ctgs[name], territory["cof"])
+            _signatories(admin, authorities[name], name, data.get("signataires", {}))
     for territory in territories.values():
         if "suivi" in territory:
             _demo_suivi(territory["suivi"], log)
@@ -210,6 +211,11 @@ def _cof(admin: User, authority: LocalAuthority, ctg: Ctg, spec: dict[str, Any])
         }
     # The dates of the demonstration are those of touraine.yaml, in order.
     document["versions"][0]["signature"] = spec["signee_le"].isoformat()
+    # The missions of each post, version by version (objectives of the référentiel).
+    for version, missions in zip(document["versions"], spec.get("missions", []), strict=False):
+        for person in version.get("personnes", []):
+            if person.get("id") in missions:
+                person["missions"] = list(missions[person["id"]])
     if FundingAgreement.objects.filter(numero=document["numero"]).exists():
         return 0
     signed = [
@@ -227,6 +233,40 @@ def _cof(admin: User, authority: LocalAuthority, ctg: Ctg, spec: dict[str, Any])
         )
     import_cof(document, admin, generate_documents=False)
     return 1
+
+
+def _signatories(admin: User, authority: LocalAuthority, name: str, spec: dict[str, Any]) -> None:
+    """Who signed each version of the collectivité's Cof (names invented, see touraine.yaml),
+    recorded through the signature service (history) for the versions that have none yet: the
+    Caf signs ``jours_avant`` days before the collectivité, whose day is the version's."""
+    from coopctg.agreements.models import AgreementVersion
+    from coopctg.agreements.services import SignatoryInput, record_signatories
+
+    caf, local = spec.get("caf"), spec.get("collectivites", {}).get(name)
+    if not caf or not local:
+        return
+    versions = AgreementVersion.objects.filter(
+        cof__collectivite=authority, statut=AgreementVersion.Status.SIGNEE, signatures__isnull=True
+    ).select_related("cof")
+    for version in versions:
+        day = version.date_signature
+        if day is None:  # pragma: no cover - a signed version always has its date
+            continue
+        record_signatories(
+            admin,
+            version,
+            [
+                SignatoryInput(
+                    "caf",
+                    caf["nom"],
+                    caf["fonction"],
+                    day - dt.timedelta(days=int(caf.get("jours_avant", 0))),
+                ),
+                SignatoryInput("collectivite", local["nom"], local["fonction"], day),
+            ],
+            today=max(day, timezone.localdate()),
+            generate_document=False,
+        )
 
 
 def _example_architecture(collectivite: LocalAuthority, filename: str) -> None:

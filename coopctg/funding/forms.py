@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from coopctg.core.forms import CleanTextMixin
 from coopctg.funding.models import ENVELOPE_CHOICES, POST_TYPE_CHOICES, FundingArchitecture
-from coopctg.funding.services import PersonRow
+from coopctg.funding.services import PersonRow, objective_sort_key
 
 ETP_MAX = Decimal("9.99")
 SHORT_LABELS = {"avs_logement_acces_droits": "AVS, logement, accès aux droits"}
@@ -79,6 +79,27 @@ class ArchitectureForm(forms.ModelForm):
         return cleaned
 
 
+def objective_choices_() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The missions a post may be given: the newest référentiel's objectives, by mission."""
+    from coopctg.framework.loader import versions_newest_first
+    from coopctg.framework.models import Objective
+
+    version = versions_newest_first().first()
+    if version is None:
+        return []
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for objective in (
+        Objective.objects.filter(mission__version=version)
+        .select_related("mission")
+        .order_by("mission__position", "position")
+    ):
+        mission = f"{objective.mission.code} — {objective.mission.titre}"
+        groups.setdefault(mission, []).append(
+            (objective.code, f"{objective.code} — {objective.titre}")
+        )
+    return list(groups.items())
+
+
 class PersonForm(CleanTextMixin, forms.Form):
     nom = forms.CharField(label="Nom", max_length=150, required=False)
     fonction = forms.CharField(label="Fonction", max_length=200, required=False)
@@ -87,17 +108,41 @@ class PersonForm(CleanTextMixin, forms.Form):
         label="Type de poste", choices=[("", "—"), *POST_TYPE_CHOICES], required=False
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    objectifs = forms.MultipleChoiceField(
+        label="Missions du poste (objectifs du référentiel)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tout changement d'affectation de mission passe par un avenant.",
+        error_messages={"invalid_choice": "Choisissez des objectifs du référentiel."},
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        objective_choices: list[tuple[str, list[tuple[str, str]]]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for code, label in ENVELOPE_CHOICES:
             self.fields[f"etp_{code}"] = etp_field(SHORT_LABELS.get(code, label))
+        choices = objective_choices if objective_choices is not None else objective_choices_()
+        self.fields["objectifs"].choices = choices
+        # an objective of an older référentiel, already assigned, stays possible
+        known = {code for _, items in choices for code, _ in items}
+        extra = [
+            (code, code) for code in (self.initial.get("objectifs") or []) if code not in known
+        ]
+        if extra:
+            self.fields["objectifs"].choices = [*choices, ("Autres", extra)]
 
     def envelope_fields(self) -> list[forms.BoundField]:
         return [self[f"etp_{code}"] for code, _ in ENVELOPE_CHOICES]
 
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
-        return not any(data.get(name) not in (None, "") for name in self.fields if name != "DELETE")
+        return not any(
+            data.get(name) not in (None, "", []) for name in self.fields if name != "DELETE"
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -126,10 +171,19 @@ class PersonForm(CleanTextMixin, forms.Form):
             etp={
                 code: data[f"etp_{code}"] for code, _ in ENVELOPE_CHOICES if data.get(f"etp_{code}")
             },
+            objectifs=tuple(sorted(set(data.get("objectifs") or []), key=objective_sort_key)),
         )
 
 
 class BasePersonFormSet(forms.BaseFormSet):
+    _objective_choices: list[tuple[str, list[tuple[str, str]]]] | None = None
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs(index)
+        if self._objective_choices is None:  # one query for the whole formset
+            self._objective_choices = objective_choices_()
+        return {**kwargs, "objective_choices": self._objective_choices}
+
     def rows(self) -> list[PersonRow]:
         return [
             f.to_row() for f in self.forms if not f.is_blank() and not f.cleaned_data.get("DELETE")
@@ -160,6 +214,7 @@ def initial_persons(rows: list[PersonRow]) -> list[dict[str, Any]]:
             "employeur": r.employeur,
             "type_poste": r.type_poste,
             **{f"etp_{code}": etp for code, etp in r.etp.items()},
+            "objectifs": list(r.objectifs),
         }
         for r in rows
     ]

@@ -159,6 +159,14 @@ class FundedPerson(models.Model):
     fonction = models.CharField("fonction", max_length=200, blank=True)
     employeur = models.CharField("employeur", max_length=200, blank=True)
     type_poste = models.CharField("type de poste", max_length=30, choices=POST_TYPE_CHOICES)
+    #: The missions of the post: the référentiel's objectives assigned to it (« tout
+    #: changement […] d'affectation de mission » requires an avenant).
+    objectifs = models.ManyToManyField(
+        "framework.Objective",
+        blank=True,
+        related_name="personnes_financees",
+        verbose_name="missions (objectifs du référentiel)",
+    )
 
     class Meta:
         verbose_name = "personne financée"

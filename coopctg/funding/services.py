@@ -43,6 +43,15 @@ class PersonRow:
     employeur: str
     type_poste: str
     etp: dict[str, Decimal]  # envelope code → Etp (only positive ones)
+    #: The post's missions: codes of the référentiel's objectives (« M1.O2 »), in order.
+    objectifs: tuple[str, ...] = ()
+
+
+def objective_sort_key(code: str) -> tuple[int | str, ...]:
+    """« M1.O2 » < « M1.O10 » < « M2.O1 »: numbers compared as numbers."""
+    import re
+
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code))
 
 
 def to_engine(
@@ -93,6 +102,9 @@ def stored_rows(architecture: FundingArchitecture) -> list[PersonRow]:
             employeur=person.employeur,
             type_poste=person.type_poste,
             etp={a.enveloppe: a.etp for a in person.affectations.all()},
+            objectifs=tuple(
+                sorted((o.code for o in person.objectifs.all()), key=objective_sort_key)
+            ),
         )
         for person in architecture.personnes.all()
     ]
@@ -101,7 +113,7 @@ def stored_rows(architecture: FundingArchitecture) -> list[PersonRow]:
 def load_architecture(pk: int) -> FundingArchitecture:
     return (
         FundingArchitecture.objects.select_related("ctg", "collectivite", "ctg__caf")
-        .prefetch_related("personnes__affectations")
+        .prefetch_related("personnes__affectations", "personnes__objectifs")
         .get(pk=pk)
     )
 
@@ -137,6 +149,7 @@ def snapshot_architecture(
                 "employeur": r.employeur,
                 "type_poste": r.type_poste,
                 "affectations": {code: f"{etp:f}" for code, etp in r.etp.items()},
+                "missions": sorted(r.objectifs, key=objective_sort_key),
             }
             for r in rows
         ],
@@ -174,6 +187,9 @@ def save_architecture(
             for code, etp in row.etp.items()
             if etp > 0
         )
+        if row.objectifs:
+            objectives = objectives_for_codes(row.objectifs)
+            person.objectifs.set([objectives[code] for code in row.objectifs if code in objectives])
     stored = load_architecture(architecture.pk)
     after = snapshot_architecture(stored, rows, _safe_compute(stored))
     record_change(
@@ -185,6 +201,27 @@ def save_architecture(
         caf_id=architecture.ctg.caf_id,
     )
     return stored
+
+
+def objectives_for_codes(codes: Any) -> dict[str, Any]:
+    """The référentiel's objectives of these codes, in the newest référentiel that has them."""
+    from coopctg.framework.models import Objective
+
+    found: dict[str, Any] = {}
+    for objective in Objective.objects.filter(code__in=list(codes)).order_by(
+        "-mission__version__date_publication", "-mission__version_id"
+    ):
+        found.setdefault(objective.code, objective)
+    return found
+
+
+def objective_titles(codes: Any) -> dict[str, str]:
+    """« M1.O2 » → « M1.O2 — <titre> » (one query)."""
+    return {code: f"{code} — {o.titre}" for code, o in objectives_for_codes(set(codes)).items()}
+
+
+def rows_objectives(*row_lists: list[PersonRow]) -> set[str]:
+    return {code for rows in row_lists for row in rows for code in row.objectifs}
 
 
 #: The declarations still possible where no record can exist (see

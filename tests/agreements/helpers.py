@@ -106,3 +106,29 @@ def build_agreements(w):
     w.cof_foreign = make_cof(w.outsider, w.ctg_foreign, w.foreign, "COF-41-2022-001", sign=False)
     w.arch_other = seed_architecture(w.ctg_other_cof, w.other)
     return w
+
+
+#: Who signs an avenant accepted through the page (the decision form's fields).
+SIGNATURE_POST = {
+    "caf_nom": "Mme Anne Martin",
+    "caf_fonction": "Directrice de la Caf",
+    "caf_date": "2024-11-12",
+    "collectivite_nom": "M. Paul Durand",
+    "collectivite_fonction": "Président",
+    "collectivite_date": "2024-11-14",
+}
+
+
+def signatures(caf_day=dt.date(2024, 11, 12), collectivite_day=dt.date(2024, 11, 14)):
+    """The same, for the services."""
+    from coopctg.agreements.services import SignatoryInput
+
+    return [
+        SignatoryInput("caf", "Mme Anne Martin", "Directrice de la Caf", caf_day),
+        SignatoryInput("collectivite", "M. Paul Durand", "Président", collectivite_day),
+    ]
+
+
+def signature_post(day: str) -> dict[str, str]:
+    """The signature fields of a form, both parties signing on ``day`` (AAAA-MM-JJ)."""
+    return SIGNATURE_POST | {"caf_date": day, "collectivite_date": day}

@@ -24,7 +24,7 @@ from coopctg.agreements import services
 from coopctg.agreements.importer import CofImportError, import_cof
 from coopctg.agreements.models import AgreementVersion, FundingAgreement, cof_number_error
 from coopctg.agreements.services import InvalidCofNumberError, create_cof, ensure_document
-from tests.agreements.helpers import ALL_THEMES, make_cof
+from tests.agreements.helpers import ALL_THEMES, make_cof, signature_post
 from tests.factories import seed_architecture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,8 +123,7 @@ def test_a_failure_to_write_the_pdf_keeps_and_reports_the_signature(client, worl
             "numero": "COF-37-2022-001",
             "date_debut": "2022-01-01",
             "date_fin": "2026-12-31",
-            "signataires": "",
-            "date_signature": "2021-12-15",
+            **signature_post("2021-12-15"),
         },
         follow=True,
     )

@@ -11,7 +11,14 @@ from coopctg.agreements import services, workflow
 from coopctg.agreements.models import AgreementVersion, ModificationRequest
 from coopctg.core.models import AuditEntry
 from coopctg.notifications.models import Notification
-from tests.agreements.helpers import ALL_THEMES, SWAPPED, make_cof, proposal
+from tests.agreements.helpers import (
+    ALL_THEMES,
+    SIGNATURE_POST,
+    SWAPPED,
+    make_cof,
+    proposal,
+    signatures,
+)
 
 
 @pytest.fixture
@@ -44,7 +51,7 @@ def test_database_error_mid_decision_writes_nothing(client, touraine, cof, monke
     client.force_login(touraine.advisor)
     response = client.post(
         reverse("agreements:request_decide", args=[demande.pk]),
-        {"decision": "accord", "motif": "Accord.", "revision": demande.revision},
+        {"decision": "accord", "motif": "Accord.", "revision": demande.revision, **SIGNATURE_POST},
     )
     assert response.status_code == 500
     assert "Traceback" not in response.content.decode()
@@ -63,7 +70,9 @@ def test_a_failing_pdf_keeps_the_signature_and_is_produced_on_download(
 
     monkeypatch.setattr("coopctg.agreements.documents.version_pdf", broken_pdf)
     with django_capture_on_commit_callbacks(execute=True):
-        decided = workflow.do_decide(touraine.advisor, demande, accept=True, motif="Accord.")
+        decided = workflow.do_decide(
+            touraine.advisor, demande, accept=True, signatures=signatures(), motif="Accord."
+        )
     avenant = decided.avenant
     assert decided.statut == "acceptee" and avenant.statut == "signee"
     assert not AgreementVersion.objects.get(pk=avenant.pk).document

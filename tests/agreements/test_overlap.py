@@ -21,7 +21,7 @@ from coopctg.agreements.annual import collectivite_year
 from coopctg.agreements.models import FundingAgreement
 from coopctg.agreements.services import OverlappingCofError, create_cof
 from coopctg.agreements.workflow import CofInput, WorkflowError
-from tests.agreements.helpers import ALL_THEMES, make_cof, version_input
+from tests.agreements.helpers import ALL_THEMES, make_cof, signature_post, version_input
 from tests.factories import SEED_PERSONS, seed_architecture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,8 +154,7 @@ def test_the_form_shows_the_overlap_next_to_the_start(client, world):
             "numero": "COF-37-2024-001",
             "date_debut": "2024-01-01",
             "date_fin": "2026-12-31",
-            "signataires": "",
-            "date_signature": "2023-12-15",
+            **signature_post("2023-12-15"),
         },
     )
     assert response.status_code == 400

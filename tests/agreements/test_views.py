@@ -20,7 +20,15 @@ from coopctg.agreements.services import version_in_force
 from coopctg.core.models import AuditEntry
 from coopctg.notifications.models import Notification
 from coopctg.organisations.models import LocalAuthority
-from tests.agreements.helpers import ALL_THEMES, MOVED, make_cof, proposal
+from tests.agreements.helpers import (
+    ALL_THEMES,
+    MOVED,
+    SIGNATURE_POST,
+    make_cof,
+    proposal,
+    signature_post,
+    signatures,
+)
 from tests.factories import CtgFactory, EpciFactory, seed_architecture
 
 ROLES = ["admin", "analyst", "advisor", "editor", "elu", "other_editor", "outsider", "nobody"]
@@ -86,8 +94,7 @@ def test_request_to_avenant_end_to_end(
                 "numero": "",
                 "date_debut": "2022-01-01",
                 "date_fin": "2026-12-31",
-                "signataires": "La présidente\nLe directeur de la Caf",
-                "date_signature": "2021-12-15",
+                **signature_post("2021-12-15"),
             },
         )
     cof = FundingAgreement.objects.get()
@@ -167,6 +174,7 @@ def test_request_to_avenant_end_to_end(
         "decision": "accord",
         "motif": "Accord après échanges.",
         "revision": demande.revision,
+        **SIGNATURE_POST,
     }
     response = client.post(decide, decision)
     assert response.status_code == 400
@@ -182,7 +190,8 @@ def test_request_to_avenant_end_to_end(
     assert demande.statut == "acceptee" and demande.accord_prealable
     assert demande.accord_prealable_par == w.advisor and demande.accord_prealable_le is not None
     assert avenant.label == "Avenant n°1" and avenant.date_effet == dt.date(2025, 1, 1)
-    assert avenant.date_signature == dt.date(2024, 11, 15)
+    assert avenant.date_signature == dt.date(2024, 11, 14)  # the last party's, not today
+    assert avenant.signatures.count() == 2
     assert avenant.total_etp == Decimal("2.10") and avenant.total_montant == Decimal("50400.00")
     assert version_in_force(cof, dt.date(2024, 12, 31)) == initial
     assert version_in_force(cof, dt.date(2025, 1, 1)) == avenant
@@ -199,6 +208,12 @@ def test_request_to_avenant_end_to_end(
         pdf = client.get(reverse("agreements:version_pdf", args=[avenant.pk]))
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
+    # The decided request keeps the difference that was decided (not recomputed against the
+    # avenant now in force, which would say « Aucune différence »).
+    client.force_login(w.editor)
+    page = text(client.get(reverse("agreements:request", args=[demande.pk])))
+    assert "Ce qui a été décidé" in page and "Aucune différence" not in page
+    assert "Cof initiale → la proposition" in page and "Mme Y" in page
     client.force_login(w.other_editor)
     assert client.get(reverse("agreements:request", args=[demande.pk])).status_code == 404
 
@@ -250,7 +265,7 @@ def test_create_cof_post_refused_to_others(client, touraine):
         client.force_login(getattr(touraine, role))
         response = client.post(
             reverse("agreements:create", args=[architecture.pk]),
-            {"date_debut": "2022-01-01", "date_fin": "2026-12-31", "date_signature": "2022-01-01"},
+            {"date_debut": "2022-01-01", "date_fin": "2026-12-31", **signature_post("2022-01-01")},
         )
         assert response.status_code == 404
     assert not FundingAgreement.objects.exists()
@@ -313,6 +328,10 @@ def test_bad_etp_in_request(client, touraine, cof):
         ({"numero": "../../COF-1"}, "numero"),
         ({"numero": "COF/37/2022/1"}, "numero"),
         ({"numero": "COF 37"}, "numero"),
+        ({"caf_nom": ""}, "caf_nom"),
+        ({"collectivite_fonction": " "}, "collectivite_fonction"),
+        ({"collectivite_date": "2099-01-01"}, "collectivite_date"),
+        ({"caf_date": "hier"}, "caf_date"),
     ],
 )
 def test_bad_cof_input(client, touraine, data, field):
@@ -323,8 +342,7 @@ def test_bad_cof_input(client, touraine, data, field):
         "numero": "",
         "date_debut": "2022-01-01",
         "date_fin": "2026-12-31",
-        "signataires": "",
-        "date_signature": "2021-12-15",
+        **signature_post("2021-12-15"),
     } | data
     response = client.post(reverse("agreements:create", args=[architecture.pk]), post)
     assert response.status_code == 400
@@ -473,28 +491,79 @@ def test_request_exchange_is_shown_in_order(client, touraine, submitted):
 
 
 def test_version_pdf_carries_its_title_and_effective_date(touraine, cof):
-    import shutil
-    import subprocess
-
-    from coopctg.agreements.documents import version_html, version_pdf
+    from coopctg.agreements.documents import version_html
 
     demande = workflow.do_create_request(touraine.editor, cof, proposal(day=dt.date(2025, 1, 1)))
     demande = workflow.do_submit_request(touraine.editor, demande)
     avenant = workflow.do_decide(
-        touraine.admin, demande, accept=True, motif="Accord.", accord_prealable=True
+        touraine.admin,
+        demande,
+        accept=True,
+        signatures=signatures(),
+        motif="Accord.",
+        accord_prealable=True,
     ).avenant
     page = re.sub(r"\s+", " ", version_html(avenant))
-    assert "<h1>Cof n° COF-37-2022-001 — Avenant n°1</h1>" in page
-    assert "<tr><th>Date d'effet</th><td>01/01/2025</td></tr>" in page
+    assert "<title>Cof n° COF-37-2022-001 — Avenant n°1" in page
+    assert "<tr><th>Date d'effet</th><td>01/01/2025</td></tr>" in page  # the annex
     assert "Cof initiale" in version_html(cof.versions.get(numero=0))
+
+
+def pdf_text(content: bytes) -> str:
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext absent (paquet poppler-utils)")
+    extracted = subprocess.run(
+        ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
+    return re.sub(r"\s+", " ", extracted)
+
+
+def test_avenant_pdf_is_a_real_document(touraine, cof):
+    """Parties, visas, motif and decision, « Ce qui change », effect date, signatures, then the
+    financial annex — not the annex with another title."""
+    from coopctg.agreements.documents import version_pdf
+
+    demande = workflow.do_create_request(touraine.editor, cof, proposal(day=dt.date(2025, 1, 1)))
+    demande = workflow.do_submit_request(touraine.editor, demande)
+    avenant = workflow.do_decide(
+        touraine.admin,
+        demande,
+        accept=True,
+        signatures=signatures(),
+        motif="Accord après le comité de pilotage.",
+        accord_prealable=True,
+    ).avenant
     content = version_pdf(avenant)
-    assert content.startswith(b"%PDF")
-    if shutil.which("pdftotext"):
-        extracted = subprocess.run(
-            ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
-        ).stdout.decode()
-        assert "Cof n° COF-37-2022-001 — Avenant n°1" in extracted
-        assert "01/01/2025" in extracted and "52 800 €" in extracted
+    text_ = pdf_text(content)
+    heading = "Avenant n°1 à la convention d'objectifs et de financement n° COF-37-2022-001"
+    assert heading in text_
+    assert "Entre les soussignés" in text_ and "Visas" in text_
+    assert "Vu la demande de modification n°" in text_
+    assert "Mme Y passe à 0,7 Etp" in text_  # the request's motive
+    assert "Accord après le comité de pilotage." in text_  # the decision
+    assert "Ce qui change" in text_ and "De Cof initiale à Avenant n°1" in text_
+    assert "Enfance-jeunesse : 0,5 Etp → 0,7 Etp" in text_
+    assert "prend effet le 01/01/2025" in text_
+    assert "Mme Anne Martin" in text_ and "Directrice de la Caf" in text_
+    assert "M. Paul Durand" in text_ and "Président" in text_
+    assert "Signé le 14/11/2024" in text_ and "Signé le 12/11/2024" in text_
+    assert text_.index("Signatures") < text_.index("Annexe financière")
+    assert "52 800 €" in text_  # the annex's total
+
+
+def test_initial_cof_pdf_without_recorded_signature_has_lines_to_sign(touraine, cof):
+    from coopctg.agreements.documents import version_pdf
+
+    text_ = pdf_text(version_pdf(cof.versions.get(numero=0)))
+    assert "Convention d'objectifs et de financement n° COF-37-2022-001" in text_
+    assert "Architecture initiale" in text_ and "M. X" in text_
+    block = text_[text_.index("Signatures") : text_.index("Annexe financière")]
+    assert block.count("Nom :") == 2 and block.count("Signature :") == 2  # lines to sign
+    assert "Signé le" not in block
+    assert "Annexe financière" in text_
 
 
 def test_request_edit_preview_and_add_a_person(client, touraine, cof):

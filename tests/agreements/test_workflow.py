@@ -25,6 +25,7 @@ from tests.agreements.helpers import (
     build_agreements,
     make_cof,
     proposal,
+    signatures,
     version_input,
 )
 from tests.factories import UserFactory, member, seed_architecture
@@ -123,7 +124,9 @@ def test_request_lifecycle_writes_history(touraine, cof):
     )
     assert demande.statut == "a_modifier" and demande.motif == "Remplacement de M. A par Mme Z"
     demande = workflow.do_submit_request(w.editor, demande)
-    demande = workflow.do_decide(w.admin, demande, accept=True, motif="D'accord.")
+    demande = workflow.do_decide(
+        w.admin, demande, accept=True, signatures=signatures(), motif="D'accord."
+    )
     assert demande.statut == "acceptee" and not demande.accord_prealable
     assert demande.avenant.label == "Avenant n°1" and demande.avenant.motif == demande.motif
     statuses = [entry.apres["statut"] for entry in audit(demande)]
@@ -172,7 +175,9 @@ def test_only_editors_propose(touraine, cof, role):
 def test_only_the_caf_decides(touraine, cof, role):
     demande = submitted_request(touraine, cof, SWAPPED)
     with pytest.raises(WorkflowError, match="décident"):
-        workflow.do_decide(getattr(touraine, role), demande, accept=True, motif="ok")
+        workflow.do_decide(
+            getattr(touraine, role), demande, accept=True, signatures=signatures(), motif="ok"
+        )
     with pytest.raises(WorkflowError, match="demandent des modifications"):
         workflow.do_request_changes(getattr(touraine, role), demande, "ok")
     demande.refresh_from_db()
@@ -199,13 +204,20 @@ def test_development_cannot_be_accepted_without_prior_agreement(touraine, cof):
     demande = submitted_request(touraine, cof, MOVED)
     entries = AuditEntry.objects.count()
     with pytest.raises(WorkflowError, match="sans l'accord préalable de la Caf") as error:
-        workflow.do_decide(touraine.advisor, demande, accept=True, motif="Accord.")
+        workflow.do_decide(
+            touraine.advisor, demande, accept=True, signatures=signatures(), motif="Accord."
+        )
     assert error.value.field == "accord_prealable"
     demande.refresh_from_db()
     assert demande.statut == "soumise" and demande.avenant is None
     assert cof.versions.count() == 1 and AuditEntry.objects.count() == entries
     decided = workflow.do_decide(
-        touraine.advisor, demande, accept=True, motif="Accord.", accord_prealable=True
+        touraine.advisor,
+        demande,
+        accept=True,
+        signatures=signatures(),
+        motif="Accord.",
+        accord_prealable=True,
     )
     assert decided.accord_prealable and decided.accord_prealable_par == touraine.advisor
     assert decided.accord_prealable_le == decided.decidee_le
@@ -215,7 +227,9 @@ def test_development_cannot_be_accepted_without_prior_agreement(touraine, cof):
 
 def test_fewer_etp_need_no_prior_agreement(touraine, cof):
     demande = submitted_request(touraine, cof, REDUCED)
-    decided = workflow.do_decide(touraine.admin, demande, accept=True, motif="Accord.")
+    decided = workflow.do_decide(
+        touraine.admin, demande, accept=True, signatures=signatures(), motif="Accord."
+    )
     assert decided.avenant.total_montant == Decimal("45600.00")
     assert not decided.accord_prealable and decided.accord_prealable_par is None
 
@@ -229,11 +243,18 @@ def test_a_refusal_needs_no_prior_agreement_and_signs_nothing(touraine, cof):
 
 def test_the_avenant_is_in_force_from_the_requested_date(touraine, cof):
     demande = submitted_request(touraine, cof, SWAPPED, day=dt.date(2024, 7, 1))
-    decided = workflow.do_decide(touraine.advisor, demande, accept=True, motif="Accord.")
+    decided = workflow.do_decide(
+        touraine.advisor, demande, accept=True, signatures=signatures(), motif="Accord."
+    )
     initial = cof.versions.get(numero=0)
     assert version_in_force(cof, dt.date(2024, 6, 30)) == initial
     assert version_in_force(cof, dt.date(2024, 7, 1)) == decided.avenant
-    assert decided.avenant.date_signature == dt.date(2024, 11, 15)
+    # signed the day the last party signed, not the day of the decision
+    assert decided.avenant.date_signature == dt.date(2024, 11, 14)
+    assert [(s.partie, s.nom, s.fonction) for s in decided.avenant.signatures.all()] == [
+        ("caf", "Mme Anne Martin", "Directrice de la Caf"),
+        ("collectivite", "M. Paul Durand", "Président"),
+    ]
 
 
 def test_accept_fails_whole_when_the_avenant_cannot_be_signed(touraine, cof):
@@ -247,7 +268,12 @@ def test_accept_fails_whole_when_the_avenant_cannot_be_signed(touraine, cof):
     )
     with pytest.raises(WorkflowError, match="après la version en vigueur"):
         workflow.do_decide(
-            touraine.advisor, demande, accept=True, motif="Accord.", accord_prealable=True
+            touraine.advisor,
+            demande,
+            accept=True,
+            signatures=signatures(),
+            motif="Accord.",
+            accord_prealable=True,
         )
     demande.refresh_from_db()
     assert demande.statut == "soumise" and demande.decidee_le is None
@@ -260,7 +286,9 @@ def test_accept_fails_whole_when_the_avenant_cannot_be_signed(touraine, cof):
 def test_second_decision_from_a_stale_state_is_refused(touraine, cof):
     first = submitted_request(touraine, cof, SWAPPED)
     second = ModificationRequest.objects.get(pk=first.pk)  # the other advisor's page
-    workflow.do_decide(touraine.advisor, first, accept=True, motif="Accord du conseiller.")
+    workflow.do_decide(
+        touraine.advisor, first, accept=True, signatures=signatures(), motif="Accord du conseiller."
+    )
     entries = AuditEntry.objects.count()
     with pytest.raises(StaleRequestError, match="déjà été acceptée par"):
         workflow.do_decide(touraine.admin, second, accept=False, motif="Refus de l'admin.")
@@ -275,7 +303,14 @@ def test_decision_prepared_before_a_new_revision_is_refused(touraine, cof):
     demande = workflow.do_request_changes(touraine.admin, page, "Précisez.")
     demande = workflow.do_submit_request(touraine.editor, demande)
     with pytest.raises(StaleRequestError, match="a changé depuis que vous l'avez ouverte"):
-        workflow.do_decide(touraine.advisor, demande, accept=True, motif="ok", revision=seen)
+        workflow.do_decide(
+            touraine.advisor,
+            demande,
+            accept=True,
+            signatures=signatures(),
+            motif="ok",
+            revision=seen,
+        )
     assert ModificationRequest.objects.get().statut == "soumise"
 
 
@@ -310,7 +345,9 @@ def test_two_advisors_deciding_at_once_record_one_decision(touraine, cof, monkey
     def decide(user):
         try:
             page = ModificationRequest.objects.get(pk=demande.pk)
-            workflow.do_decide(user, page, accept=True, motif=f"Accord de {user.username}")
+            workflow.do_decide(
+                user, page, accept=True, signatures=signatures(), motif=f"Accord de {user.username}"
+            )
             outcomes[user.username] = "ok"
         except StaleRequestError as error:
             outcomes[user.username] = error.message

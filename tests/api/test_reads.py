@@ -50,6 +50,18 @@ def test_money_and_breakdowns_as_the_command_line(world, call):
     token = world.tokens["editor"]
     version = call("get", reverse("api:version", args=[world.version_own.pk]), token).json()
     assert version["montant"] == "48000.00" and version["etp"] == "2.00"
+    assert version["signataires"] == []  # not recorded: the document has lines to sign
+    from coopctg.agreements.services import record_signatories
+    from tests.agreements.helpers import signatures
+
+    record_signatories(world.admin, world.version_own, signatures(), today=dt.date(2025, 1, 1))
+    version = call("get", reverse("api:version", args=[world.version_own.pk]), token).json()
+    assert [(s["partie"], s["fonction"], s["date_signature"]) for s in version["signataires"]] == [
+        ("caf", "Directrice de la Caf", "2024-11-12"),
+        ("collectivite", "Président", "2024-11-14"),
+    ]
+    detail = call("get", reverse("api:cof", args=[world.cof_own.pk]), token).json()
+    assert detail["versions"][0]["signataires"][1]["nom"] == "M. Paul Durand"
     envelopes = {e["enveloppe"]: e["montant"] for e in version["ventilation"]["enveloppes"]}
     assert sum(float(amount) for amount in envelopes.values()) == 48000
     funding = call("get", reverse("api:financement_annuel") + "?annee=2024", token).json()

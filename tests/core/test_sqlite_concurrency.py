@@ -19,7 +19,7 @@ from coopctg.agreements import workflow
 from coopctg.agreements.models import AgreementVersion, ModificationRequest
 from coopctg.core.backup import DATA, READING_DATABASE, create_backup
 from coopctg.core.models import AuditEntry
-from tests.agreements.helpers import ALL_THEMES, SWAPPED, make_cof, proposal
+from tests.agreements.helpers import ALL_THEMES, SIGNATURE_POST, SWAPPED, make_cof, proposal
 from tests.factories import build_touraine
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="verrous de SQLite")
@@ -90,7 +90,13 @@ def test_concurrent_decisions_one_wins_the_others_get_409(file_database, monkeyp
     def decide(browser):
         def post():
             response = browser.post(
-                url, {"decision": "accord", "motif": "Accord.", "revision": demande.revision}
+                url,
+                {
+                    "decision": "accord",
+                    "motif": "Accord.",
+                    "revision": demande.revision,
+                    **SIGNATURE_POST,
+                },
             )
             answers.append((response.status_code, response.content.decode()))
 

@@ -112,6 +112,32 @@ def test_every_ctg_has_a_signed_cof_plausible_and_in_order(demo):
     assert sum(1 for c in cofs if c.versions.first().architecture.base_cej_montant) >= 5
 
 
+def test_every_signed_version_has_its_signatories(demo):
+    """The Cofs and avenants of Touraine name who signed for the Caf and the collectivité
+    (functions of office holders, names invented), the collectivité last, on the version's
+    signature date, before which the Caf signed."""
+    from coopctg.agreements.models import AgreementVersion
+
+    versions = list(AgreementVersion.objects.filter(statut="signee").prefetch_related("signatures"))
+    assert len(versions) >= 13
+    for version in versions:
+        by_party = {s.partie: s for s in version.signatures.all()}
+        assert set(by_party) == {"caf", "collectivite"}, version
+        assert by_party["caf"].fonction == "Directrice de la Caf de Touraine"
+        assert by_party["collectivite"].fonction in {"Président", "Présidente", "Maire"}
+        assert by_party["collectivite"].date_signature == version.date_signature
+        assert by_party["caf"].date_signature < version.date_signature
+
+
+def test_the_gatine_avenant_changes_a_mission(demo, client):
+    """Missions per post in the demo: the Gâtine Cof's avenant n°1 gives Mme Y the
+    référentiel's M4.O2, and the comparison of the two versions says so."""
+    cof = FundingAgreement.objects.get(numero="COF-37-2022-001")
+    client.force_login(User.objects.get(username="admin.caf"))
+    page = client.get(reverse("agreements:diff", args=[cof.pk])).content.decode()
+    assert "mission ajoutée : M4.O2" in page
+
+
 def test_the_caf_sees_a_believable_year(demo, client):
     from coopctg.agreements.annual import budget_year
     from coopctg.reports.payments import payment_schedule

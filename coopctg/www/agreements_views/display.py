@@ -185,6 +185,7 @@ FIELD_LABELS = {
     "accord_prealable_par": "Accord préalable donné par",
     "accord_prealable_le": "Accord préalable donné le",
     "avenant": "Avenant",
+    "difference_depuis": "Différence décidée, comparée à",
     "nature": "Nature",
     "cote": "Côté",
     "texte": "Message",
@@ -213,7 +214,9 @@ def _person_text(person: dict[str, Any]) -> str:
         for code, etp in person.get("affectations", {}).items()
     )
     post = POST_TYPE_LABELS.get(person.get("type_poste", ""), person.get("type_poste", ""))
-    return f"{person.get('nom', '')} ({post}) : {shares or 'aucune affectation'}"
+    missions = person.get("missions") or []
+    text = f"{person.get('nom', '')} ({post}) : {shares or 'aucune affectation'}"
+    return f"{text} ; missions : {', '.join(missions)}" if missions else text
 
 
 def history_value(name: str, value: Any) -> str:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/demandes/nouvelle/", views.request_create, name="request_create"),
     path("versions/<int:pk>/", views.version_detail, name="version"),
     path("versions/<int:pk>/document.pdf", views.version_pdf, name="version_pdf"),
+    path("versions/<int:pk>/signature/", views.version_signature, name="version_signature"),
     path("demandes/<int:pk>/", views.request_detail, name="request"),
     path("demandes/<int:pk>/modifier/", views.request_edit, name="request_edit"),
     path("demandes/<int:pk>/soumettre/", views.request_submit, name="request_submit"),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from coopctg.accounts.access import get_architecture_for_user, visible_collectivites
 from coopctg.agreements import access, workflow
-from coopctg.agreements.diff import compare
+from coopctg.agreements.diff import Comparison, compare, comparison_from_json
 from coopctg.agreements.documents import version_title
 from coopctg.agreements.forms import (
     ChangesForm,
@@ -30,9 +30,11 @@ from coopctg.agreements.forms import (
     DecisionForm,
     ProposedArchitectureForm,
     RequestForm,
+    SignatureForm,
     SubmitForm,
     apply_error,
     proposal_input,
+    signature_initial,
 )
 from coopctg.agreements.models import (
     AgreementVersion,
@@ -40,6 +42,7 @@ from coopctg.agreements.models import (
     ModificationRequest,
     RequestComment,
 )
+from coopctg.agreements.services import SignatureError, parties, record_signatories
 from coopctg.agreements.workflow import StaleRequestError, WorkflowError
 from coopctg.background.services import request_cof
 from coopctg.core.models import AuditEntry
@@ -52,6 +55,20 @@ from coopctg.www.documents_views.respond import respond
 from coopctg.www.funding_views.views import _preview, _result_context
 
 SIGNED = AgreementVersion.Status.SIGNEE
+
+
+def mission_titles(*comparisons: Comparison | None, rows: Any = ()) -> dict[str, str]:
+    """Titles of the missions a comparison or rows mention (one query)."""
+    codes = set(funding.rows_objectives(*rows))
+    for comparison in comparisons:
+        if comparison is None:
+            continue
+        for person in comparison.persons:
+            codes.update(person.missions_added, person.missions_removed)
+            for row in (person.before, person.after):
+                if row is not None:
+                    codes.update(row.objectifs)
+    return funding.objective_titles(codes) if codes else {}
 
 
 def _not_found() -> Http404:
@@ -170,6 +187,7 @@ def cof_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_propose": access.can_propose(request.user, cof) and bool(signed),
         "can_see_history": access.can_see_history(request.user),
         "signataires": [line for line in cof.signataires.splitlines() if line.strip()],
+        "initial_signatures": list(versions[0].signatures.all()) if versions else [],
     }
     if in_force is not None:
         context.update(frozen_context(in_force.ventilation, _version_rows(in_force)))
@@ -194,9 +212,47 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and version.statut == SIGNED,
         "origin": ModificationRequest.objects.filter(avenant=version).first(),
         "architecture": funding.load_architecture(version.architecture_id),
+        "signatures": list(version.signatures.all()),
+        "parties": parties(cof),
+        "can_sign": access.can_review(request.user, cof) and version.statut == SIGNED,
     }
-    context.update(frozen_context(version.ventilation, _version_rows(version)))
+    rows = _version_rows(version)
+    context.update(frozen_context(version.ventilation, rows))
+    context["persons"] = rows
+    context["mission_titles"] = mission_titles(rows=[rows])
     return render(request, "agreements/version.html", context)
+
+
+def version_signature(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record (or correct) who signed a signed version for each party, and when."""
+    version = access.get_version_for_user(request.user, pk)
+    cof = version.cof
+    if not access.can_review(request.user, cof) or version.statut != SIGNED:
+        raise _not_found()
+    cof_parties = parties(cof)
+    if request.method == "POST":
+        form = SignatureForm(request.POST, parties=cof_parties)
+        if form.is_valid():
+            try:
+                record_signatories(request.user, version, form.signatures(), today=workflow.today())
+            except SignatureError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
+            else:
+                messages.success(request, f"La signature de « {version.label} » est enregistrée.")
+                return redirect(reverse("agreements:version", args=[version.pk]))
+    else:
+        initial = {}
+        for signatory in version.signatures.all():
+            initial[f"{signatory.partie}_nom"] = signatory.nom
+            initial[f"{signatory.partie}_fonction"] = signatory.fonction
+            initial[f"{signatory.partie}_date"] = signatory.date_signature
+        form = SignatureForm(parties=cof_parties, initial=initial)
+    return render(
+        request,
+        "agreements/signature.html",
+        {"version": version, "cof": cof, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def version_pdf(request: HttpRequest, pk: int) -> HttpResponse:
@@ -237,9 +293,9 @@ def cof_create(request: HttpRequest, architecture_pk: int) -> HttpResponse:
     ):
         raise _not_found()
     ctg = architecture.ctg
-    today = workflow.today()
+    cof_parties = parties(FundingAgreement(ctg=ctg, collectivite=architecture.collectivite))
     if request.method == "POST":
-        form = CofForm(request.POST)
+        form = CofForm(request.POST, parties=cof_parties)
         if form.is_valid():
             try:
                 cof = workflow.do_create_cof(request.user, architecture, form.to_input())
@@ -250,11 +306,11 @@ def cof_create(request: HttpRequest, architecture_pk: int) -> HttpResponse:
                 return redirect(reverse("agreements:detail", args=[cof.pk]))
     else:
         form = CofForm(
+            parties=cof_parties,
             initial={
                 "date_debut": max(architecture.date_effet, ctg.date_debut),
                 "date_fin": ctg.date_fin,
-                "date_signature": today,
-            }
+            },
         )
     context: dict[str, Any] = {
         "form": form,
@@ -299,6 +355,7 @@ def cof_diff(request: HttpRequest, pk: int) -> HttpResponse:
         context["comparison"] = compare(
             _version_rows(first), first.ventilation, _version_rows(second), second.ventilation
         )
+        context["mission_titles"] = mission_titles(context["comparison"])
     return render(request, "agreements/diff.html", context, status=400 if errors else 200)
 
 
@@ -421,6 +478,7 @@ def _proposal_page(
         context["comparison"] = compare(
             latest_rows, latest.ventilation, current_rows, context["result"]
         )
+        context["mission_titles"] = mission_titles(context["comparison"])
     if request.method == "POST":
         if request.htmx:
             return render(request, "agreements/_request_preview.html", context)
@@ -501,22 +559,40 @@ def _request_page(
         "collectivite": cof.collectivite,
     }
     comparison = None
-    try:
-        comparison, result, latest = workflow.request_comparison(demande)
-    except ParameterError as error:
-        context["parameter_error"] = str(error)
+    rows = funding.stored_rows(funding.load_architecture(demande.architecture_id))
+    if demande.is_decided:
+        # What was decided, as the decider saw it: never recomputed against a later version.
+        if demande.difference_decidee is not None:
+            comparison = comparison_from_json(demande.difference_decidee)
         latest = workflow.latest_version(cof)
+        context["frozen"] = True
+        try:
+            result = funding.compute_architecture(
+                funding.load_architecture(demande.architecture_id)
+            )
+        except ParameterError as error:
+            context["parameter_error"] = str(error)
+        else:
+            context.update(_result_context(result, rows))
     else:
-        rows = funding.stored_rows(funding.load_architecture(demande.architecture_id))
-        context.update(_result_context(result, rows))
+        try:
+            comparison, result, latest = workflow.request_comparison(demande)
+        except ParameterError as error:
+            context["parameter_error"] = str(error)
+            latest = workflow.latest_version(cof)
+        else:
+            context.update(_result_context(result, rows))
     context["latest"] = latest
     context["comparison"] = comparison
+    context["mission_titles"] = mission_titles(comparison, rows=[rows])
     initial = {"revision": demande.revision}
     context["submit_form"] = forms.get("submit_form") or SubmitForm(initial=initial)
     context["comment_form"] = forms.get("comment_form") or CommentForm()
     context["changes_form"] = forms.get("changes_form") or ChangesForm(initial=initial)
     context["decision_form"] = forms.get("decision_form") or DecisionForm(
-        initial=initial, is_development=bool(comparison and comparison.is_development)
+        initial={**initial, **signature_initial(latest)},
+        is_development=bool(comparison and comparison.is_development),
+        parties=parties(cof),
     )
     context["open_panel"] = forms.get("open_panel", "")
     context["action_error"] = forms.get("action_error", "")
@@ -621,7 +697,7 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
         is_development = comparison.is_development
     except ParameterError:
         is_development = False
-    form = DecisionForm(request.POST, is_development=is_development)
+    form = DecisionForm(request.POST, is_development=is_development, parties=parties(demande.cof))
     if form.is_valid():
         try:
             decided = workflow.do_decide(
@@ -631,6 +707,7 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 motif=form.cleaned_data["motif"],
                 accord_prealable=form.cleaned_data["accord_prealable"],
                 revision=form.cleaned_data["revision"],
+                signatures=form.signatures() if form.accept else None,
             )
         except WorkflowError as error:
             apply_error(form, error)
@@ -645,7 +722,8 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
         if decided.avenant is not None:
             messages.success(
                 request,
-                f"Demande acceptée : {decided.avenant.label} signé, en vigueur à compter du "
+                f"Demande acceptée : {decided.avenant.label} signé le "
+                f"{decided.avenant.date_signature:%d/%m/%Y}, en vigueur à compter du "
                 f"{decided.architecture.date_effet:%d/%m/%Y}.",
             )
         else:

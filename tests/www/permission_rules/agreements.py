@@ -1,10 +1,10 @@
 """Rules of the Cof pages (/cof/).
 
-Read: whoever sees the collectivité (Cof, versions, PDF, comparison, requests). Create a Cof:
-the Caf admin and the advisor assigned to the collectivité. Propose a modification: the
-collectivité's editors. History: Caf staff only. The request actions (submit, comment, ask for
-changes, decide) are POST only (GET: 405 for every role); their POSTs are tested role by role
-in ``tests/agreements/test_views.py``.
+Read: whoever sees the collectivité (Cof, versions, PDF, comparison, requests). Create a Cof,
+record who signed a version: the Caf admin and the advisor assigned to the collectivité.
+Propose a modification: the collectivité's editors. History: Caf staff only. The request
+actions (submit, comment, ask for changes, decide) are POST only (GET: 405 for every role);
+their POSTs are tested role by role in ``tests/agreements/test_views.py``.
 """
 
 from tests.www.permission_rules.common import CAF_37, EVERYONE, OWN, ROLES, seen_by
@@ -46,6 +46,12 @@ RULES = {
     "agreements:version_pdf": [
         ("own", lambda w: {"pk": w.version_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"pk": w.version_other.pk}, seen_by(SEE_OTHER)),
+    ],
+    # Record or correct who signed a version: the Caf admin and the assigned advisor.
+    "agreements:version_signature": [
+        ("own", lambda w: {"pk": w.version_own.pk}, seen_by({"admin", "advisor"})),
+        ("own-avenant", lambda w: {"pk": w.version_own_1.pk}, seen_by({"admin", "advisor"})),
+        ("other", lambda w: {"pk": w.version_other.pk}, seen_by({"admin"})),
     ],
     "agreements:request_create": [
         # own: a request is already open (« à modifier ») → the editor is sent to it
