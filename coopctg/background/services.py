@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
@@ -21,6 +22,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from coopctg.background.models import GeneratedDocument
+
+if TYPE_CHECKING:
+    from coopctg.agreements.models import AgreementVersion
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ def request_pdf(kind: str, html: str) -> GeneratedDocument:
     return _request(content_key(kind, html), kind=kind, source_html=html)
 
 
-def request_cof(version) -> GeneratedDocument:  # type: ignore[no-untyped-def]
+def request_cof(version: AgreementVersion) -> GeneratedDocument:
     """The PDF of a signed Cof version (stored on the version), put in the queue if missing."""
     document = _request(cof_key(version.pk), kind=Kind.COF, version_id=version.pk)
     if document.is_ready and version.document.name != document.file.name:
