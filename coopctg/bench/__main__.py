@@ -20,6 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from coopctg.funding.caf_parameters import parameters_root
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -47,11 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tempfile.mkdtemp(prefix=f"coopctg-banc-{scale}-"))
         try:
             output = folder / "mesures.json"
+            parameters = folder / "parametres"  # the other Caf get Touraine's parameters
+            shutil.copytree(parameters_root(), parameters)
             env = {
                 **os.environ,
                 "DATABASE_URL": f"sqlite:///{folder / 'banc.sqlite3'}",
                 "COOPCTG_MEDIA_ROOT": str(folder / "documents"),
                 "DJANGO_DEBUG": "1",
+                "COOPCTG_PARAMETRES_DIR": str(parameters),
             }
             command = [sys.executable, "-m", "coopctg.bench", "--une-echelle", str(scale)]
             command += ["--sortie", str(output), "--repetitions", str(args.repetitions)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import io
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,7 @@ def build(scale: int, log: Callable[[str], None] = lambda _: None) -> Dataset:
     free = Departement.objects.filter(caf__isnull=True).order_by("code")
     for departement in list(free[: scale - 1]):
         log(f"Caf {departement.code} : {PER_OTHER_CAF} collectivités…")
+        _funding_parameters(departement.code)
         caf = Caf.objects.create(
             code=departement.code, nom=f"Caf {departement.nom}", departement=departement
         )
@@ -97,6 +99,23 @@ def build(scale: int, log: Callable[[str], None] = lambda _: None) -> Dataset:
         ctgs=Ctg.objects.count(),
         cofs=FundingAgreement.objects.count(),
     )
+
+
+def _funding_parameters(code: str) -> None:
+    """The Caf's dated funding parameters: Touraine's, copied into the benchmark's own
+    parameters folder (``COOPCTG_PARAMETRES_DIR``, set by ``python -m coopctg.bench``; never
+    the bundled folder)."""
+    from coopctg.funding import caf_parameters
+
+    root = caf_parameters.parameters_root()
+    if (root / f"caf-{code}").is_dir():
+        return
+    if root == caf_parameters.DEFAULT_ROOT:
+        raise RuntimeError(
+            "le banc écrit les paramètres de ses Caf dans COOPCTG_PARAMETRES_DIR, pas dans le "
+            "dossier livré : lancez-le par « python -m coopctg.bench »"
+        )
+    shutil.copytree(root / f"caf-{caf_parameters.DEFAULT_CAF}", root / f"caf-{code}")
 
 
 def _new_authority(caf: Any, number: int) -> Any:
