@@ -10,6 +10,7 @@ Python heap (tracemalloc) and time.
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import tempfile
 import time
@@ -190,13 +191,16 @@ def heavy_operations(
     for label, operation in operations:
         results.append({"operation": label, **peak(operation)})
     folder = Path(tempfile.mkdtemp(prefix="coopctg-banc-"))
-    archive = folder / "sauvegarde.zip"
-    backup = peak(lambda: create_backup(archive, overwrite=True))
-    results.append({"operation": "Sauvegarde (coopctg sauvegarder)", **backup})
-    if restore:
-        results.append(
-            {"operation": "Restauration (coopctg restaurer)", **_restore(archive, folder)}
-        )
+    try:
+        archive = folder / "sauvegarde.zip"
+        backup = peak(lambda: create_backup(archive, overwrite=True))
+        results.append({"operation": "Sauvegarde (coopctg sauvegarder)", **backup})
+        if restore:
+            results.append(
+                {"operation": "Restauration (coopctg restaurer)", **_restore(archive, folder)}
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return results
 
 
