@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint typecheck demo clean
+.PHONY: help install run test lint typecheck demo clean bench
 
 help:
 	@echo "make run    installe, migre, charge la démonstration Touraine et sert sur http://$(HOST):$(PORT)"
@@ -23,6 +23,8 @@ help:
 	@echo "           (make run PORT=8001 HOST=0.0.0.0 pour une autre adresse)"
 	@echo "make test   toute la suite (tests, ruff, mypy)"
 	@echo "make install  prépare seulement .venv"
+	@echo "make bench  banc de mesure des pages et opérations lourdes, base jetable"
+	@echo "           (make bench ECHELLES=\"1 10\" FORMAT=json)"
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -59,6 +61,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy coopctg/funding/rules coopctg/funding/caf_parameters.py coopctg/core/params.py coopctg/core/formats.py coopctg/core/themes.py coopctg/accounts/roles.py coopctg/organisations/matching.py coopctg/governance/rules.py coopctg/reports/rules.py coopctg/reports/evaluation_rules.py coopctg/dashboards/charts.py coopctg/diagnostic/rules.py
 
+
+# The benchmark (README, « Banc de mesure »): a throwaway database per scale, the table on stdout.
+ECHELLES ?= 1 10
+FORMAT ?= texte
+bench: install
+	$(BIN)/python -m coopctg.bench --echelle $(ECHELLES) --format $(FORMAT)
 
 test: install lint typecheck
 	$(BIN)/pytest -q

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from coopctg.api.api import api_urls
+from coopctg.www.health_views import views as health
 from coopctg.www.home_views import views as home
 from coopctg.www.login_views import views as login_views
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("oidc/deconnecte/", login_views.oidc_logged_out, name="oidc_logged_out"),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("donnees-personnelles/", home.privacy, name="privacy"),
+    path("sante/", health.health, name="health"),  # the load balancer's check, no sign-in
     path("", include("coopctg.www.accounts_views.urls")),
     path("territoires/", include("coopctg.www.territories_views.urls")),
     path("referentiel/", include("coopctg.www.framework_views.urls")),

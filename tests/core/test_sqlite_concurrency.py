@@ -168,3 +168,63 @@ def test_a_write_during_a_backup_succeeds(file_database, tmp_path):
     assert AuditEntry.objects.count() == before + 2
     with zipfile.ZipFile(archive) as zf:
         assert b"pendant" not in zf.read(DATA)
+
+
+def test_writers_in_other_threads_never_fail_while_coopctg_sauvegarder_runs(
+    file_database, tmp_path
+):
+    """``coopctg sauvegarder``, another process, reads a database big enough to take a while;
+    four threads keep writing (a read then a write in one transaction, and plain writes) from
+    the moment it starts reading until it ends: every write succeeds, the backup too."""
+    import os
+    import subprocess
+    import sys
+
+    AuditEntry.objects.bulk_create(
+        AuditEntry(action="creation", objet_type="t", objet_id=str(i), objet_libelle="x" * 200)
+        for i in range(20_000)
+    )
+    archive = tmp_path / "nuit.zip"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{file_database}"}
+    backup = subprocess.Popen(
+        [sys.executable, "-m", "coopctg.cli", "sauvegarder", str(archive)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = backup.stderr.readline()  # « Lecture de la base : 0 / … »: the snapshot is open
+    assert first.startswith("Lecture de la base"), first
+    written, errors = [], []
+
+    def writer(index):
+        try:
+            while backup.poll() is None:
+                with transaction.atomic():
+                    count = AuditEntry.objects.filter(objet_type="pendant").count()
+                    AuditEntry.objects.create(
+                        action="creation",
+                        objet_type="pendant",
+                        objet_id=str(index),
+                        objet_libelle=str(count),
+                    )
+                AuditEntry.objects.create(
+                    action="creation", objet_type="pendant", objet_id=str(index), objet_libelle=""
+                )
+                written.append(2)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    out, err = backup.communicate(timeout=300)
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert backup.returncode == 0, err
+    assert out.startswith("Sauvegarde écrite")
+    assert sum(written) > 0  # the writes did happen while the backup was reading
+    assert AuditEntry.objects.filter(objet_type="pendant").count() == sum(written)

@@ -1,0 +1,233 @@
+"""Measures: every list page and API list × three people, then the heavy operations.
+
+The pages are derived from the URL configuration: every named URL without a parameter (a list,
+a dashboard, an index) and every API operation without a parameter, but sign-in, sign-out and
+OpenID Connect. Each is asked once to warm up, then :data:`REPEAT` times: number of queries,
+median time, and that time as a multiple of the trivial view ``/sante/`` measured the same way
+in the same process (what makes two machines comparable). Heavy operations: peak memory of the
+Python heap (tracemalloc) and time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+REPEAT = 5
+BASELINE = "health"
+#: Not pages to measure: sign-in and its providers, sign-out (POST), public account pages.
+SKIPPED = {
+    "login",
+    "logout",
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+    "oidc_logout",
+    "oidc_logged_out",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_complete",
+    BASELINE,
+}
+#: The three people: (column title, user name).
+PEOPLE = [
+    ("Admin Caf", "admin.caf"),
+    ("Éditeur collectivité", "editeur.gatine"),
+    ("National*", "banc.national"),
+]
+
+
+def _without_parameters(resolver: URLResolver, namespace: str = "") -> Iterator[str]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if getattr(pattern.pattern, "converters", {}) or pattern.pattern.regex.groups:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _without_parameters(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            if getattr(pattern.pattern, "converters", {}) or pattern.pattern.regex.groups:
+                continue
+            yield f"{namespace}{pattern.name}"
+
+
+def list_pages() -> list[str]:
+    """URL names of every page and API list without a parameter, pages first, sorted."""
+    names = sorted(set(_without_parameters(get_resolver())) - SKIPPED)
+    return [n for n in names if not n.startswith("api:")] + [
+        n for n in names if n.startswith("api:")
+    ]
+
+
+#: Query strings of the lists that need one (a required filter).
+QUERIES = {"api:financement_annuel": "?annee={year}"}
+
+
+def timed(client: Client, url: str, repeat: int) -> dict[str, Any]:
+    """A redirection is followed (« /budget/ » leads to the current year's budget)."""
+    response = client.get(url, follow=True)  # warm-up (templates, caches)
+    connection.queries_log.clear()  # full (9 000) after the data were built: nothing captured
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, follow=True)
+    count = len(queries)  # now: the next request empties the log it reads
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        client.get(url, follow=True)
+        times.append(time.perf_counter() - start)
+    return {
+        "statut": response.status_code,
+        "requetes": count,
+        "mediane_ms": round(statistics.median(times) * 1000, 2),
+    }
+
+
+def measure_pages(
+    people: list[tuple[str, Any]], *, repeat: int = REPEAT, pages: list[str] | None = None
+) -> dict[str, Any]:
+    """{"reference_ms", "pages": [{"page", "url", "mesures": {person: {...}}}]}."""
+    baseline_client = Client()
+    baseline = timed(baseline_client, reverse(BASELINE), max(repeat, 20))["mediane_ms"]
+    rows = []
+    clients = []
+    for title, user in people:
+        client = Client()
+        client.force_login(user)
+        clients.append((title, client))
+    for name in pages if pages is not None else list_pages():
+        url = reverse(name) + QUERIES.get(name, "").format(year=time.localtime().tm_year)
+        measures = {}
+        for title, client in clients:
+            result = timed(client, url, repeat)
+            result["multiple"] = round(result["mediane_ms"] / baseline, 1) if baseline else None
+            measures[title] = result
+        rows.append({"page": name, "url": url, "mesures": measures})
+    return {"reference_ms": baseline, "pages": rows}
+
+
+def peak(operation: Callable[[], Any], *, twice: bool = True) -> dict[str, Any]:
+    """Peak memory (tracemalloc, Python heap) of ``operation``, then its time measured on a
+    second run without tracemalloc (which slows Python down several times); that first run
+    also warms up (fonts of the PDF…). ``twice=False``: one run, time taken under
+    tracemalloc (an operation that cannot run twice, the restore)."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        result = operation()
+    finally:
+        elapsed = time.perf_counter() - start
+        _current, highest = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    if twice:
+        start = time.perf_counter()
+        result = operation()
+        elapsed = time.perf_counter() - start
+    status = getattr(result, "status_code", None)
+    return {
+        "duree_ms": round(elapsed * 1000, 1),
+        "memoire_max_mo": round(highest / 1_000_000, 1),
+        "statut": status,
+    }
+
+
+def heavy_operations(
+    admin: Any, *, restore: bool = True, pdfs: bool = True
+) -> list[dict[str, Any]]:
+    """Annual funding (budget), payments, each kind of PDF, backup and restore."""
+    from coopctg.agreements.models import AgreementVersion
+    from coopctg.core.backup import create_backup
+    from coopctg.ctg.models import Ctg
+    from coopctg.diagnostic.models import Diagnostic
+    from coopctg.funding.models import FundingArchitecture
+    from coopctg.organisations.models import LocalAuthority
+    from coopctg.recruitment.models import Recruitment
+    from coopctg.reports.models import AnnualReport
+
+    client = Client()
+    client.force_login(admin)
+    year = time.localtime().tm_year
+    operations: list[tuple[str, Callable[[], Any]]] = [
+        (
+            "Financement annuel de la Caf (budget de l'année)",
+            lambda: client.get(reverse("budget:annual", kwargs={"annee": year})),
+        ),
+        (
+            "Financement annuel (XLSX)",
+            lambda: client.get(reverse("budget:annual_xlsx", kwargs={"annee": year})),
+        ),
+        ("Versements de l'année (page)", lambda: client.get(reverse("payments:index"))),
+        (
+            "Versements de l'année (XLSX)",
+            lambda: client.get(reverse("payments:xlsx", kwargs={"annee": year})),
+        ),
+    ]
+    documents = [
+        ("PDF d'une version de Cof", "agreements:version_pdf", AgreementVersion),
+        ("PDF d'une architecture", "funding:architecture_pdf", FundingArchitecture),
+        ("PDF d'un bilan annuel", "reports:pdf", AnnualReport),
+        ("PDF d'un diagnostic partagé", "diagnostic:version_pdf", Diagnostic),
+        ("PDF d'une fiche de poste", "recruitment:job_pdf", Recruitment),
+        ("PDF de la fiche diagnostic", "indicators:fiche_pdf", LocalAuthority),
+    ]
+    for label, name, model in documents if pdfs else []:
+        obj = model._default_manager.order_by("pk").first()
+        if obj is not None:
+            url = reverse(name, kwargs={"pk": obj.pk})
+            operations.append((label, lambda url=url: client.get(url)))
+    ctg = Ctg.objects.order_by("pk").first()
+    if ctg is not None and pdfs:
+        url = reverse("evaluation:pdf", kwargs={"ctg_pk": ctg.pk})
+        operations.append(("PDF de l'évaluation d'une Ctg", lambda: client.get(url)))
+    results = []
+    for label, operation in operations:
+        results.append({"operation": label, **peak(operation)})
+    folder = Path(tempfile.mkdtemp(prefix="coopctg-banc-"))
+    try:
+        archive = folder / "sauvegarde.zip"
+        backup = peak(lambda: create_backup(archive, overwrite=True))
+        results.append({"operation": "Sauvegarde (coopctg sauvegarder)", **backup})
+        if restore:
+            results.append(
+                {"operation": "Restauration (coopctg restaurer)", **_restore(archive, folder)}
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+def _restore(archive: Path, folder: Path) -> dict[str, Any]:
+    """Restore into a new SQLite database, migrated first (not measured)."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    from coopctg.core.backup import restore_backup
+
+    alias = "restauration"
+    settings.DATABASES[alias] = {
+        **settings.DATABASES["default"],
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(folder / "restauration.sqlite3"),
+        "OPTIONS": {"timeout": 20},
+        "TEST": {},
+    }
+    connections.settings = connections.configure_settings(settings.DATABASES)
+    call_command("migrate", database=alias, verbosity=0)
+    media = folder / "documents"
+    media.mkdir()
+    original = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = media
+    try:
+        return peak(lambda: restore_backup(archive, using=alias), twice=False)
+    finally:
+        settings.MEDIA_ROOT = original
+        connections[alias].close()

@@ -1,0 +1,79 @@
+"""The benchmark's machinery (``make bench``), on the small Touraine world of the tests: every
+list page and API list is measured and listed in the table. No timing is asserted (a benchmark
+is not a timed test)."""
+
+import json
+
+import pytest
+
+from coopctg.accounts.models import Membership
+from coopctg.accounts.roles import Role
+from coopctg.bench import measure
+from coopctg.bench.__main__ import main, render
+from tests.factories import member
+from tests.www.permission_rules import RULES
+
+pytestmark = pytest.mark.django_db
+
+
+def parameterless_pages():
+    """The pages of the permission table (every URL of the application) built without any
+    argument: lists, dashboards, indexes."""
+    names = set()
+    for name, cases in RULES.items():
+        for _label, build, _expected in cases:
+            try:
+                if build(None) == {}:
+                    names.add(name)
+            except AttributeError:  # built from the world's objects: a page with a parameter
+                pass
+    return names
+
+
+def test_every_list_page_and_api_list_is_benchmarked():
+    pages = measure.list_pages()
+    assert parameterless_pages() - set(pages) - measure.SKIPPED == set()
+    for name in ("api:cofs", "api:ctgs", "api:collectivites", "api:bilans"):
+        assert name in pages
+    assert not any(name in pages for name in ("login", "logout", "health"))
+
+
+def test_the_bench_measures_every_page_and_renders_the_table(touraine):
+    national = member(Role.CAF_ADMIN, caf=touraine.caf)
+    Membership.objects.create(user=national, role=Role.CAF_ADMIN.value, caf=touraine.caf_b)
+    people = [
+        ("Admin Caf", touraine.admin),
+        ("Éditeur collectivité", touraine.editor),
+        ("National*", national),
+    ]
+    # Every page for one person; the three people on one page (the test stays short).
+    result = measure.measure_pages(people[:1], repeat=1)
+    three = measure.measure_pages(people, repeat=1, pages=["ctg:list", "api:ctgs"])
+    operations = measure.heavy_operations(touraine.admin, restore=False, pdfs=False)
+    assert [row["page"] for row in result["pages"]] == measure.list_pages()
+    for row in three["pages"]:
+        for person, _user in people:
+            assert row["mesures"][person]["statut"] == 200
+            assert row["mesures"][person]["requetes"] > 0
+            assert row["mesures"][person]["multiple"] is not None
+    labels = [operation["operation"] for operation in operations]
+    assert "Financement annuel de la Caf (budget de l'année)" in labels
+    assert "Sauvegarde (coopctg sauvegarder)" in labels
+    assert all(operation["memoire_max_mo"] >= 0 for operation in operations)
+
+    table = render(
+        [
+            {"echelle": 1, "caf": 2, "ctg": 3, "cof": 0, **result, "operations": operations},
+            {"echelle": 10, "caf": 2, "ctg": 3, "cof": 0, **three, "operations": []},
+        ]
+    )
+    assert table.startswith("Échelle 1 : 2 Caf, 3 Ctg, 0 Cof — référence /sante/ : ")
+    for row in result["pages"]:
+        assert row["url"] in table
+    assert "| /ctg/ " in table and "AC req." in table and "N* ×" in table
+    json.dumps([result, three, operations])  # --format json
+
+
+def test_bad_arguments_one_french_line_exit_2(capsys):
+    assert main(["--echelle", "0"]) == 2
+    assert capsys.readouterr().err.startswith("Erreur : --echelle")
