@@ -221,7 +221,9 @@ def check_submission(
 
 
 def _fingerprint(questionnaire: Questionnaire, address: str) -> str:
-    return salted_hmac(THROTTLE_SALT, f"{questionnaire.pk}:{address}").hexdigest()
+    return salted_hmac(
+        THROTTLE_SALT, f"{questionnaire.pk}:{address}", algorithm="sha256"
+    ).hexdigest()
 
 
 class Throttled(Exception):

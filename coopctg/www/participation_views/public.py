@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -161,7 +161,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         )
     except service.QuestionnaireError as error:
         return _page(request, questionnaire, refusal=error.message, status=410)
-    return redirect(reverse("public:thanks", args=[questionnaire.jeton]), status=303)
+    done = HttpResponseRedirect(reverse("public:thanks", args=[questionnaire.jeton]))
+    done.status_code = 303  # See Other: reloading the thanks page never sends twice
+    return done
 
 
 @login_not_required

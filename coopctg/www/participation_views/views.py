@@ -488,7 +488,8 @@ def public_page_settings(request: HttpRequest, ctg_pk: int) -> HttpResponse:
 
         raise Http404("Page introuvable.")
     page = PublicPage.objects.filter(ctg=ctg).first()
-    form = PublicPageForm(request.POST or None, initial={"active": bool(page and page.active)})
+    posted = request.POST if request.method == "POST" else None  # unticked: an empty POST
+    form = PublicPageForm(posted, initial={"active": bool(page and page.active)})
     if request.method == "POST" and form.is_valid():
         active = form.cleaned_data["active"]
         services.set_public_page(request.user, ctg, active)
