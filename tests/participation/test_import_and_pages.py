@@ -84,7 +84,7 @@ def test_every_bad_row_is_reported_and_nothing_written(client, touraine, questio
     ("content", "message"),
     [
         (b"\xff\xfe\x00b", "n&#x27;est pas en UTF-8"),
-        ("Autre;Colonne\n1;2\n".encode(), "aucune colonne ne porte"),
+        (b"Autre;Colonne\n1;2\n", "aucune colonne ne porte"),
         (f"{HEADER}\n".encode(), "aucune réponse"),
     ],
 )
