@@ -215,3 +215,29 @@ def test_results_page_has_bounded_queries(client, touraine, questionnaire):
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_dashboard_panel_counts_the_records_with_bounded_queries(client, touraine):
+    from django.utils import timezone
+
+    ctg = touraine.ctg_own
+    year = timezone.localdate().year
+    client.force_login(touraine.editor)
+    url = reverse("dashboards:collectivite", args=[touraine.own.pk])
+    counts = []
+    for n in (1, 4):
+        for i in range(n):
+            consultation = add_consultation(
+                ctg, day=timezone.localdate(), intitule=f"Consultation {n}-{i}"
+            )
+            add_participation(consultation, nombre=5)
+            add_questionnaire(consultation)
+            add_support(ctg, date=timezone.localdate())
+            add_watch_note(ctg, suite="")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        counts.append(len(queries))
+    html = response.content.decode()
+    assert counts[0] == counts[1], counts
+    assert f"Consultations des habitants en {year} : 5, 25 participants" in html
+    assert "ouverts aux réponses : 5" in html and "Alertes sans suite : 5" in html
