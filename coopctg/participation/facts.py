@@ -15,13 +15,14 @@ mission 4 in the report, the records that support its self-assessment.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from coopctg.core.themes import THEME_LABELS, Theme
 from coopctg.ctg.models import Ctg
-from coopctg.participation.models import Consultation, Support, WatchNote
+from coopctg.participation.models import Consultation, Submission, Support, WatchNote
 from coopctg.participation.rules import (
     FORMAT_LABELS,
     M4_EVIDENCE,
@@ -236,3 +237,63 @@ def ctg_counts(ctg: Ctg) -> dict[str, int]:
         "alertes": watch["alertes"],
         "alertes_sans_suite": watch["sans_suite"],
     }
+
+
+@dataclass(frozen=True)
+class PopulationYear:
+    """One year of mission 4 in the évaluation de fin de Ctg."""
+
+    year: int
+    consultations: int
+    participants: int
+    answers: int
+    supports: int
+    notes: int
+    alerts: int
+
+
+def population_years(ctg: Ctg, years: list[int]) -> list[PopulationYear]:
+    """Mission 4 year by year over the Ctg (4 queries whatever the years): consultations
+    started in the year and their participants, questionnaire answers received, supports,
+    watch notes and alerts."""
+    consultations: dict[int, list[int]] = {y: [0, 0] for y in years}
+    rows = (
+        Consultation.objects.filter(ctg=ctg)
+        .values_list("pk", "date_debut__year")
+        .annotate(people=Sum("participations__nombre"))
+    )
+    for _pk, year, people in rows:
+        if year in consultations:
+            consultations[year][0] += 1
+            consultations[year][1] += people or 0
+    answers = dict(
+        Submission.objects.filter(questionnaire__consultation__ctg=ctg)
+        .values_list("recue_le__year")
+        .annotate(n=Count("pk"))
+        .values_list("recue_le__year", "n")
+    )
+    supports = dict(
+        Support.objects.filter(ctg=ctg)
+        .values_list("date__year")
+        .annotate(n=Count("pk"))
+        .values_list("date__year", "n")
+    )
+    notes: dict[tuple[int, str], int] = {
+        (year, kind): n
+        for year, kind, n in WatchNote.objects.filter(ctg=ctg)
+        .values_list("date__year", "type")
+        .annotate(n=Count("pk"))
+        .values_list("date__year", "type", "n")
+    }
+    return [
+        PopulationYear(
+            year=year,
+            consultations=consultations[year][0],
+            participants=consultations[year][1],
+            answers=answers.get(year, 0),
+            supports=supports.get(year, 0),
+            notes=notes.get((year, WatchKind.VEILLE.value), 0),
+            alerts=notes.get((year, WatchKind.ALERTE.value), 0),
+        )
+        for year in years
+    ]

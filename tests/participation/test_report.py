@@ -90,3 +90,19 @@ def test_report_page_shows_the_records_next_to_the_attendus(client, touraine):
     assert "Concertation et participation des habitants" in html
     assert html.count("qui l'appuient") == 9  # the nine attendus of mission 4
     assert "34 participants" in html
+
+
+def test_evaluation_counts_mission_4_year_by_year(client, touraine):
+    from coopctg.reports.evaluation import ctg_evaluation
+
+    ctg = touraine.ctg_own
+    _records(ctg)
+    evaluation = ctg_evaluation(ctg, today=dt.date(2025, 12, 31))
+    by_year = {y.year: y for y in evaluation.population}
+    assert (by_year[2025].consultations, by_year[2025].participants) == (1, 34)
+    assert (by_year[2025].answers, by_year[2025].supports) == (2, 2)
+    assert (by_year[2025].notes, by_year[2025].alerts) == (1, 1)
+    assert by_year[2023].consultations == 1 and by_year[2024].consultations == 0
+    client.force_login(touraine.editor)
+    html = client.get(reverse("evaluation:ctg", args=[ctg.pk])).content.decode()
+    assert "Relation avec la population, année par année" in html
