@@ -352,7 +352,7 @@ def match_columns(
             errors.append(f"la question « {spec.label} » est dans plusieurs colonnes")
         elif found:
             positions[spec.key] = found[0]
-    if not positions and specs:
+    if not positions and not errors and specs:
         errors.append("aucune colonne ne porte l'intitulé d'une question du questionnaire")
     return positions, errors
 

@@ -108,6 +108,7 @@ def test_built_published_answered_closed_and_exported(client, anonymous, tourain
     page = anonymous.get(link)
     html = page.content.decode()
     assert "anonyme" in html and "Vos données" in html  # the RGPD notice
+    assert "no-store" in page["Cache-Control"]
     token = page.cookies["csrftoken"].value
     for oui, horaires, note in (
         ("Oui", ["Matin"], "4"),

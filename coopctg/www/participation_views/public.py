@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from coopctg.accounts.throttling import client_ip
@@ -110,6 +111,7 @@ def _posted(request: HttpRequest, questions: list[Any]) -> tuple[dict[str, list[
 
 
 @login_not_required
+@never_cache  # the form carries a CSRF token: never kept by a shared cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     questionnaire = _questionnaire(token)
