@@ -18,11 +18,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 
 from coopctg.core.themes import THEME_LABELS, Theme
 from coopctg.ctg.models import Ctg
-from coopctg.participation.models import Consultation, Submission, Support, WatchNote
+from coopctg.participation.models import (
+    Consultation,
+    Questionnaire,
+    Submission,
+    Support,
+    WatchNote,
+)
 from coopctg.participation.rules import (
     FORMAT_LABELS,
     M4_EVIDENCE,
@@ -45,7 +51,16 @@ def _year_consultations(ctg: Ctg, year: int) -> list[Consultation]:
     return list(
         Consultation.objects.filter(ctg=ctg, date_debut__lte=end)
         .filter(Q(date_fin__isnull=True, date_debut__gte=start) | Q(date_fin__gte=start))
-        .prefetch_related("participations", "actions", "questionnaires__reponses")
+        .prefetch_related(
+            "participations",
+            "actions",
+            Prefetch(
+                "questionnaires",
+                queryset=Questionnaire.objects.annotate(nombre=Count("reponses")).order_by(
+                    "cree_le", "id"
+                ),
+            ),
+        )
         .order_by("date_debut", "id")
     )
 
@@ -66,7 +81,8 @@ def _consultation(c: Consultation) -> dict[str, Any]:
         "participants": sum(by_public.values()),
         "par_public": [{"public": k, "nombre": v} for k, v in by_public.items()],
         "questionnaires": [
-            {"titre": q.titre, "reponses": len(q.reponses.all())} for q in c.questionnaires.all()
+            {"titre": q.titre, "reponses": q.nombre}  # type: ignore[attr-defined]
+            for q in c.questionnaires.all()
         ],
         "synthese": c.synthese,
         "suites": c.suites,
