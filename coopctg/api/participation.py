@@ -139,35 +139,6 @@ def _summary(c: Consultation) -> dict[str, Any]:
     }
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else f"{value:f}"
-
-
-def _questionnaire(questionnaire: Any) -> dict[str, Any]:
-    outcome = q_service.results_of(questionnaire)
-    return {
-        "id": questionnaire.pk,
-        "titre": questionnaire.titre,
-        "statut": questionnaire.statut,
-        "date_cloture": questionnaire.date_cloture,
-        "reponses": outcome.total,
-        "resultats": [
-            {
-                "question": r.spec.label,
-                "type": r.spec.kind.value,
-                "repondants": r.answered,
-                "comptages": [
-                    {"reponse": c.label, "nombre": c.count, "part": _text(c.share)}
-                    for c in r.counts
-                ],
-                "moyenne": _text(r.mean),
-                "textes": r.texts,
-            }
-            for r in outcome.questions
-        ],
-    }
-
-
 def _detail(consultation: Consultation) -> dict[str, Any]:
     summary = services.participation_summary(consultation)
     consultation.participants = summary.total  # type: ignore[attr-defined]
@@ -188,7 +159,7 @@ def _detail(consultation: Consultation) -> dict[str, Any]:
             for line in summary.lines
         ],
         "questionnaires": [
-            _questionnaire(q) for q in consultation.questionnaires.order_by("cree_le", "id")
+            q_service.results_json(q) for q in consultation.questionnaires.order_by("cree_le", "id")
         ],
     }
 

@@ -296,6 +296,37 @@ def results_of(questionnaire: Questionnaire) -> Results:
     return Results(questionnaire, total, results, by_source)
 
 
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:f}"
+
+
+def results_json(questionnaire: Questionnaire) -> dict[str, Any]:
+    """The results as the API and ``coopctg questionnaire resultats`` give them (French keys,
+    shares and means in text with a decimal point)."""
+    outcome = results_of(questionnaire)
+    return {
+        "id": questionnaire.pk,
+        "titre": questionnaire.titre,
+        "statut": questionnaire.statut,
+        "date_cloture": questionnaire.date_cloture,
+        "reponses": outcome.total,
+        "resultats": [
+            {
+                "question": r.spec.label,
+                "type": r.spec.kind.value,
+                "repondants": r.answered,
+                "comptages": [
+                    {"reponse": c.label, "nombre": c.count, "part": _decimal_text(c.share)}
+                    for c in r.counts
+                ],
+                "moyenne": _decimal_text(r.mean),
+                "textes": r.texts,
+            }
+            for r in outcome.questions
+        ],
+    }
+
+
 def results_xlsx(questionnaire: Questionnaire) -> bytes:
     """Two sheets: « Synthèse » (counts per choice or value) and « Réponses » (one line per
     submission, one column per question)."""
