@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "coopctg.reports",
     "coopctg.indicators",  # indicateurs du diagnostic, commande « coopctg diagnostic »
     "coopctg.diagnostic",
+    "coopctg.participation",  # mission 4 : concertation, supports, veille, page publique
     "coopctg.dashboards",  # its commands (coopctg echeances); no models
     "coopctg.api",
     "coopctg.demo",

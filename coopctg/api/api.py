@@ -92,8 +92,9 @@ api = NinjaAPI(
     description=(
         "L'API de CoopCTG : territoires, Ctg, Cof (versions, ventilation), financement annuel, "
         "plans d'actions, instances, bilans annuels, diagnostic partagé, commissions d'admission "
-        "et objectifs de développement ; écriture des demandes de modification, des instances, "
-        "des valeurs d'indicateurs et des besoins exprimés par les familles. Jeton personnel : "
+        "et objectifs de développement, consultations des habitants et supports d'information ; "
+        "écriture des demandes de modification, des instances, des valeurs d'indicateurs, des "
+        "besoins exprimés par les familles et des résultats des consultations. Jeton personnel : "
         "`Authorization: Bearer cctg_…` (page « Jetons d'API »). Chacun ne voit que ce que "
         "son rôle lui ouvre : le reste répond 404."
     ),
@@ -788,6 +789,9 @@ def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: 
 # Mission 2 (diagnostic, commissions, besoins): its module uses the helpers above.
 from coopctg.api.diagnostic import router as diagnostic  # noqa: E402
 
+# Mission 4 (consultations, supports): its module uses the helpers above.
+from coopctg.api.participation import router as participation  # noqa: E402
+
 # --- Diagnostic de territoire (coopctg/indicators) --------------------------------------------
 
 indicators = Router(tags=["Diagnostic de territoire"])
@@ -840,6 +844,7 @@ for router in (
     reports,
     deadlines,
     diagnostic,
+    participation,
     indicators,
 ):
     api.add_router("/", router)

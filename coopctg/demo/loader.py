@@ -103,6 +103,7 @@ def load_demo(
         if "suivi" in territory:
             _demo_suivi(territory["suivi"], log)
             _demo_diagnostic(log)
+            _demo_participation(log)
     written = sum(
         _bilans(admin, authorities[name], data["bilans"], territory["bilans"], today)
         for name, territory in territories.items()
@@ -465,6 +466,17 @@ def _demo_diagnostic(log: Callable[[str], None]) -> None:
     from coopctg.demo.diagnostic import load_diagnostic
 
     log(load_diagnostic(editor=User.objects.filter(username="editeur.gatine").first()))
+
+
+# --- Mission 4 of Gâtine-Racan ------------------------------------------------------------------
+
+
+def _demo_participation(log: Callable[[str], None]) -> None:
+    """Mission 4 of the Gâtine-Racan Ctg (``data/participation-gatine.yaml``): consultations
+    and questionnaires, supports, veille et alertes, public page; after its follow-up."""
+    from coopctg.demo.participation import load_participation
+
+    log(load_participation(editor=User.objects.filter(username="editeur.gatine").first()))
 
 
 # --- Accounts -------------------------------------------------------------------------------------

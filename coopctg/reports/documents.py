@@ -18,6 +18,7 @@ from coopctg.core.formats import format_date
 from coopctg.core.params import ParameterError
 from coopctg.core.pdf import html_to_pdf
 from coopctg.framework.models import Mission, Objective
+from coopctg.participation.facts import attendu_evidence
 from coopctg.reports.facts import facts_of
 from coopctg.reports.models import AnnualReport, AttenduAssessment
 from coopctg.reports.rules import (
@@ -109,6 +110,10 @@ def report_context(report: AnnualReport, *, today: dt.date | None = None) -> dic
     today = today or timezone.localdate()
     assessments = assessments_of(report)
     faits = facts_of(report, today)
+    # Mission 4: the records that support each attendu, next to its self-assessment.
+    evidence = attendu_evidence(faits)
+    for assessment in assessments:
+        assessment.evidence = evidence.get(assessment.attendu.code, [])  # type: ignore[attr-defined]
     cof = report.cof
     try:
         payment = cof_payment(cof, report.annee, cof_amount_due(cof, report.annee), report)

@@ -57,6 +57,7 @@ from coopctg.funding.rules.annual import annual_funding
 from coopctg.governance.models import Highlight, Meeting
 from coopctg.governance.rules import MeetingKind, PeriodCompliance, Status
 from coopctg.governance.services import GovernanceStatus, status_for
+from coopctg.participation.facts import PopulationYear, population_years
 from coopctg.reports.evaluation_rules import (
     TREND_LABELS,
     IndicatorOutcome,
@@ -317,6 +318,8 @@ class CtgEvaluation:
     collectivite: Any = None
     #: The objectifs de développement of the collectivité evaluated (or of each signatory).
     development: list[CollectiviteOutcomes] = field(default_factory=list)
+    #: Mission 4 year by year (consultations, answers, supports, veille): the Ctg's records.
+    population: list[PopulationYear] = field(default_factory=list)
 
     @property
     def funding_total(self) -> Decimal:
@@ -451,6 +454,7 @@ def ctg_evaluation(
         development=development_outcomes(
             ctg, today, [collectivite] if collectivite is not None else signataires
         ),
+        population=population_years(ctg, years),
     )
 
 

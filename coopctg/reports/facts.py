@@ -6,7 +6,8 @@ and progress of each action), the indicator values of the year (with baseline an
 faits marquants, and the Cof's Etp and funding of the year (per envelope, advance and balance);
 since version 2, mission 2 of the référentiel (:mod:`coopctg.diagnostic.facts`): the diagnostic
 partagé validated in Copil, the synthesis of the besoins exprimés par les familles of the year,
-and the year's commissions d'admission with their alerts and follow-ups.
+and the year's commissions d'admission with their alerts and follow-ups; since version 3,
+mission 4 (:mod:`coopctg.participation.facts`): consultations, supports, veille et alertes.
 
 The dict has French keys; amounts and Etp are strings with two decimals (never floats), dates
 ISO. While a report is editable its facts are computed live (:func:`facts_of`); at transmission
@@ -34,10 +35,11 @@ from coopctg.funding.rules.serialize import decimal_text
 from coopctg.governance.models import Highlight, Meeting
 from coopctg.governance.rules import MEETING_LABELS, MeetingKind
 from coopctg.governance.services import governance_status
+from coopctg.participation.facts import mission4_facts
 from coopctg.reports import rules
 from coopctg.reports.models import AnnualReport
 
-FACTS_VERSION = 2  # 2: mission 2 (diagnostic, besoins, commissions)
+FACTS_VERSION = 3  # 2: mission 2 (diagnostic, besoins, commissions); 3: mission 4
 THEME_LABELS = dict(THEME_CHOICES)
 HIGHLIGHT_LABELS = dict(Highlight.Kind.choices)
 
@@ -211,6 +213,7 @@ def report_facts(
         "faits_marquants": _highlights(cof, year),
         "financement": _funding(cof, year, report),
         **mission2_facts(cof.ctg, year),
+        **mission4_facts(cof.ctg, year),
     }
 
 

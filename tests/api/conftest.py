@@ -86,6 +86,18 @@ def add_mission_2(w):
         )
 
 
+def add_mission_4(w):
+    """A consultation (with a questionnaire) and a support on each Ctg."""
+    from tests.participation.helpers import add_consultation, add_questionnaire, add_support
+
+    for name in ("own", "other", "foreign"):
+        ctg = getattr(w, f"ctg_{name}")
+        consultation = add_consultation(ctg)
+        add_questionnaire(consultation)
+        setattr(w, f"consultation_{name}", consultation)
+        add_support(ctg)
+
+
 @pytest.fixture
 def world(touraine):
     from coopctg.framework.loader import load_framework
@@ -101,6 +113,7 @@ def world(touraine):
     w.bilan_own = add_report(w.cof_own, 2023, w.framework)
     w.bilan_other = add_report(w.cof_other, 2023, w.framework)
     add_mission_2(w)
+    add_mission_4(w)
     w.tokens = {role: ApiToken.create_for(getattr(w, role), "essai")[1] for role in ROLES}
     return w
 

@@ -36,6 +36,8 @@ BAD_BESOIN = {  # dated in the future: refused by the form, nothing written
     "demande": "Une place en crèche.",
 }
 
+BAD_RESULTATS = {"synthese": "Rien", "participation": [{"public": "inconnu", "nombre": 3}]}
+
 
 def page(world):
     return {}
@@ -211,6 +213,43 @@ RULES = {
         ),
     ],
     "objectifs": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    # Mission 4: consultations and supports read by whoever sees the Ctg; a consultation's
+    # results written by its editors (a public unknown: refused, nothing written).
+    "consultations": [
+        ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "consultation": [
+        ("own", lambda w: {"pk": w.consultation_own.pk}, None, seen_by(OWN)),
+        ("other", lambda w: {"pk": w.consultation_other.pk}, None, seen_by(SEE_OTHER)),
+        ("foreign", lambda w: {"pk": w.consultation_foreign.pk}, None, seen_by({"outsider"})),
+    ],
+    "consultation_resultats": [
+        (
+            "own",
+            lambda w: {"pk": w.consultation_own.pk},
+            BAD_RESULTATS,
+            seen_by(EDIT_OWN, status=422),
+        ),
+        (
+            "other",
+            lambda w: {"pk": w.consultation_other.pk},
+            BAD_RESULTATS,
+            seen_by(EDIT_OTHER, status=422),
+        ),
+        (
+            "foreign",
+            lambda w: {"pk": w.consultation_foreign.pk},
+            BAD_RESULTATS,
+            seen_by({"outsider"}, status=422),
+        ),
+    ],
+    "supports": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
         ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),

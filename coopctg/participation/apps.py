@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ParticipationConfig(AppConfig):
+    name = "coopctg.participation"
+    verbose_name = "concertation, supports d'information, veille et page publique"

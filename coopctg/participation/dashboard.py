@@ -1,0 +1,78 @@
+"""The « relation avec la population » panel of a Ctg on the collectivité's dashboard: the
+year's consultations and participants, the questionnaires open to answers, the year's
+supports, the alerts without follow-up, the public page. 5 queries whatever the number of Ctg.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+
+from coopctg.ctg.models import Ctg
+from coopctg.participation.models import (
+    Consultation,
+    PublicPage,
+    Questionnaire,
+    Support,
+    WatchNote,
+)
+
+
+@dataclass
+class Panel:
+    ctg: Ctg
+    year: int
+    consultations: int = 0
+    participants: int = 0
+    open_questionnaires: int = 0
+    supports: int = 0
+    alerts_without_follow_up: int = 0
+    public_page: bool = False
+
+
+def ctg_panels(ctgs: Iterable[Ctg], today: dt.date) -> dict[int, Panel]:
+    ctgs = list(ctgs)
+    ids = [ctg.pk for ctg in ctgs]
+    panels = {ctg.pk: Panel(ctg=ctg, year=today.year) for ctg in ctgs}
+    rows = (
+        Consultation.objects.filter(ctg_id__in=ids, date_debut__year=today.year)
+        .values("ctg_id")
+        .annotate(n=Count("id", distinct=True), people=Sum("participations__nombre"))
+        .order_by("ctg_id")
+    )
+    for row in rows:
+        panels[row["ctg_id"]].consultations = row["n"]
+        panels[row["ctg_id"]].participants = row["people"] or 0
+    open_rows = (
+        Questionnaire.objects.filter(consultation__ctg_id__in=ids, statut="publie")
+        .filter(Q(date_cloture__isnull=True) | Q(date_cloture__gte=today))
+        .values("consultation__ctg_id")
+        .annotate(n=Count("id"))
+        .order_by("consultation__ctg_id")
+    )
+    for row in open_rows:
+        panels[row["consultation__ctg_id"]].open_questionnaires = row["n"]
+    support_rows = (
+        Support.objects.filter(ctg_id__in=ids, date__year=today.year)
+        .values("ctg_id")
+        .annotate(n=Count("id"))
+        .order_by("ctg_id")
+    )
+    for row in support_rows:
+        panels[row["ctg_id"]].supports = row["n"]
+    alert_rows = (
+        WatchNote.objects.filter(ctg_id__in=ids, type="alerte", suite="")
+        .values("ctg_id")
+        .annotate(n=Count("id"))
+        .order_by("ctg_id")
+    )
+    for row in alert_rows:
+        panels[row["ctg_id"]].alerts_without_follow_up = row["n"]
+    for ctg_id in PublicPage.objects.filter(ctg_id__in=ids, active=True).values_list(
+        "ctg_id", flat=True
+    ):
+        panels[ctg_id].public_page = True
+    return panels
