@@ -98,7 +98,7 @@ def parse_role(role: str | Role) -> Role:
 def scope_label(caf: Caf | None, collectivite: LocalAuthority | None) -> str:
     if collectivite is not None:
         return collectivite.nom
-    return caf.nom if caf is not None else ""
+    return caf.nom if caf is not None else "toutes les Caf (national)"
 
 
 def _caf_id(caf: Caf | None, collectivite: LocalAuthority | None) -> int | None:

@@ -137,3 +137,7 @@ def has_any_parameters(root: Path, caf: str) -> bool:
     return (CAF_CODE.fullmatch(caf) is not None and caf_folder(root, caf).is_dir()) or (
         national_folder(root).is_dir()
     )
+
+
+#: ``--caf tout``: every Caf, computed in one process (the national figures).
+ALL_CAFS = "tout"

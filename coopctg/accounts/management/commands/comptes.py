@@ -41,7 +41,9 @@ def _cli_error(error: Exception) -> CliError:
 
 
 def scope_code(caf: Any, collectivite: Any) -> str:
-    return collectivite.code if collectivite is not None else caf.code
+    if collectivite is not None:
+        return collectivite.code
+    return caf.code if caf is not None else "national"  # the Cnaf's national analyst
 
 
 class Command(FrenchCommand):
