@@ -317,24 +317,26 @@ def schedule_csv(schedule: PaymentSchedule) -> str:
     """One line per Cof, French conventions (:mod:`coopctg.core.exports`): ``;`` separator,
     decimal comma, no thousands separator (``48000,00``), the rate in percent (``70``), no
     totals line."""
-    return csv_text(
-        CSV_HEADER,
-        (
-            [
-                row.collectivite.code,
-                row.collectivite.nom,
-                row.cof.numero,
-                row.cof.ctg.intitule,
-                _csv_amount(row.amount_due),
-                _csv_rate(row.rate),
-                _csv_amount(row.advance),
-                _csv_amount(row.balance),
-                row.report_status_label,
-                row.state_label,
-            ]
-            for row in schedule.rows
-        ),
-    )
+    return csv_text(CSV_HEADER, schedule_rows(schedule))
+
+
+def schedule_rows(schedule: PaymentSchedule) -> list[list[Any]]:
+    """The CSV lines of :func:`schedule_csv`, one per Cof."""
+    return [
+        [
+            row.collectivite.code,
+            row.collectivite.nom,
+            row.cof.numero,
+            row.cof.ctg.intitule,
+            _csv_amount(row.amount_due),
+            _csv_rate(row.rate),
+            _csv_amount(row.advance),
+            _csv_amount(row.balance),
+            row.report_status_label,
+            row.state_label,
+        ]
+        for row in schedule.rows
+    ]
 
 
 def _text(value: Decimal | None) -> str | None:
