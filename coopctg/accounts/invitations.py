@@ -731,3 +731,25 @@ def reactivate_user(actor: Any, user: User) -> User:
             lien=reverse("accounts:me"),
         )
     return user
+
+
+# --- The national analyst (Cnaf) --------------------------------------------------------------
+
+
+@transaction.atomic
+def set_national_analyst(actor: Any, user: User, *, granted: bool) -> bool:
+    """Grant (or withdraw) the read-only national role; the history keeps who, when, before and
+    after. Only the command line does it (no Caf manages it). Returns whether it changed."""
+    from coopctg.accounts.roles import Role
+
+    before = user_state(user)
+    role = Role.NATIONAL_ANALYST.value
+    if granted:
+        _membership, changed = Membership.objects.get_or_create(
+            user=user, role=role, caf=None, collectivite=None
+        )
+    else:
+        changed = bool(Membership.objects.filter(user=user, role=role).delete()[0])
+    if changed:
+        _record_user(actor, user, before, None)
+    return changed

@@ -254,3 +254,20 @@ def test_the_grid_has_every_departement_once():
 def test_a_bad_grid_names_the_line(text, message):
     with pytest.raises(GridError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_grid(text)
+
+
+def test_national_role_from_the_command_line_with_history(world):
+    from coopctg.core.models import AuditEntry
+
+    out = io.StringIO()
+    call_command("comptes", "national", "sansrole", stdout=out)
+    assert "donné" in out.getvalue()
+    assert scope_of(type(world.nobody).objects.get(pk=world.nobody.pk)).national
+    entry = AuditEntry.objects.filter(objet_id=str(world.nobody.pk)).latest("horodatage")
+    assert entry.avant["roles"] == [] and len(entry.apres["roles"]) == 1
+    listing = json.loads(run("comptes", "liste", "--format", "json"))
+    nobody = next(a for a in listing["comptes"] if a["identifiant"] == "sansrole")
+    assert nobody["roles"] == [{"role": "analyste_national", "perimetre": "national"}]
+    call_command("comptes", "national", "sansrole", "--retirer", stdout=io.StringIO())
+    listing = json.loads(run("comptes", "liste", "--format", "json"))
+    assert next(a for a in listing["comptes"] if a["identifiant"] == "sansrole")["roles"] == []
