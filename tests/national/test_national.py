@@ -271,3 +271,9 @@ def test_national_role_from_the_command_line_with_history(world):
     call_command("comptes", "national", "sansrole", "--retirer", stdout=io.StringIO())
     listing = json.loads(run("comptes", "liste", "--format", "json"))
     assert next(a for a in listing["comptes"] if a["identifiant"] == "sansrole")["roles"] == []
+
+
+def test_the_national_analyst_lands_on_the_national_view(client, world):
+    client.force_login(world.national)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("national:index")

@@ -5,7 +5,7 @@ from tests.www.permission_rules.common import CAF_37, EVERYONE, NATIONAL, OWN, R
 # name → list of (case label, kwargs built from the world, expected status per role)
 RULES = {
     # the elected official's home is their territory's dashboard (a redirect)
-    "home": [("", lambda w: {}, seen_by(EVERYONE) | {"elu": 302})],
+    "home": [("", lambda w: {}, seen_by(EVERYONE) | {"elu": 302, "national": 302})],
     "privacy": [("", lambda w: {}, seen_by(EVERYONE))],
     "organisations:collectivites": [("", lambda w: {}, seen_by(EVERYONE))],
     "organisations:collectivite": [
