@@ -111,6 +111,8 @@ def test_every_caf_payments_and_bilans(world):
     assert Decimal(every["totaux"]["montant_du"]) == sum(
         Decimal(o["totaux"]["montant_du"]) for o in one.values()
     )
+    csv = run("versements", "--annee", "2024", "--caf", "tout", "--format", "csv").lstrip("\ufeff")
+    assert csv.startswith("caf;code;") and len(csv.splitlines()) == 1 + 3
     bilans = json.loads(run("bilans", "liste", "--caf", "tout", "--format", "json"))
     assert {line["caf"] for line in bilans["bilans"]} == {"37", "41"}
     text = run("bilans", "liste", "--caf", "tout")

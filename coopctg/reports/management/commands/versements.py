@@ -110,7 +110,12 @@ class Command(FrenchCommand):
         from coopctg.core.exports import csv_text
         from coopctg.funding.rules import decimal_text
         from coopctg.organisations.models import Caf
-        from coopctg.reports.payments import CSV_HEADER, payment_schedules, schedule_to_json
+        from coopctg.reports.payments import (
+            CSV_HEADER,
+            payment_schedules,
+            schedule_rows,
+            schedule_to_json,
+        )
 
         if format == "xlsx":
             raise CliError(
@@ -130,8 +135,7 @@ class Command(FrenchCommand):
         if format == "csv":
             lines = []
             for schedule in schedules:
-                text = schedule_csv_rows(schedule)
-                lines.extend([schedule.caf.code, *row] for row in text)
+                lines.extend([schedule.caf.code, *row] for row in schedule_rows(schedule))
             content: str = csv_text(["caf", *CSV_HEADER], lines)
         else:
             keys = ("montant_du", "acompte", "solde", "solde_libere", "solde_en_attente")
@@ -147,10 +151,3 @@ class Command(FrenchCommand):
         if self.write_export(content, format, sortie):
             count = sum(len(schedule.rows) for schedule in schedules)
             self.stdout.write(f"Versements {annee} de {count} Cof écrits dans {sortie}.")
-
-
-def schedule_csv_rows(schedule: Any) -> list[list[Any]]:
-    """The rows of :func:`~coopctg.reports.payments.schedule_csv`, without its header."""
-    from coopctg.reports.payments import schedule_rows
-
-    return schedule_rows(schedule)
