@@ -36,6 +36,7 @@ urlpatterns = [
     path("participation/", include("coopctg.www.participation_views.urls")),
     path("", include("coopctg.www.participation_views.public_urls")),  # sans compte
     path("tableau-de-bord/", include("coopctg.www.dashboard_views.urls")),
+    path("national/", include("coopctg.www.national_views.urls")),
     path("indicateurs/", include("coopctg.www.indicators_views.urls")),
     path("echeances/", include("coopctg.www.dashboard_views.deadline_urls")),
 ]

@@ -189,6 +189,7 @@ def build_touraine() -> Touraine:
     w.other_editor = member(Role.COLLECTIVITE_EDITOR, collectivite=w.other, username="editeur2")
     w.outsider = member(Role.CAF_ADMIN, caf=w.caf_b, username="externe")
     w.nobody = UserFactory(username="sansrole")
+    w.national = member(Role.NATIONAL_ANALYST, username="national")  # the Cnaf, every Caf
     return w
 
 

@@ -8,7 +8,9 @@ Scopes:
 - Caf advisor: their Caf's reference pages (département, map, team) and the collectivités
   assigned to them;
 - collectivité editor and elected official: their collectivité, its EPCI page, its Ctg, and
-  their Caf's team directory.
+  their Caf's team directory;
+- national analyst (Cnaf): what a Caf analyst sees, for every Caf, and the national pages
+  (:func:`is_national`); writes nothing, manages no account.
 
 Accounts (« Comptes »): a Caf administrator manages every role of their Caf and of its
 collectivités; a collectivité editor with the « administrateur de la collectivité » right
@@ -28,6 +30,7 @@ from coopctg.accounts.roles import (
     CAF_WIDE_ROLES,
     COLLECTIVITE_ROLES,
     EDITOR_ROLES,
+    NATIONAL_ROLES,
     Role,
 )
 from coopctg.ctg.models import Ctg
@@ -49,6 +52,7 @@ class Scope:
     member_ids: set[int] = field(default_factory=set)  # the user's own collectivités
     edited_ids: set[int] = field(default_factory=set)  # own collectivités as editor
     administered_ids: set[int] = field(default_factory=set)  # own collectivités administered
+    national: bool = False  # reads every Caf and the national pages (Cnaf)
 
     @property
     def collectivite_ids(self) -> set[int]:
@@ -79,14 +83,31 @@ def scope_of(user: User) -> Scope:
                     scope.caf_admin_ids.add(caf_id)
                 if role == Role.CAF_ADVISOR and row.collectivite_id:
                     scope.advised_ids.add(row.collectivite_id)
+            elif role in NATIONAL_ROLES:
+                scope.national = True
             elif row.collectivite_id:
                 scope.member_ids.add(row.collectivite_id)
                 if role in EDITOR_ROLES:
                     scope.edited_ids.add(row.collectivite_id)
                 if role == Role.COLLECTIVITE_EDITOR and row.administrateur:
                     scope.administered_ids.add(row.collectivite_id)
+        if scope.national:  # a Caf analyst of every Caf: read-only, one more query
+            every_caf = set(Caf.objects.values_list("id", flat=True))
+            scope.caf_ids |= every_caf
+            scope.caf_wide_ids |= every_caf
     user._coopctg_scope = scope  # type: ignore[attr-defined]
     return scope
+
+
+def is_national(user: User) -> bool:
+    """The national pages (every Caf consolidated) are the national analyst's only."""
+    return scope_of(user).national
+
+
+def require_national(user: User) -> None:
+    """404 for anyone but a national analyst (the national pages do not exist for them)."""
+    if not is_national(user):
+        raise Http404("Page introuvable.")
 
 
 # --- Querysets of what a user sees -------------------------------------------------------
@@ -288,6 +309,8 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
     sees_territories = bool(scope.collectivite_ids or scope.caf_wide_ids)
     reads_only = sees_territories and not writes
     items: list[tuple[str, str]] = []
+    if scope.national:  # the Cnaf: the national view first, then any Caf read-only
+        items.append(("Vue nationale", reverse("national:index")))
     if not (reads_only and not caf_staff):  # the elected official's home is the dashboard
         items.append(("Accueil", reverse("home")))
     if sees_territories:

@@ -98,7 +98,7 @@ def parse_role(role: str | Role) -> Role:
 def scope_label(caf: Caf | None, collectivite: LocalAuthority | None) -> str:
     if collectivite is not None:
         return collectivite.nom
-    return caf.nom if caf is not None else ""
+    return caf.nom if caf is not None else "toutes les Caf (national)"
 
 
 def _caf_id(caf: Caf | None, collectivite: LocalAuthority | None) -> int | None:
@@ -731,3 +731,25 @@ def reactivate_user(actor: Any, user: User) -> User:
             lien=reverse("accounts:me"),
         )
     return user
+
+
+# --- The national analyst (Cnaf) --------------------------------------------------------------
+
+
+@transaction.atomic
+def set_national_analyst(actor: Any, user: User, *, granted: bool) -> bool:
+    """Grant (or withdraw) the read-only national role; the history keeps who, when, before and
+    after. Only the command line does it (no Caf manages it). Returns whether it changed."""
+    from coopctg.accounts.roles import Role
+
+    before = user_state(user)
+    role = Role.NATIONAL_ANALYST.value
+    if granted:
+        _membership, changed = Membership.objects.get_or_create(
+            user=user, role=role, caf=None, collectivite=None
+        )
+    else:
+        changed = bool(Membership.objects.filter(user=user, role=role).delete()[0])
+    if changed:
+        _record_user(actor, user, before, None)
+    return changed

@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from coopctg.accounts.roles import CAF_ROLES, COLLECTIVITE_ROLES, Role
+from coopctg.accounts.roles import CAF_ROLES, COLLECTIVITE_ROLES, NATIONAL_ROLES, Role
 
 
 class User(AbstractUser):
@@ -62,6 +62,11 @@ class Membership(models.Model):
                         collectivite__isnull=False,
                         caf__isnull=True,
                     )
+                    | Q(
+                        role__in=sorted(r.value for r in NATIONAL_ROLES),
+                        collectivite__isnull=True,
+                        caf__isnull=True,
+                    )
                 ),
                 name="membership_scope_matches_role",
             ),
@@ -79,10 +84,15 @@ class Membership(models.Model):
                 condition=Q(collectivite__isnull=False),
                 name="membership_unique_on_collectivite",
             ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(caf__isnull=True, collectivite__isnull=True),
+                name="membership_unique_national",
+            ),
         ]
 
     def __str__(self) -> str:
-        target = self.collectivite or self.caf
+        target = self.collectivite or self.caf or "toutes les Caf"
         return f"{self.user} — {Role(self.role).label} — {target}"
 
 

@@ -75,8 +75,12 @@ def plan_actions(ctg: Ctg) -> list[Action]:
     )
 
 
-def current_framework() -> FrameworkVersion | None:
-    """The référentiel whose objectives the plan's forms and workbook offer: the newest."""
+def current_framework(caf: Any = None) -> FrameworkVersion | None:
+    """The référentiel whose objectives the plan's forms, workbook and bilans offer: the
+    Caf's own version when it has chosen one (``coopctg caf ajouter --referentiel``), else
+    the newest."""
+    if caf is not None and caf.referentiel_id is not None:
+        return caf.referentiel
     return versions_newest_first().first()
 
 

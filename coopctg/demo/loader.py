@@ -86,6 +86,7 @@ def load_demo(
         if account["role"] == Role.CAF_ADVISOR:
             accounts[account["identifiant"]] = _account(caf, authorities, account, password)
     report.accounts = [accounts[a["identifiant"]] for a in data["comptes"]]
+    _other_cafs(data.get("autres_caf", []))
 
     ctgs = {
         name: _ctg(admin, caf, authority, data["ctg"], territories.get(name, {}), today)
@@ -482,6 +483,33 @@ def _demo_participation(log: Callable[[str], None]) -> None:
 # --- Accounts -------------------------------------------------------------------------------------
 
 
+def _national_account(data: dict[str, Any], password: str) -> DemoAccount:
+    """The Cnaf's national analyst: a role on no Caf, granted as the command line does
+    (``coopctg comptes national``), not by an invitation."""
+    from coopctg.accounts.invitations import set_national_analyst
+
+    user, _ = User.objects.get_or_create(
+        username=data["identifiant"],
+        defaults={"email": f"{data['identifiant']}@demo.coopctg.invalid"},
+    )
+    user.first_name, user.last_name, user.is_active = data["prenom"], data["nom"], True
+    user.set_password(password)  # public demo password: not held to the validators
+    user.save()
+    set_national_analyst(None, user, granted=True)
+    return DemoAccount(data["identifiant"], password, Role.NATIONAL_ANALYST, "toutes les Caf")
+
+
+def _other_cafs(items: list[dict[str, Any]]) -> None:
+    """Other Caf of the demonstration (``autres_caf``), added as ``coopctg caf ajouter`` does:
+    with the EPCI of their département, and the national parameters."""
+    from coopctg.organisations.onboarding import add_caf
+
+    for item in items:
+        add_caf(
+            str(item["code"]), item["nom"], str(item["departement"]), epci=bool(item.get("epci"))
+        )
+
+
 def _account(
     caf: Caf, authorities: dict[str, LocalAuthority], data: dict[str, Any], password: str
 ) -> DemoAccount:
@@ -492,6 +520,8 @@ def _account(
     from coopctg.accounts import invitations
 
     role = Role(data["role"])
+    if role == Role.NATIONAL_ANALYST:
+        return _national_account(data, password)
     member = None
     if "membre_equipe" in data:
         member = _member(caf, data["membre_equipe"])

@@ -14,7 +14,6 @@ is recorded. :func:`commission_states` is the one service read by the pages, the
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -26,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from coopctg.core.audit import record_change, snapshot
+from coopctg.core.caf_params import ParameterFamily, has_any_parameters
 from coopctg.core.models import AuditEntry
 from coopctg.core.params import ParameterError
 from coopctg.ctg.models import Ctg
@@ -73,19 +73,20 @@ class CommissionError(Exception):
 # --- Parameters ----------------------------------------------------------------------------------
 
 
-@functools.cache
-def _parameters(folder: Path) -> CommissionParameters:
-    return load_commission_parameters(folder)
+_parameters = ParameterFamily(
+    "seuil des commissions", lambda parameters, caf: load_commission_parameters(parameters)
+)
 
 
 def parameters_for_caf(caf_code: str) -> CommissionParameters:
-    """The dated thresholds of a Caf (``parametres/caf-<code>/``); raises
+    """The dated thresholds of a Caf (``parametres/caf-<code>/``, else
+    ``parametres/national/``, :mod:`coopctg.core.caf_params`); raises
     :class:`~coopctg.core.params.ParameterError` (French message) when absent or invalid."""
-    return _parameters(PARAMETERS_ROOT / f"caf-{caf_code}")
+    return _parameters(PARAMETERS_ROOT, caf_code)
 
 
 def _unavailable(caf: Any) -> str:
-    if (PARAMETERS_ROOT / f"caf-{caf.code}").is_dir():
+    if has_any_parameters(PARAMETERS_ROOT, caf.code):
         logger.error("Seuils des commissions de la Caf %s illisibles", caf.code)
     return (
         f"Les seuils des commissions d'admission de la {caf.nom} ne sont pas paramétrés : les "

@@ -182,15 +182,15 @@ def _check_value(name: str, value: object, where: str) -> None:
         raise ParameterFileError(f"{where} : une part de 0 à 100 (en %) est attendue")
 
 
-def load_commission_parameters(folder: Path) -> CommissionParameters:
+def load_commission_parameters(folder: Path | ParameterSet) -> CommissionParameters:
     """Load a Caf's folder and check every dated value at once (French errors). The
     statistical-secrecy minimum is required; a threshold per criterion is optional."""
-    parameters = load_parameters(folder)
+    parameters = folder if isinstance(folder, ParameterSet) else load_parameters(folder)
     known = {MINIMUM_COUNT, QF_CEILING} | {c.parameter for c in Criterion}
     unknown = sorted(set(parameters) - known)
     if unknown:
         raise ParameterFileError(
-            f"{folder} : paramètre inconnu « {unknown[0]} » (paramètres : "
+            f"{parameters.folder} : paramètre inconnu « {unknown[0]} » (paramètres : "
             f"{', '.join(sorted(known))})"
         )
     parameters[MINIMUM_COUNT]  # ParameterFileError when missing

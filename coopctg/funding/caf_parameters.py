@@ -1,7 +1,9 @@
-"""Where a Caf's funding parameters live: ``<racine>/caf-<code>/``.
+"""Where a Caf's funding parameters live: ``<racine>/caf-<code>/``, else ``<racine>/national/``.
 
-The same folder holds the dated parameter of the eligibility conditions
-(``reseaux_minimum.yaml``, :func:`load_caf_eligibility_parameters`).
+The same folders hold the dated parameter of the eligibility conditions
+(``reseaux_minimum.yaml``, :func:`load_caf_eligibility_parameters`). A parameter the Caf's folder
+does not set is the national default of the same name (:mod:`coopctg.core.caf_params`): a new
+Caf needs no folder.
 
 The root is ``coopctg/funding/parametres/`` unless the environment variable
 ``COOPCTG_PARAMETRES_DIR`` names another folder (read here, at the edge, never by the pure
@@ -9,17 +11,24 @@ rules). No Django import: the web views and the CLI both call :func:`load_caf_pa
 """
 
 import os
-import re
 from pathlib import Path
 
-from coopctg.core.params import ParameterFileError
+from coopctg.core.caf_params import ParameterFamily, caf_folder
 from coopctg.funding.rules import FundingParameterSet, load_funding_parameters
 from coopctg.funding.rules.eligibility import EligibilityParameters, load_eligibility_parameters
 
 ENV_VAR = "COOPCTG_PARAMETRES_DIR"
 DEFAULT_ROOT = Path(__file__).resolve().parent / "parametres"
 DEFAULT_CAF = "37"
-_CAF_CODE = re.compile(r"[0-9A-Za-z]+", re.ASCII)
+
+_funding = ParameterFamily(
+    "paramètre de financement",
+    lambda parameters, caf: load_funding_parameters(parameters, caf=caf),
+)
+_eligibility = ParameterFamily(
+    "paramètre de financement",
+    lambda parameters, caf: load_eligibility_parameters(parameters),
+)
 
 
 def parameters_root() -> Path:
@@ -28,21 +37,16 @@ def parameters_root() -> Path:
 
 
 def caf_parameters_folder(caf: str) -> Path:
-    if not _CAF_CODE.fullmatch(caf):
-        raise ParameterFileError(f"code de Caf invalide : « {caf} » (lettres et chiffres)")
-    folder = parameters_root() / f"caf-{caf}"
-    if not folder.is_dir():
-        raise ParameterFileError(
-            f"aucun paramètre de financement pour la Caf « {caf} » (dossier {folder} introuvable)"
-        )
-    return folder
+    """The Caf's own folder (it may not exist: then every value is a national default)."""
+    return caf_folder(parameters_root(), caf)
 
 
 def load_caf_parameters(caf: str = DEFAULT_CAF) -> FundingParameterSet:
-    """Load and check the dated funding parameters of Caf ``caf`` (French errors)."""
-    return load_funding_parameters(caf_parameters_folder(caf), caf=caf)
+    """The dated funding parameters of Caf ``caf``, checked (French errors), cached until a
+    file changes."""
+    return _funding(parameters_root(), caf)
 
 
 def load_caf_eligibility_parameters(caf: str = DEFAULT_CAF) -> EligibilityParameters:
-    """Load and check the dated parameters of the eligibility conditions of Caf ``caf``."""
-    return load_eligibility_parameters(caf_parameters_folder(caf))
+    """The dated parameters of the eligibility conditions of Caf ``caf``."""
+    return _eligibility(parameters_root(), caf)

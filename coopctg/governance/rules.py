@@ -169,9 +169,10 @@ def _count(value: object, where: str) -> int:
     return int(value)
 
 
-def load_governance_parameters(folder: Path) -> GovernanceParameters:
-    """Load a Caf's folder and check every dated value at once (French errors)."""
-    parameters = load_parameters(folder)
+def load_governance_parameters(folder: Path | ParameterSet) -> GovernanceParameters:
+    """Load a Caf's folder (or its resolved parameters) and check every dated value at once
+    (French errors)."""
+    parameters = folder if isinstance(folder, ParameterSet) else load_parameters(folder)
     for requirement in REQUIREMENTS:
         parameter = parameters[requirement.parameter]  # ParameterFileError when missing
         for entry in parameter.values:

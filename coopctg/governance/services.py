@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coopctg.core.audit import record_change, snapshot
+from coopctg.core.caf_params import ParameterFamily, has_any_parameters
 from coopctg.core.models import AuditEntry
 from coopctg.core.params import ParameterError, format_date_fr
 from coopctg.ctg.models import Ctg
@@ -51,15 +52,16 @@ PARAMETERS_ROOT = Path(__file__).resolve().parent / "parametres"
 # --- Compliance ----------------------------------------------------------------------------
 
 
-@functools.cache
-def _parameters(folder: Path) -> GovernanceParameters:
-    return load_governance_parameters(folder)
+_parameters = ParameterFamily(
+    "paramètre d'instances", lambda parameters, caf: load_governance_parameters(parameters)
+)
 
 
 def parameters_for_caf(caf_code: str) -> GovernanceParameters:
-    """The dated minimums of a Caf (``parametres/caf-<code>/``); raises
-    :class:`~coopctg.core.params.ParameterError` (French message) when absent or invalid."""
-    return _parameters(PARAMETERS_ROOT / f"caf-{caf_code}")
+    """The dated minimums of a Caf (``parametres/caf-<code>/``, else ``parametres/national/``,
+    :mod:`coopctg.core.caf_params`); raises :class:`~coopctg.core.params.ParameterError`
+    (French message) when invalid."""
+    return _parameters(PARAMETERS_ROOT, caf_code)
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def status_for(
     try:
         parameters = parameters_for_caf(ctg.caf.code)
     except ParameterError as error:
-        if (PARAMETERS_ROOT / f"caf-{ctg.caf.code}").is_dir():  # present but invalid
+        if has_any_parameters(PARAMETERS_ROOT, ctg.caf.code):  # present but invalid
             logger.error("Paramètres d'instances de la Caf %s illisibles : %s", ctg.caf.code, error)
         return GovernanceStatus(
             ctg_id=ctg.pk,

@@ -15,6 +15,15 @@ class Caf(models.Model):
     )
     adresse = models.TextField("adresse", blank=True)
     site_web = models.URLField("site web", blank=True)
+    referentiel = models.ForeignKey(
+        "framework.FrameworkVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cafs",
+        verbose_name="version du référentiel",
+        help_text="Le référentiel des bilans de la Caf ; vide : la version la plus récente.",
+    )
 
     class Meta:
         verbose_name = "Caf"

@@ -257,6 +257,35 @@ def payment_schedule(
     )
 
 
+def payment_schedules(cafs: Sequence[Caf], year: int) -> list[PaymentSchedule]:
+    """One schedule per Caf of ``cafs`` (in that order), each with the rows
+    :func:`payment_schedule` gives for all its collectivités, in three queries whatever the
+    number of Caf (the national view, ``coopctg versements --caf tout``)."""
+    rates = {caf.pk: _rate(caf, year) for caf in cafs}  # parameters: cached, no query
+    cofs = list(year_cofs(LocalAuthority.objects.filter(caf__in=list(cafs)), year))
+    reports = {
+        report.cof_id: report
+        for report in AnnualReport.objects.filter(cof__in=[cof.pk for cof in cofs], annee=year)
+    }
+    rows: dict[int, list[PaymentRow]] = {caf.pk: [] for caf in cafs}
+    for cof in cofs:
+        rate = rates[cof.collectivite.caf_id][0]
+        rows[cof.collectivite.caf_id].append(
+            _row(cof, year, cof.annual_versions, rate, reports.get(cof.pk))  # type: ignore[attr-defined]
+        )
+    return [
+        PaymentSchedule(
+            caf=caf,
+            year=year,
+            rate=rates[caf.pk][0],
+            rows=rows[caf.pk],
+            totals=ScheduleTotals.of(rows[caf.pk]),
+            parameter_error=rates[caf.pk][1],
+        )
+        for caf in cafs
+    ]
+
+
 def cof_schedule(cof: FundingAgreement) -> list[PaymentRow]:
     """Every year of ``cof`` (:func:`~coopctg.reports.services.cof_years`): amount due,
     advance, balance and state, in two queries (load the Cof with ``ctg__caf``)."""
@@ -288,24 +317,26 @@ def schedule_csv(schedule: PaymentSchedule) -> str:
     """One line per Cof, French conventions (:mod:`coopctg.core.exports`): ``;`` separator,
     decimal comma, no thousands separator (``48000,00``), the rate in percent (``70``), no
     totals line."""
-    return csv_text(
-        CSV_HEADER,
-        (
-            [
-                row.collectivite.code,
-                row.collectivite.nom,
-                row.cof.numero,
-                row.cof.ctg.intitule,
-                _csv_amount(row.amount_due),
-                _csv_rate(row.rate),
-                _csv_amount(row.advance),
-                _csv_amount(row.balance),
-                row.report_status_label,
-                row.state_label,
-            ]
-            for row in schedule.rows
-        ),
-    )
+    return csv_text(CSV_HEADER, schedule_rows(schedule))
+
+
+def schedule_rows(schedule: PaymentSchedule) -> list[list[Any]]:
+    """The CSV lines of :func:`schedule_csv`, one per Cof."""
+    return [
+        [
+            row.collectivite.code,
+            row.collectivite.nom,
+            row.cof.numero,
+            row.cof.ctg.intitule,
+            _csv_amount(row.amount_due),
+            _csv_rate(row.rate),
+            _csv_amount(row.advance),
+            _csv_amount(row.balance),
+            row.report_status_label,
+            row.state_label,
+        ]
+        for row in schedule.rows
+    ]
 
 
 def _text(value: Decimal | None) -> str | None:

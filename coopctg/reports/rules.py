@@ -164,9 +164,11 @@ class ReportParameters:
         return rate
 
 
-def load_report_parameters(folder: Path) -> ReportParameters:
+def load_report_parameters(folder: Path | ParameterSet) -> ReportParameters:
     """Load and check the report and payment parameters of one Caf (French errors)."""
-    parameters = ReportParameters(load_parameters(folder))
+    parameters = ReportParameters(
+        folder if isinstance(folder, ParameterSet) else load_parameters(folder)
+    )
     for name in ("echeance_bilan", "taux_acompte"):
         parameters.parameters[name]  # raises a French error when the file is missing
     return parameters

@@ -17,7 +17,6 @@ The workflow (creating, editing, transmitting, sending back, validating a report
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +27,7 @@ from django.utils import timezone
 
 from coopctg.agreements.annual import version_periods, year_versions
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
+from coopctg.core.caf_params import ParameterFamily
 from coopctg.core.params import ParameterError
 from coopctg.funding.rules.annual import annual_funding
 from coopctg.reports.models import AnnualReport
@@ -46,15 +46,16 @@ from coopctg.reports.rules import (
 PARAMETERS_ROOT = Path(__file__).resolve().parent / "parametres"
 
 
-@functools.cache
-def _parameters(folder: Path) -> ReportParameters:
-    return load_report_parameters(folder)
+_parameters = ParameterFamily(
+    "paramètre des bilans", lambda parameters, caf: load_report_parameters(parameters)
+)
 
 
 def parameters_for_caf(caf_code: str) -> ReportParameters:
-    """The dated report and payment parameters of a Caf (``parametres/caf-<code>/``); raises
+    """The dated report and payment parameters of a Caf (``parametres/caf-<code>/``, else
+    ``parametres/national/``, :mod:`coopctg.core.caf_params`); raises
     :class:`~coopctg.core.params.ParameterError` (French message) when absent or invalid."""
-    return _parameters(PARAMETERS_ROOT / f"caf-{caf_code}")
+    return _parameters(PARAMETERS_ROOT, caf_code)
 
 
 def due_or_none(parameters: ReportParameters, year: int) -> dt.date | None:

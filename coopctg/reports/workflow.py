@@ -182,7 +182,7 @@ def do_create_report(user: Any, cof: FundingAgreement, year: int) -> AnnualRepor
         raise ReportError(f"La Cof n° {cof.numero} ne couvre pas l'année {year}.", "annee")
     if year > today().year:
         raise ReportError(f"Le bilan de l'année {year} ne peut pas encore être rédigé.", "annee")
-    version = current_framework()
+    version = current_framework(cof.ctg.caf)
     if version is None:
         raise ReportError("Aucun référentiel n'est chargé : le bilan ne peut pas être créé.")
     try:

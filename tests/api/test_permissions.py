@@ -19,7 +19,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from coopctg.api.api import api
 from coopctg.api.models import ApiToken
-from tests.www.permission_rules.common import CAF_37, EVERYONE, OWN, ROLES, seen_by
+from tests.www.permission_rules.common import CAF_37, EVERYONE, NATIONAL, OWN, ROLES, seen_by
 from tests.www.test_permissions import url_names
 
 SEE_OTHER = {"admin", "analyst", "other_editor"}
@@ -49,29 +49,29 @@ RULES = {
     "collectivite": [
         ("own", lambda w: {"pk": w.own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "epci": [
         ("own", lambda w: {"siren": w.epci_own.siren}, None, seen_by(OWN)),
         ("other", lambda w: {"siren": w.epci_other.siren}, None, seen_by(CAF_37, {"other_editor"})),
-        ("foreign", lambda w: {"siren": w.epci_b.siren}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"siren": w.epci_b.siren}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "ctgs": [("", page, None, seen_by(EVERYONE))],
     "ctg": [
         ("own", lambda w: {"pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.ctg_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "cofs": [("", page, None, seen_by(EVERYONE))],
     "cof": [
         ("own", lambda w: {"pk": w.cof_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.cof_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "cof_eligibilite": [
         ("own", lambda w: {"pk": w.cof_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.cof_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "version": [
         ("own", lambda w: {"pk": w.version_own.pk}, None, seen_by(OWN)),
@@ -105,12 +105,12 @@ RULES = {
     "actions": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "action": [
         ("own", lambda w: {"pk": w.action_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.action_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.action_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.action_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "indicator_values": [
         (
@@ -135,7 +135,7 @@ RULES = {
     "instances": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "instance_create": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, BAD_INSTANCE, seen_by(EDIT_OWN, status=422)),
@@ -155,7 +155,7 @@ RULES = {
     "instance": [
         ("own", lambda w: {"pk": w.meeting_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.meeting_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.meeting_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.meeting_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "instance_update": [
         ("own", lambda w: {"pk": w.meeting_own.pk}, BAD_INSTANCE, seen_by(EDIT_OWN, status=422)),
@@ -175,27 +175,37 @@ RULES = {
     "diagnostics": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "diagnostic": [
         ("own", lambda w: {"pk": w.diagnostic_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.diagnostic_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.diagnostic_foreign.pk}, None, seen_by({"outsider"})),
+        (
+            "foreign",
+            lambda w: {"pk": w.diagnostic_foreign.pk},
+            None,
+            seen_by({"outsider"}, NATIONAL),
+        ),
     ],
     "commissions": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "commission": [
         ("own", lambda w: {"pk": w.commission_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.commission_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.commission_foreign.pk}, None, seen_by({"outsider"})),
+        (
+            "foreign",
+            lambda w: {"pk": w.commission_foreign.pk},
+            None,
+            seen_by({"outsider"}, NATIONAL),
+        ),
     ],
     "besoins": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "besoin_create": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, BAD_BESOIN, seen_by(EDIT_OWN, status=422)),
@@ -215,7 +225,7 @@ RULES = {
     "objectifs": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     # Mission 4: consultations and supports read by whoever sees the Ctg; a consultation's
     # results written by its editors (a public unknown: refused, nothing written).
@@ -260,7 +270,7 @@ RULES = {
     "fiche_diagnostic": [
         ("own", lambda w: {"pk": w.own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
 }
 #: Not operations: the schema (signed-in users and tokens), the docs (a page for logged-in users)

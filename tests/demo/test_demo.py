@@ -284,3 +284,14 @@ def test_regular_instances_leave_out_the_missing_ones(touraine):
     status = governance_status(ctg, today)
     missing = sorted(p.key for p in status.periods if p.status is PeriodStatus.NON_CONFORME)
     assert missing == ["2024", "2025-S1"]
+
+
+def test_the_cnaf_sees_both_caf_on_the_national_view(demo, client):
+    """The demo's national analyst, and a second Caf added as ``coopctg caf ajouter`` does."""
+    loir_et_cher = Caf.objects.get(code="41")
+    assert LocalAuthority.objects.filter(caf=loir_et_cher).count() > 0
+    client.force_login(User.objects.get(username="analyste.cnaf"))
+    html = client.get(reverse("national:annual", args=[2025])).content.decode()
+    assert "Caf de Touraine" in html and "Caf de Loir-et-Cher" in html
+    client.force_login(User.objects.get(username="admin.caf"))
+    assert client.get(reverse("national:annual", args=[2025])).status_code == 404

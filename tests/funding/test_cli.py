@@ -244,7 +244,6 @@ ERRORS = {
         "l'entrée standard : imbrication trop profonde (64 niveaux au plus)",
     ),
     "Etp à l'exposant immense": (["-"], with_etp("1e999999999"), "« 1E+999999999 » est hors"),
-    "Caf inconnue": (["--caf", "99", "-"], valid(), "aucun paramètre de financement pour la Caf"),
     "code de Caf invalide": (["--caf", "../37", "-"], valid(), "code de Caf invalide"),
 }
 
@@ -329,3 +328,23 @@ def test_post_type_anomalies_in_the_json(monkeypatch):
     general = next(a for a in result["anomalies"] if a["personne"] == "c")
     assert "« Petite enfance »" in general["message"]
     assert "réparti sur les 4" in general["message"]
+
+
+def test_a_caf_without_its_own_folder_gets_the_national_defaults(monkeypatch):
+    """Onboarding a Caf needs no parameter folder: every value is the national default."""
+    person = {"id": "x", "type_poste": "thematique"}
+    person["affectations"] = [{"enveloppe": "parentalite", "etp": "0.5"}]
+    data = {"date": "2024-01-01", "personnes": [person]}
+    output = simulate("--caf", "41", "-", stdin=json.dumps(data).encode(), monkeypatch=monkeypatch)
+    assert output["parametres"]["caf"] == "41"
+    assert output["parametres"]["forfait_etp"] == "24000.00"
+    assert output["total"] == {"etp": "0.50", "montant": "12000.00"}
+
+
+def test_no_parameter_at_all_exits_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(valid()), encoding="utf-8"))
+    with pytest.raises(SystemExit) as exit:
+        call_command("financement", "simuler", "--caf", "99", "-")
+    assert exit.value.code == 2
+    assert "aucun paramètre de financement pour la Caf « 99 »" in capsys.readouterr().err

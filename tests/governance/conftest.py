@@ -27,7 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import shutil
 from pathlib import Path
+
+import pytest
 
 from coopctg.core.params import parse_iso_date
 from coopctg.governance.rules import (
@@ -135,3 +138,14 @@ def run_case(case: dict) -> None:
 
 
 pytest_collect_file = table_collector(CASES, run_case)
+
+
+@pytest.fixture
+def only_touraine_parameters(tmp_path, monkeypatch):
+    """A root with Touraine's folder and no national defaults: any other Caf has no minimum."""
+    from coopctg.governance import services
+
+    root = tmp_path / "parametres"
+    shutil.copytree(services.PARAMETERS_ROOT / "caf-37", root / "caf-37")
+    monkeypatch.setattr(services, "PARAMETERS_ROOT", root)
+    return root

@@ -35,7 +35,7 @@ def test_governance_status_of_a_ctg(touraine):
     assert status.compliance.period(MeetingKind.COTECH, "2022-S2").minimum.value == 1
 
 
-def test_governance_status_without_parameters(touraine):
+def test_governance_status_without_parameters(touraine, only_touraine_parameters):
     status = governance_status(touraine.ctg_foreign, today=dt.date(2023, 3, 1))
     assert status.compliance is None and status.compliant is None
     assert status.periods == () and status.alerts == ()

@@ -133,7 +133,7 @@ def test_page_shows_alerts_minimum_source_and_partial_periods(client, touraine):
     assert "Ajouter une instance" not in html  # the elected official reads only
 
 
-def test_caf_without_parameters_shows_a_notice(client, touraine):
+def test_caf_without_parameters_shows_a_notice(client, touraine, only_touraine_parameters):
     client.force_login(touraine.outsider)
     html = page(client, touraine.ctg_foreign)
     assert "Les minimums d'instances de la Caf de Loir-et-Cher ne sont pas paramétrés" in html

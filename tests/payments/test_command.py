@@ -53,9 +53,14 @@ def test_csv_and_xlsx(world, tmp_path):
 def test_refusals(world, capsys):
     assert "xlsx s'écrit dans un fichier" in refused(capsys, "--annee", "2023", "--format", "xlsx")
     assert "Caf inconnue : « 99 »" in refused(capsys, "--annee", "2023", "--caf", "99")
-    assert "taux d'acompte de la Caf 41" in refused(capsys, "--annee", "2023", "--caf", "41")
     with pytest.raises(CommandError, match="année invalide"):
         call_command("versements", "--annee", "20x3")
+
+
+def test_a_caf_without_its_own_parameters_uses_the_national_advance_rate(world):
+    """Caf 41 has no parameter folder: its schedule uses the national default rate."""
+    data = json.loads(versements("--annee", "2023", "--caf", "41"))
+    assert data["taux_acompte"] == "0.70"
 
 
 def test_a_word_line_break_does_not_break_the_xlsx(world, tmp_path):

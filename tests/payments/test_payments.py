@@ -127,6 +127,7 @@ def test_a_dated_rate_change_applies_from_its_year_only(world, parameters_dir):
 
 def test_a_caf_without_an_advance_rate_gets_amounts_but_no_advance(client, world, parameters_dir):
     (parameters_dir / "caf-37" / "taux_acompte.yaml").unlink()
+    (parameters_dir / "national" / "taux_acompte.yaml").unlink()  # no default either
     schedule = schedule_of(world, world.admin, 2023)
     assert schedule.rate is None and "taux_acompte" in schedule.parameter_error
     own, _other = schedule.rows

@@ -155,7 +155,6 @@ def test_evaluation_counts_every_cof_of_the_collectivite(touraine, bilans, monke
 
 def test_refusals(touraine, bilans, capsys, tmp_path):
     assert "Caf inconnue : « 99 »" in refused(capsys, "bilans", "liste", "--caf", "99")
-    assert "paramètres des bilans de la Caf 41" in refused(capsys, "bilans", "liste", "--caf", "41")
     assert "année à venir : « 2030 »" in refused(capsys, "bilans", "liste", "--annee", "2030")
     assert "écriture impossible de" in refused(
         capsys, "bilans", "liste", "--sortie", str(tmp_path / "absent" / "bilans.txt")

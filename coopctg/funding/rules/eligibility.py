@@ -50,6 +50,7 @@ from coopctg.core.params import (
     ParameterError,
     ParameterFileError,
     ParameterNotInForce,
+    ParameterSet,
     format_date_fr,
     load_parameter_file,
 )
@@ -519,10 +520,13 @@ class EligibilityParameters:
         )
 
 
-def load_eligibility_parameters(folder: Path) -> EligibilityParameters:
+def load_eligibility_parameters(folder: Path | ParameterSet) -> EligibilityParameters:
     """Read ``reseaux_minimum.yaml`` from a Caf's funding folder and check every dated value
     (a whole number, 0 or more). Raises :class:`ParameterFileError` (French message)."""
-    parameter = load_parameter_file(folder / f"{NETWORKS_MINIMUM}.yaml", NETWORKS_MINIMUM)
+    if isinstance(folder, ParameterSet):
+        parameter = folder[NETWORKS_MINIMUM]  # ParameterFileError when missing
+    else:
+        parameter = load_parameter_file(folder / f"{NETWORKS_MINIMUM}.yaml", NETWORKS_MINIMUM)
     for entry in parameter.values:
         if entry.value is not None:
             try:

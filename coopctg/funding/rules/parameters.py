@@ -113,13 +113,15 @@ class FundingParameterSet:
         )
 
 
-def load_funding_parameters(folder: Path, caf: str | None = None) -> FundingParameterSet:
+def load_funding_parameters(
+    folder: Path | ParameterSet, caf: str | None = None
+) -> FundingParameterSet:
     """Load and check a Caf's parameter folder; ``caf`` defaults to ``37`` for ``caf-37``.
 
     Raises :class:`~coopctg.core.params.ParameterFileError` (French message) when a file is
     missing or malformed, or when one of its dated values has the wrong shape.
     """
-    parameters = load_parameters(folder)
+    parameters = folder if isinstance(folder, ParameterSet) else load_parameters(folder)
     for name, convert in _CONVERTERS.items():
         parameter = parameters[name]
         for entry in parameter.values:
@@ -129,8 +131,8 @@ def load_funding_parameters(folder: Path, caf: str | None = None) -> FundingPara
                 except ParameterError as error:
                     raise ParameterFileError(str(error)) from None
     if caf is None:
-        match = _CAF_FOLDER.fullmatch(folder.name)
-        caf = match.group(1) if match else folder.name
+        match = _CAF_FOLDER.fullmatch(parameters.folder.name)
+        caf = match.group(1) if match else parameters.folder.name
     return FundingParameterSet(caf=caf, parameters=parameters)
 
 

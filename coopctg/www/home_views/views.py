@@ -25,6 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
     their territory's dashboard."""
     scope = scope_of(request.user)
     today = timezone.localdate()
+    if scope.national:  # the Cnaf's home is the national view, not every Caf's task list
+        return redirect("national:index")
     if scope.member_ids and not (scope.edited_ids or scope.caf_ids):
         own = visible_collectivites(request.user).order_by("nom").first()
         if own is not None:

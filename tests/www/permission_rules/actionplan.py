@@ -6,7 +6,7 @@ the assigned advisor, the collectivité's editor); analysts and élus read only.
 ``tests/actionplan/test_views.py``.
 """
 
-from tests.www.permission_rules.common import OWN, ROLES, seen_by
+from tests.www.permission_rules.common import NATIONAL, OWN, ROLES, seen_by
 
 EDIT_OWN = {"admin", "advisor", "editor"}
 SEE_OTHER = {"admin", "analyst", "other_editor"}
@@ -16,12 +16,12 @@ RULES = {
     "actionplan:plan": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "actionplan:export": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "actionplan:import": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(EDIT_OWN)),
@@ -45,7 +45,7 @@ RULES = {
     "actionplan:action": [
         ("own", lambda w: {"pk": w.action_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"pk": w.action_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.action_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.action_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "actionplan:action_edit": [
         ("own", lambda w: {"pk": w.action_own.pk}, seen_by(EDIT_OWN)),

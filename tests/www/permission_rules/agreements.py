@@ -7,7 +7,7 @@ actions (submit, comment, ask for changes, decide) are POST only (GET: 405 for e
 their POSTs are tested role by role in ``tests/agreements/test_views.py``.
 """
 
-from tests.www.permission_rules.common import CAF_37, EVERYONE, OWN, ROLES, seen_by
+from tests.www.permission_rules.common import CAF_37, EVERYONE, NATIONAL, OWN, ROLES, seen_by
 
 SEE_OTHER = {"admin", "analyst", "other_editor"}
 POST_ONLY = {role: 405 for role in ROLES}
@@ -17,7 +17,7 @@ RULES = {
     "agreements:detail": [
         ("own", lambda w: {"pk": w.cof_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"pk": w.cof_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "agreements:create": [
         ("own", lambda w: {"architecture_pk": w.arch_own.pk}, seen_by({"admin", "advisor"})),
@@ -31,12 +31,12 @@ RULES = {
     "agreements:diff": [
         ("own", lambda w: {"pk": w.cof_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"pk": w.cof_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "agreements:history": [
         ("own", lambda w: {"pk": w.cof_own.pk}, seen_by(CAF_37)),
         ("other", lambda w: {"pk": w.cof_other.pk}, seen_by({"admin", "analyst"})),
-        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.cof_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "agreements:version": [
         ("own", lambda w: {"pk": w.version_own.pk}, seen_by(OWN)),

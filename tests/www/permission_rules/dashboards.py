@@ -6,7 +6,7 @@ scope to their dashboard (302), a user without any role gets a 404; the échéan
 what the user sees (empty for a user without any role), and so does its iCalendar export.
 """
 
-from tests.www.permission_rules.common import CAF_37, EVERYONE, OWN, seen_by
+from tests.www.permission_rules.common import CAF_37, EVERYONE, NATIONAL, OWN, seen_by
 
 SEE_OTHER = {"admin", "analyst", "other_editor"}
 
@@ -15,11 +15,11 @@ RULES = {
     "dashboards:collectivite": [
         ("own", lambda w: {"pk": w.own.pk}, seen_by(OWN)),
         ("other", lambda w: {"pk": w.other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "dashboards:caf": [
         ("37", lambda w: {"code": "37"}, seen_by(CAF_37)),
-        ("41", lambda w: {"code": "41"}, seen_by({"outsider"})),
+        ("41", lambda w: {"code": "41"}, seen_by({"outsider"}, NATIONAL)),
         ("inconnue", lambda w: {"code": "99"}, seen_by(set())),
     ],
     "deadlines:list": [("", lambda w: {}, seen_by(EVERYONE))],

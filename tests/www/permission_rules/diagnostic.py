@@ -6,7 +6,7 @@ the assigned advisor, the collectivité's editor); analysts and élus read only.
 version while a draft exists redirects to the draft (302).
 """
 
-from tests.www.permission_rules.common import OWN, seen_by
+from tests.www.permission_rules.common import NATIONAL, OWN, seen_by
 
 EDIT_OWN = {"admin", "advisor", "editor"}
 SEE_OTHER = {"admin", "analyst", "other_editor"}
@@ -17,7 +17,7 @@ RULES = {
     "diagnostic:ctg": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "diagnostic:version_create": [
         ("brouillon-existant", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(EDIT_OWN, status=302)),
@@ -51,7 +51,7 @@ RULES = {
     "diagnostic:needs": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "diagnostic:need_create": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(EDIT_OWN)),
@@ -72,7 +72,7 @@ RULES = {
     "diagnostic:commissions": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "diagnostic:commission_create": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(EDIT_OWN)),
@@ -107,7 +107,7 @@ RULES = {
     "diagnostic:targets": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "diagnostic:target_create": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(EDIT_OWN)),

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from tests.www.permission_rules.common import OWN, seen_by
+from tests.www.permission_rules.common import NATIONAL, OWN, seen_by
 
 EDIT_OWN = {"admin", "advisor", "editor"}  # can_edit_collectivite on the signatory ``own``
 SEE_OTHER = {"admin", "analyst", "other_editor"}
@@ -12,7 +12,7 @@ RULES = {
     "governance:ctg": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "governance:instance_create": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(EDIT_OWN)),

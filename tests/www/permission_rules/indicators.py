@@ -9,7 +9,7 @@ data belongs to Caf administrators only.
 from coopctg.indicators.importer import import_file
 from coopctg.indicators.models import LocalIndicator
 from tests.indicators.conftest import DEP_FILE, EPCI_FILE, NAT_FILE
-from tests.www.permission_rules.common import EVERYONE, OWN, seen_by
+from tests.www.permission_rules.common import EVERYONE, NATIONAL, OWN, seen_by
 
 SEE_OTHER = {"admin", "analyst", "other_editor"}
 EDIT_OWN = {"admin", "advisor", "editor"}
@@ -40,7 +40,7 @@ def _fiche_cases():
     return [
         ("own", lambda w: {"pk": w.own.pk}, seen_by(OWN)),
         ("other", lambda w: {"pk": w.other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ]
 
 

@@ -7,7 +7,7 @@ POST only: GET gives 405 for every role here; their POST is tested role by role 
 ``tests/recruitment/test_views.py``.
 """
 
-from tests.www.permission_rules.common import EVERYONE, OWN, ROLES, seen_by
+from tests.www.permission_rules.common import EVERYONE, NATIONAL, OWN, ROLES, seen_by
 
 EDIT_OWN = {"admin", "advisor", "editor"}
 SEE_OTHER = {"admin", "analyst", "other_editor"}
@@ -22,7 +22,7 @@ RULES = {
     "recruitment:detail": [
         ("own", lambda w: {"pk": w.recruitment_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"pk": w.recruitment_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.recruitment_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"pk": w.recruitment_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "recruitment:edit": [
         ("own", lambda w: {"pk": w.recruitment_own.pk}, seen_by(EDIT_OWN)),

@@ -8,6 +8,8 @@
   A Caf advisor may be invited on one collectivité of the Caf.
 - ``coopctg comptes desactiver IDENTIFIANT``: deactivates an account at once (sessions ended,
   API tokens revoked; the history stays).
+- ``coopctg comptes national IDENTIFIANT [--retirer]``: grants (or withdraws) the read-only role
+  of the Cnaf's national analyst (on every Caf; ``perimetre`` « national » in the list).
 - ``coopctg comptes liste [--format texte|json]``: accounts and pending invitations. JSON::
 
     {"comptes": [{"identifiant", "courriel", "actif", "roles": [{"role", "perimetre"}]}],
@@ -41,7 +43,9 @@ def _cli_error(error: Exception) -> CliError:
 
 
 def scope_code(caf: Any, collectivite: Any) -> str:
-    return collectivite.code if collectivite is not None else caf.code
+    if collectivite is not None:
+        return collectivite.code
+    return caf.code if caf is not None else "national"  # the Cnaf's national analyst
 
 
 class Command(FrenchCommand):
@@ -50,6 +54,7 @@ class Command(FrenchCommand):
         "inviter": "invite une personne par courriel avec un rôle et affiche le lien",
         "desactiver": "désactive un compte (sessions fermées, jetons d'API révoqués)",
         "liste": "liste les comptes, leurs rôles et les invitations en attente",
+        "national": "donne (ou retire) le rôle d'analyste national·e de la Cnaf (lecture seule)",
     }
 
     # --- inviter -------------------------------------------------------------------------------
@@ -150,6 +155,30 @@ class Command(FrenchCommand):
         self.stdout.write(
             f"Compte « {user.username} » désactivé : sessions fermées, jetons d'API révoqués."
         )
+
+    # --- national ------------------------------------------------------------------------------
+
+    def add_national_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("identifiant", metavar="IDENTIFIANT", help="identifiant du compte")
+        parser.add_argument("--retirer", action="store_true", help="retire le rôle")
+
+    def handle_national(self, identifiant: str, retirer: bool, **options: Any) -> None:
+        from coopctg.accounts.invitations import set_national_analyst
+        from coopctg.accounts.models import User
+
+        try:
+            user = User.objects.filter(username=identifiant).first()
+            if user is None:
+                raise CliError(f"compte inconnu : « {identifiant} »")
+            changed = set_national_analyst(None, user, granted=not retirer)
+        except DatabaseError as error:
+            detail = " ".join(str(error).split())
+            raise CliError(f"base de données inaccessible ({detail})") from None
+        if retirer:
+            done = "retiré" if changed else "n'était pas donné"
+        else:
+            done = "donné" if changed else "était déjà donné"
+        self.stdout.write(f"Rôle d'analyste national·e {done} : « {user.username} ».")
 
     # --- liste ---------------------------------------------------------------------------------
 

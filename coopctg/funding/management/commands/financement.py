@@ -11,7 +11,9 @@ Example: ``coopctg financement simuler coopctg/funding/examples/exemple-referent
 json|csv|xlsx] [--sortie FICHIER]`` writes the amounts due for a calendar year, per collectivité
 and per envelope, prorated by days across the signed Cof versions in force
 (:mod:`coopctg.agreements.annual`): one collectivité (SIREN or INSEE code), or every collectivité
-of the Caf (default 37), sorted by name. Reads the database.
+of the Caf (default 37), sorted by name. ``--caf tout``: every collectivité of every Caf in one
+process (JSON or CSV), each with its Caf's code, and in JSON the subtotal of each Caf: the
+amounts of the per-Caf runs, to the cent. Reads the database.
 """
 
 import argparse
@@ -25,6 +27,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from coopctg.core.caf_params import ALL_CAFS
 from coopctg.core.commands import CliError, FrenchCommand
 from coopctg.core.params import ParameterError
 from coopctg.core.parsing import DocumentError, load_json
@@ -98,7 +101,12 @@ class Command(FrenchCommand):
             ),
         )
         parser.add_argument(
-            "--caf", metavar="CODE", help=f"code de la Caf (défaut : {DEFAULT_CAF})"
+            "--caf",
+            metavar="CODE",
+            help=(
+                f"code de la Caf (défaut : {DEFAULT_CAF}) ; « {ALL_CAFS} » : toutes les Caf, "
+                "calculées dans un seul processus"
+            ),
         )
         parser.add_argument(
             "--format",
@@ -129,8 +137,18 @@ class Command(FrenchCommand):
 
         if format == "xlsx" and not sortie:
             raise CliError("le format xlsx s'écrit dans un fichier : ajoutez --sortie FICHIER")
+        every = caf == ALL_CAFS
+        if every and format == "xlsx":
+            raise CliError(
+                "--caf tout s'écrit en json ou csv (le classeur de toutes les Caf est celui de "
+                "la vue nationale)"
+            )
         try:
-            if collectivite is not None:
+            the_caf: Caf | None
+            if every and collectivite is None:
+                the_caf = None
+                collectivites = LocalAuthority.objects.select_related("caf")
+            elif collectivite is not None:
                 found = (
                     LocalAuthority.objects.select_related("caf")
                     .filter(Q(epci__siren=collectivite) | Q(commune__code_insee=collectivite))
@@ -141,7 +159,7 @@ class Command(FrenchCommand):
                         f"collectivité inconnue : « {collectivite} » (SIREN d'un EPCI ou code "
                         "INSEE d'une commune)"
                     )
-                if caf is not None and found.caf.code != caf:
+                if caf is not None and not every and found.caf.code != caf:
                     raise CliError(f"{found.nom} n'est pas une collectivité de la Caf {caf}")
                 the_caf = found.caf
                 collectivites = LocalAuthority.objects.filter(pk=found.pk)
@@ -156,17 +174,69 @@ class Command(FrenchCommand):
             detail = " ".join(str(error).split())  # one line
             raise CliError(f"base de données inaccessible ({detail})") from None
         if format == "xlsx":
+            assert the_caf is not None  # --caf tout is refused in xlsx above
             content: bytes | str = budget_xlsx(budget, the_caf)
         elif format == "csv":
-            content = budget_csv(budget)
+            content = every_caf_csv(budget) if every else budget_csv(budget)
         else:
-            content = json.dumps(budget_to_json(budget), ensure_ascii=False, indent=2) + "\n"
+            data = every_caf_json(budget) if every else budget_to_json(budget)
+            content = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         if self.write_export(content, format, sortie):
             count = len(budget.rows)
             self.stdout.write(
                 f"Financement {annee} de {count} collectivité{'s' if count > 1 else ''} "
                 f"écrit dans {sortie}."
             )
+
+
+def every_caf_json(budget: Any) -> dict[str, Any]:
+    """``--caf tout``: the budget JSON, each collectivité with its Caf's code, and the
+    subtotals of each Caf (the sums its own run gives; the national total is their sum)."""
+    from coopctg.agreements.annual import budget_to_json
+    from coopctg.funding.rules import Envelope, decimal_text
+
+    data = budget_to_json(budget)
+    subtotals: dict[str, dict[Envelope, Decimal]] = {}
+    for item, row in zip(data["collectivites"], budget.rows, strict=True):
+        code = row.collectivite.caf.code
+        item["caf"] = code
+        amounts = subtotals.setdefault(code, dict.fromkeys(Envelope, Decimal("0.00")))
+        for envelope in Envelope:
+            amounts[envelope] += row.funding.envelopes[envelope]
+    data["caf"] = ALL_CAFS
+    data["cafs"] = [
+        {
+            "caf": code,
+            "enveloppes": [
+                {"enveloppe": envelope.value, "montant": decimal_text(amount)}
+                for envelope, amount in amounts.items()
+            ],
+            "total": decimal_text(sum(amounts.values(), Decimal("0.00"))),
+        }
+        for code, amounts in sorted(subtotals.items())
+    ]
+    return data
+
+
+def every_caf_csv(budget: Any) -> str:
+    """``--caf tout`` in CSV: the budget's lines led by the Caf's code."""
+    from coopctg.agreements.annual import CSV_HEADER
+    from coopctg.core.exports import csv_text, rounded
+    from coopctg.funding.rules import Envelope
+
+    return csv_text(
+        ["caf", *CSV_HEADER],
+        (
+            [
+                row.collectivite.caf.code,
+                row.code,
+                row.nom,
+                *(rounded(row.funding.envelopes[envelope]) for envelope in Envelope),
+                rounded(row.funding.total),
+            ]
+            for row in budget.rows
+        ),
+    )
 
 
 def _year(text: str) -> int:

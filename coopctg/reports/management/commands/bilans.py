@@ -1,11 +1,12 @@
 """``coopctg bilans …``: the bilans annuels d'activité.
 
 - ``coopctg bilans liste [--annee AAAA] [--caf CODE] [--format texte|json|csv] [--sortie
-  FICHIER]``: every Cof × year of a Caf (default 37), as the « Bilans annuels » page shows them
-  to the Caf's administrator (years up to the current one): collectivité, Cof, year, status,
-  deadline, timeliness (« en retard »…), first transmission and validation dates. The state of
-  each report comes from :func:`coopctg.reports.services.report_states`. Texte by default, JSON
-  (dates ``AAAA-MM-JJ``) or CSV (French conventions: ``;``, dates ``JJ/MM/AAAA``).
+  FICHIER]``: every Cof × year of a Caf (default 37; ``tout``: every Caf, each line led by its
+  code), as the « Bilans annuels » page shows them to the Caf's administrator (years up to the
+  current one): collectivité, Cof, year, status, deadline, timeliness (« en retard »…), first
+  transmission and validation dates. The state of each report comes from
+  :func:`coopctg.reports.services.report_states`. Texte by default, JSON (dates
+  ``AAAA-MM-JJ``) or CSV (French conventions: ``;``, dates ``JJ/MM/AAAA``).
 - ``coopctg bilans pdf ID --sortie FICHIER``: writes the PDF of a bilan, the one of its page
   (:func:`coopctg.reports.documents.report_pdf`).
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from coopctg.core.caf_params import ALL_CAFS
 from coopctg.core.commands import CliError, FrenchCommand
 from coopctg.funding.caf_parameters import DEFAULT_CAF
 from coopctg.reports.management.commands.versements import _year
@@ -81,7 +83,9 @@ class Command(FrenchCommand):
             "--annee", type=_year, metavar="AAAA", help="une seule année (défaut : toutes)"
         )
         parser.add_argument(
-            "--caf", metavar="CODE", help=f"code de la Caf (défaut : {DEFAULT_CAF})"
+            "--caf",
+            metavar="CODE",
+            help=f"code de la Caf (défaut : {DEFAULT_CAF}) ; « {ALL_CAFS} » : toutes les Caf",
         )
         parser.add_argument(
             "--format",
@@ -111,18 +115,27 @@ class Command(FrenchCommand):
             )
         code = caf or DEFAULT_CAF
         try:
-            the_caf = Caf.objects.filter(code=code).first()
-            if the_caf is None:
-                raise CliError(f"Caf inconnue : « {code} »")
-            try:
-                parameters_for_caf(code)
-            except ParameterError as error:
-                raise CliError(f"paramètres des bilans de la Caf {code} : {error}") from None
+            if code == ALL_CAFS:  # every Caf, one process: by Caf code, then as the page
+                cafs = list(Caf.objects.order_by("code"))
+                queryset = FundingAgreement.objects.all()
+                order = ["collectivite__caf__code", "collectivite__nom", "-date_debut", "numero"]
+            else:
+                the_caf = Caf.objects.filter(code=code).first()
+                if the_caf is None:
+                    raise CliError(f"Caf inconnue : « {code} »")
+                cafs = [the_caf]
+                queryset = FundingAgreement.objects.filter(collectivite__caf=the_caf)
+                order = ["collectivite__nom", "-date_debut", "numero"]
+            for one in cafs:
+                try:
+                    parameters_for_caf(one.code)
+                except ParameterError as error:
+                    raise CliError(
+                        f"paramètres des bilans de la Caf {one.code} : {error}"
+                    ) from None
             # The Cofs the Caf's administrator sees on the page, in its order.
             cofs = list(
-                FundingAgreement.objects.filter(collectivite__caf=the_caf)
-                .select_related("ctg", "ctg__caf", "collectivite")
-                .order_by("collectivite__nom", "-date_debut", "numero")
+                queryset.select_related("ctg", "ctg__caf", "collectivite__caf").order_by(*order)
             )
             years = sorted(
                 {y for cof in cofs for y in cof_years(cof) if y <= today.year}, reverse=True
@@ -136,7 +149,7 @@ class Command(FrenchCommand):
         except DatabaseError as error:
             raise database_error(error) from None
         records = [
-            _record(cof, states[year][cof.pk])
+            _record(cof, states[year][cof.pk], with_caf=code == ALL_CAFS)
             for cof in cofs
             for year in reversed(cof_years(cof))
             if year in states
@@ -158,11 +171,13 @@ class Command(FrenchCommand):
         elif format == "csv":
             from coopctg.core.exports import csv_text
 
-            content = csv_text(CSV_HEADER, ([r[key] for key in CSV_HEADER] for r in records))
+            header = ["caf", *CSV_HEADER] if code == ALL_CAFS else CSV_HEADER
+            content = csv_text(header, ([r[key] for key in header] for r in records))
         else:
             content = "".join(_text_line(r) for r in records) or "Aucun bilan.\n"
         if self.write_export(content, format, sortie):
-            self.stdout.write(f"{len(records)} bilan(s) de la Caf {code} écrits dans {sortie}.")
+            whose = "de toutes les Caf" if code == ALL_CAFS else f"de la Caf {code}"
+            self.stdout.write(f"{len(records)} bilan(s) {whose} écrits dans {sortie}.")
 
     # --- pdf -----------------------------------------------------------------------------------
 
@@ -198,12 +213,14 @@ class Command(FrenchCommand):
         )
 
 
-def _record(cof: Any, state: Any) -> dict[str, Any]:
-    """One Cof × year: the fields of the page's row (French keys)."""
+def _record(cof: Any, state: Any, *, with_caf: bool = False) -> dict[str, Any]:
+    """One Cof × year: the fields of the page's row (French keys), led by the Caf's code for
+    ``--caf tout``."""
     from coopctg.reports.rules import STATUS_LABELS
 
     report = state.report
     return {
+        **({"caf": cof.collectivite.caf.code} if with_caf else {}),
         "collectivite": cof.collectivite.nom,
         "cof": cof.numero,
         "annee": state.year,
@@ -221,6 +238,8 @@ def _record(cof: Any, state: Any) -> dict[str, Any]:
 
 def _text_line(r: dict[str, Any]) -> str:
     fields = [r["collectivite"], f"Cof n° {r['cof']}", str(r["annee"]), r["libelle_statut"]]
+    if "caf" in r:
+        fields.insert(0, f"Caf {r['caf']}")
     if r["echeance"]:
         fields.append(f"échéance {_french(r['echeance'])}")
     fields.append(r["libelle_ponctualite"])  # « échéance non paramétrée » without a deadline

@@ -1,0 +1,143 @@
+"""One way to read the dated parameters of any Caf, for every family (pure: no Django import).
+
+Each family of parameters (funding and eligibility, governance, bilans and payments, admission
+commissions…) keeps its YAML files under its own root folder::
+
+    <racine>/national/       national defaults, each value with its source
+    <racine>/caf-41/         what the Caf of Loir-et-Cher sets itself (optional)
+
+A parameter of a Caf is the file of that name in ``caf-<code>/`` when there is one, else the
+file of the same name in ``national/``: a Caf overrides a national default file by file, and
+a new Caf needs no folder at all (onboarding a Caf is data, not code). Each parameter keeps
+the path of the file it was read from (:attr:`~coopctg.core.params.Parameter.source`), so a page
+or a document can say whether a value is the Caf's or the national default
+(:func:`origin`).
+
+:class:`ParameterFamily` caches what it builds per (root, Caf) in the process and re-reads the
+files when one of them changes (file names, sizes and modification times are compared at each
+call: a few ``stat`` calls, no reading), so an administrator's change to a YAML file takes
+effect without restarting, and a page never re-parses unchanged files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import MappingProxyType
+
+from coopctg.core.params import Parameter, ParameterFileError, ParameterSet, load_parameters
+
+NATIONAL = "national"
+CAF_CODE = re.compile(r"[0-9A-Za-z]+", re.ASCII)
+
+#: Labels of :func:`origin`.
+ORIGIN_CAF = "Caf"
+ORIGIN_NATIONAL = "défaut national"
+
+type Signature = tuple[tuple[str, int, int], ...]
+
+
+def check_caf_code(caf: str) -> str:
+    if not CAF_CODE.fullmatch(caf):
+        raise ParameterFileError(f"code de Caf invalide : « {caf} » (lettres et chiffres)")
+    return caf
+
+
+def caf_folder(root: Path, caf: str) -> Path:
+    return root / f"caf-{check_caf_code(caf)}"
+
+
+def national_folder(root: Path) -> Path:
+    return root / NATIONAL
+
+
+def has_own_parameters(root: Path, caf: str) -> bool:
+    """Whether the Caf has its own folder (some of its parameters override the defaults)."""
+    return caf_folder(root, caf).is_dir()
+
+
+def resolve(root: Path, caf: str, *, label: str = "paramètres") -> ParameterSet:
+    """The parameters of Caf ``caf`` under ``root``: its own files, then the national ones.
+
+    Raises :class:`ParameterFileError` (one French sentence naming the file) when a file is
+    malformed, or when neither folder exists.
+    """
+    own = caf_folder(root, caf)
+    national = national_folder(root)
+    if not own.is_dir() and not national.is_dir():
+        raise ParameterFileError(
+            f"aucun {label} pour la Caf « {caf} » : ni {own} ni valeurs nationales ({national})"
+        )
+    merged: dict[str, Parameter] = {}
+    if national.is_dir():
+        merged.update(load_parameters(national).parameters)
+    if own.is_dir():
+        merged.update(load_parameters(own).parameters)  # the Caf's file wins
+    return ParameterSet(
+        folder=own if own.is_dir() else national, parameters=MappingProxyType(merged)
+    )
+
+
+def origin(parameter: Parameter) -> str:
+    """« Caf » for a value set by the Caf, « défaut national » for a national default."""
+    return ORIGIN_NATIONAL if Path(parameter.source).parent.name == NATIONAL else ORIGIN_CAF
+
+
+def signature(root: Path, caf: str) -> Signature:
+    """What changes when a parameter file of the Caf changes: the names, sizes and modification
+    times (ns) of the files of its two folders."""
+    entries: list[tuple[str, int, int]] = []
+    for folder in (national_folder(root), caf_folder(root, caf)):
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:  # removed meanwhile: the next call sees it
+                    continue
+                entries.append((path, stat.st_mtime_ns, stat.st_size))
+        entries.append((str(folder), int(folder.is_dir()), 0))
+    return tuple(entries)
+
+
+class ParameterFamily[T]:
+    """A family of parameters (``build`` checks and converts the resolved set), cached per
+    (root, Caf) and re-read when a file changes. Errors are not cached."""
+
+    def __init__(self, label: str, build: Callable[[ParameterSet, str], T]) -> None:
+        self.label = label
+        self._build = build
+        self._cache: dict[tuple[str, str], tuple[Signature, T]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, root: Path, caf: str) -> T:
+        check_caf_code(caf)
+        key = (str(root), caf)
+        current = signature(root, caf)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == current:
+            return cached[1]
+        value = self._build(resolve(root, caf, label=self.label), caf)
+        with self._lock:
+            self._cache[key] = (current, value)
+        return value
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+def has_any_parameters(root: Path, caf: str) -> bool:
+    """Whether the Caf has parameters to read (its own folder, or national defaults): when it
+    has and they cannot be read, that is an error to log, not a family left unset."""
+    return (CAF_CODE.fullmatch(caf) is not None and caf_folder(root, caf).is_dir()) or (
+        national_folder(root).is_dir()
+    )
+
+
+#: ``--caf tout``: every Caf, computed in one process (the national figures).
+ALL_CAFS = "tout"
