@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "coopctg.reports",
     "coopctg.indicators",  # indicateurs du diagnostic, commande « coopctg diagnostic »
     "coopctg.diagnostic",
+    "coopctg.partners",  # annuaire des partenaires, liens, réseaux
     "coopctg.dashboards",  # its commands (coopctg echeances); no models
     "coopctg.api",
     "coopctg.demo",

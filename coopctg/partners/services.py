@@ -1,0 +1,385 @@
+"""One service per question on partners and networks, read by pages, CLI, API, reports and
+dashboards alike.
+
+- :func:`export_rows` / :func:`export_json` / :func:`export_csv` / :func:`export_xlsx`: the
+  directory of a Caf;
+- :func:`participations`: everything a partner takes part in (actions, instances, diagnostic
+  consultations, networks);
+- :func:`ctg_network`: the partner network of a Ctg (who works with whom through which
+  actions), drawn as a server-side SVG and given as a table;
+- :func:`network_participation`: the networks and network meetings of a Ctg over a period
+  (the eligibility condition, the bilan annuel, the dashboards);
+- :func:`partner_facts`: the partners of a Ctg in a year (the bilan annuel).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from openpyxl import Workbook
+
+from coopctg.core.exports import csv_text, put, workbook_bytes
+from coopctg.core.themes import theme_labels
+from coopctg.partners.models import (
+    ActionPartner,
+    DiagnosticPartner,
+    MeetingPartner,
+    Network,
+    NetworkMeeting,
+    NetworkMembership,
+    Partner,
+)
+from coopctg.partners.rules import (
+    ACTION_ROLE_LABELS,
+    PARTNER_KIND_LABELS,
+    PRESENCE_LABELS,
+    ActionRole,
+    PartnerKind,
+    Presence,
+    circle_layout,
+)
+
+EXPORT_HEADER = [
+    "source",
+    "id",
+    "nom",
+    "siret",
+    "nature",
+    "code_insee",
+    "commune",
+    "thematiques",
+    "publics",
+    "contact",
+    "date_maj",
+]
+
+
+# --- Export --------------------------------------------------------------------------------
+
+
+def directory(caf_id: int) -> QuerySet[Partner]:
+    return Partner.objects.filter(caf_id=caf_id).order_by("nom", "pk")
+
+
+def export_json(partners: QuerySet[Partner]) -> dict[str, Any]:
+    """``{"partenaires": [{"source", "id", "nom", "siret", "code_insee", "commune",
+    "thematiques"}]}`` (our theme codes)."""
+    return {
+        "partenaires": [
+            {
+                "source": p.source,
+                "id": p.identifiant,
+                "nom": p.nom,
+                "siret": p.siret or None,
+                "code_insee": p.code_insee or None,
+                "commune": p.commune or None,
+                "thematiques": list(p.themes),
+            }
+            for p in partners
+        ]
+    }
+
+
+def _row(p: Partner) -> list[Any]:
+    return [
+        p.source,
+        p.identifiant,
+        p.nom,
+        p.siret,
+        PARTNER_KIND_LABELS[PartnerKind(p.kind)],
+        p.code_insee,
+        p.commune,
+        ", ".join(theme_labels(p.themes)),
+        ", ".join(p.publics),
+        p.contact_fonction,
+        p.date_maj,
+    ]
+
+
+def export_csv(partners: QuerySet[Partner]) -> str:
+    return csv_text(EXPORT_HEADER, (_row(p) for p in partners))
+
+
+def export_xlsx(partners: QuerySet[Partner]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Partenaires"
+    for column, name in enumerate(EXPORT_HEADER, start=1):
+        put(sheet, 1, column, name)
+    for line, partner in enumerate(partners, start=2):
+        for column, value in enumerate(_row(partner), start=1):
+            put(sheet, line, column, value)
+    return workbook_bytes(workbook)
+
+
+def export_text(partners: QuerySet[Partner], format: str) -> str | bytes:
+    if format == "json":
+        return json.dumps(export_json(partners), ensure_ascii=False, indent=2) + "\n"
+    if format == "csv":
+        return export_csv(partners)
+    return export_xlsx(partners)
+
+
+# --- What a partner takes part in ----------------------------------------------------------
+
+
+@dataclass
+class Participations:
+    actions: list[ActionPartner]
+    meetings: list[MeetingPartner]
+    diagnostics: list[DiagnosticPartner]
+    networks: list[Network]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.actions or self.meetings or self.diagnostics or self.networks)
+
+
+def participations(partner: Partner, ctg_ids: QuerySet[Any] | set[int]) -> Participations:
+    """What ``partner`` takes part in, within the Ctg ``ctg_ids`` (those the reader sees)."""
+    return Participations(
+        actions=list(
+            ActionPartner.objects.filter(partner=partner, action__ctg__in=ctg_ids)
+            .select_related("action", "action__ctg")
+            .order_by("action__ctg__intitule", "action__code", "pk")
+        ),
+        meetings=list(
+            MeetingPartner.objects.filter(partner=partner, meeting__ctg__in=ctg_ids)
+            .select_related("meeting", "meeting__ctg")
+            .order_by("-meeting__date", "pk")
+        ),
+        diagnostics=list(
+            DiagnosticPartner.objects.filter(partner=partner, diagnostic__ctg__in=ctg_ids)
+            .select_related("diagnostic", "diagnostic__ctg")
+            .order_by("diagnostic__ctg__intitule", "-diagnostic__version")
+        ),
+        networks=list(partner.reseaux.order_by("nom")),
+    )
+
+
+# --- Links (one function per change) -------------------------------------------------------
+
+
+def set_action_partners(action: Any, rows: list[tuple[Partner, str]]) -> None:
+    """Replace the partners of ``action`` (pilot, contributors, internal services)."""
+    with transaction.atomic():
+        ActionPartner.objects.filter(action=action).delete()
+        ActionPartner.objects.bulk_create(
+            ActionPartner(action=action, partner=partner, role=role) for partner, role in rows
+        )
+
+
+def set_meeting_partners(meeting: Any, rows: list[tuple[Partner, str]]) -> None:
+    """Replace the partners of an instance (present, excused)."""
+    with transaction.atomic():
+        MeetingPartner.objects.filter(meeting=meeting).delete()
+        MeetingPartner.objects.bulk_create(
+            MeetingPartner(meeting=meeting, partner=partner, presence=presence)
+            for partner, presence in rows
+        )
+
+
+def set_meeting_network(meeting: Any, network: Network | None) -> None:
+    with transaction.atomic():
+        NetworkMeeting.objects.filter(meeting=meeting).delete()
+        if network is not None:
+            NetworkMeeting.objects.create(meeting=meeting, network=network)
+
+
+# --- The partner network of a Ctg ----------------------------------------------------------
+
+
+@dataclass
+class GraphNode:
+    partner: Partner
+    x: float = 0
+    y: float = 0
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        name = self.partner.nom
+        return name if len(name) <= 28 else name[:27] + "…"
+
+    @property
+    def anchor(self) -> str:
+        return "middle"
+
+
+@dataclass
+class GraphEdge:
+    a: GraphNode
+    b: GraphNode
+    actions: list[str]
+
+    @property
+    def width(self) -> int:
+        return min(1 + len(self.actions), 6)
+
+
+@dataclass
+class CtgNetwork:
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    size: int = 560
+
+    @property
+    def empty(self) -> bool:
+        return not self.nodes
+
+
+def ctg_network(ctg_id: int) -> CtgNetwork:
+    """The partners of the Ctg's actions, and who works with whom through which actions:
+    two partners are linked when they take part in the same fiche action. Two queries."""
+    rows = list(
+        ActionPartner.objects.filter(action__ctg_id=ctg_id)
+        .select_related("partner", "action")
+        .order_by("partner__nom", "partner_id", "action__code")
+    )
+    nodes: dict[int, GraphNode] = {}
+    by_action: dict[int, list[int]] = defaultdict(list)
+    labels: dict[int, str] = {}
+    for row in rows:
+        node = nodes.setdefault(row.partner_id, GraphNode(row.partner))
+        label = f"{row.action.code} {row.action.titre}"
+        labels[row.action_id] = label
+        if label not in node.actions:
+            node.actions.append(label)
+        if row.partner_id not in by_action[row.action_id]:
+            by_action[row.action_id].append(row.partner_id)
+    ordered = list(nodes.values())
+    for node, point in zip(ordered, circle_layout(len(ordered)), strict=True):
+        node.x, node.y = point.x, point.y
+    pairs: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for action_id, members in by_action.items():
+        for i, first in enumerate(members):
+            for second in members[i + 1 :]:
+                key = (min(first, second), max(first, second))
+                pairs[key].append(labels[action_id])
+
+    def names(pair: tuple[int, int]) -> tuple[str, str]:
+        return nodes[pair[0]].partner.nom, nodes[pair[1]].partner.nom
+
+    edges = [
+        GraphEdge(nodes[a], nodes[b], sorted(actions))
+        for (a, b), actions in sorted(pairs.items(), key=lambda item: names(item[0]))
+    ]
+    return CtgNetwork(ordered, edges)
+
+
+# --- Networks of a Ctg ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkFact:
+    """A network of the Ctg over a period: member (overlapping membership), meetings held."""
+
+    name: str
+    kind: str
+    member: bool
+    meetings: tuple[dt.date, ...]
+
+
+def network_participation(ctg_id: int, start: dt.date, end: dt.date) -> list[NetworkFact]:
+    """The networks the Ctg's chargé·e de coopération belonged to between ``start`` and
+    ``end`` (membership overlapping the period) or whose meetings the Ctg held then; the
+    réseau instances without a named network are grouped under « réseau non précisé »."""
+    from coopctg.governance.models import Meeting
+    from coopctg.governance.rules import MeetingKind
+
+    memberships = (
+        NetworkMembership.objects.filter(ctg_id=ctg_id, date_debut__lte=end)
+        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=start))
+        .select_related("network")
+    )
+    facts: dict[str, dict[str, Any]] = {}
+    for membership in memberships:
+        entry = facts.setdefault(
+            membership.network.nom,
+            {"kind": membership.network.get_kind_display(), "member": True, "meetings": []},
+        )
+        entry["member"] = True
+    meetings = (
+        Meeting.objects.filter(
+            ctg_id=ctg_id, kind=MeetingKind.RESEAU.value, date__gte=start, date__lte=end
+        )
+        .select_related("reseau_lie__network")
+        .order_by("date", "pk")
+    )
+    for meeting in meetings:
+        link = getattr(meeting, "reseau_lie", None)
+        if link is None:
+            entry = facts.setdefault(
+                "réseau non précisé", {"kind": "", "member": False, "meetings": []}
+            )
+        else:
+            entry = facts.setdefault(
+                link.network.nom,
+                {"kind": link.network.get_kind_display(), "member": False, "meetings": []},
+            )
+        entry["meetings"].append(meeting.date)
+    return [
+        NetworkFact(name, entry["kind"], entry["member"], tuple(entry["meetings"]))
+        for name, entry in sorted(facts.items())
+    ]
+
+
+# --- Facts of a year -----------------------------------------------------------------------
+
+
+def partner_facts(ctg_id: int, year: int) -> dict[str, Any]:
+    """The partners of the Ctg in ``year`` for the bilan annuel: partners of its actions, those
+    present at its instances of the year, the new ones (first seen that year), the networks."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    action_partners = set(
+        ActionPartner.objects.filter(action__ctg_id=ctg_id).values_list("partner_id", flat=True)
+    )
+    present = set(
+        MeetingPartner.objects.filter(
+            meeting__ctg_id=ctg_id,
+            meeting__date__range=(start, end),
+            presence=Presence.PRESENT.value,
+        ).values_list("partner_id", flat=True)
+    )
+    earlier = set(
+        MeetingPartner.objects.filter(meeting__ctg_id=ctg_id, meeting__date__lt=start).values_list(
+            "partner_id", flat=True
+        )
+    )
+    internal = set(
+        ActionPartner.objects.filter(
+            action__ctg_id=ctg_id, role=ActionRole.SERVICE_INTERNE.value
+        ).values_list("partner_id", flat=True)
+    )
+    networks = network_participation(ctg_id, start, end)
+    return {
+        "partenaires_actions": len(action_partners),
+        "partenaires_presents": len(present),
+        "nouveaux_partenaires": len(present - earlier),
+        "services_internes": len(internal),
+        "reseaux": [
+            {
+                "nom": n.name,
+                "nature": n.kind,
+                "membre": n.member,
+                "reunions": [d.isoformat() for d in n.meetings],
+            }
+            for n in networks
+        ],
+        "reunions_reseau": sum(len(n.meetings) for n in networks),
+    }
+
+
+def role_label(code: str) -> str:
+    return ACTION_ROLE_LABELS[ActionRole(code)]
+
+
+def presence_label(code: str) -> str:
+    return PRESENCE_LABELS[Presence(code)]
