@@ -31,6 +31,7 @@ urlpatterns = [
     path("evaluation/", include("coopctg.www.evaluation_views.urls")),
     path("bilans/", include("coopctg.www.reports_views.urls")),
     path("diagnostic/", include("coopctg.www.diagnostic_views.urls")),
+    path("partenaires/", include("coopctg.www.partners_views.urls")),
     path("tableau-de-bord/", include("coopctg.www.dashboard_views.urls")),
     path("indicateurs/", include("coopctg.www.indicators_views.urls")),
     path("echeances/", include("coopctg.www.dashboard_views.deadline_urls")),

@@ -209,8 +209,9 @@ class GraphNode:
         return name if len(name) <= 28 else name[:27] + "…"
 
     @property
-    def anchor(self) -> str:
-        return "middle"
+    def label_y(self) -> float:
+        """The name below the point (above it for the points of the lower half)."""
+        return round(self.y + 24, 1) if self.y <= 280 else round(self.y - 16, 1)
 
 
 @dataclass

@@ -1,0 +1,39 @@
+"""The partners of a fiche action and of an instance, shown on their pages (one query each)."""
+
+from typing import Any
+
+from django import template
+
+from coopctg.partners.models import ActionPartner, MeetingPartner, NetworkMeeting
+
+register = template.Library()
+
+
+@register.inclusion_tag("partners/_action_partners.html")
+def action_partners(action: Any, can_edit: bool = False) -> dict[str, Any]:
+    rows = list(
+        ActionPartner.objects.filter(action=action)
+        .select_related("partner")
+        .order_by("role", "partner__nom")
+    )
+    return {"action": action, "rows": rows, "can_edit": can_edit}
+
+
+@register.inclusion_tag("partners/_meeting_partners.html")
+def meeting_partners(meeting: Any, can_edit: bool = False) -> dict[str, Any]:
+    rows = list(
+        MeetingPartner.objects.filter(meeting=meeting)
+        .select_related("partner")
+        .order_by("presence", "partner__nom")
+    )
+    network = None
+    if meeting.kind == "reseau":
+        link = NetworkMeeting.objects.filter(meeting=meeting).select_related("network").first()
+        network = link.network if link else None
+    return {
+        "meeting": meeting,
+        "present": [r for r in rows if r.presence == "present"],
+        "excused": [r for r in rows if r.presence == "excuse"],
+        "network": network,
+        "can_edit": can_edit,
+    }
