@@ -265,13 +265,11 @@ def ctg_network(ctg_id: int) -> CtgNetwork:
                 key = (min(first, second), max(first, second))
                 pairs[key].append(labels[action_id])
 
-    def names(pair: tuple[int, int]) -> tuple[str, str]:
-        return nodes[pair[0]].partner.nom, nodes[pair[1]].partner.nom
-
-    edges = [
-        GraphEdge(nodes[a], nodes[b], sorted(actions))
-        for (a, b), actions in sorted(pairs.items(), key=lambda item: names(item[0]))
-    ]
+    edges = []
+    for (a, b), actions in pairs.items():
+        first, second = sorted((nodes[a], nodes[b]), key=lambda n: (n.partner.nom, n.partner.pk))
+        edges.append(GraphEdge(first, second, sorted(actions)))
+    edges.sort(key=lambda e: (e.a.partner.nom, e.b.partner.nom))
     return CtgNetwork(ordered, edges)
 
 
