@@ -786,6 +786,9 @@ def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: 
 # Mission 2 (diagnostic, commissions, besoins): its module uses the helpers above.
 from coopctg.api.diagnostic import router as diagnostic  # noqa: E402
 
+# Partner directory (coopctg/partners): its module uses the helpers above.
+from coopctg.api.partners import router as partners  # noqa: E402
+
 # --- Diagnostic de territoire (coopctg/indicators) --------------------------------------------
 
 indicators = Router(tags=["Diagnostic de territoire"])
@@ -839,6 +842,7 @@ for router in (
     deadlines,
     diagnostic,
     indicators,
+    partners,
 ):
     api.add_router("/", router)
 
