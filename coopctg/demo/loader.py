@@ -102,6 +102,7 @@ def load_demo(
         if "suivi" in territory:
             _demo_suivi(territory["suivi"], log)
             _demo_diagnostic(log)
+            _demo_partners(log)
     written = sum(
         _bilans(admin, authorities[name], data["bilans"], territory["bilans"], today)
         for name, territory in territories.items()
@@ -425,6 +426,13 @@ def _demo_diagnostic(log: Callable[[str], None]) -> None:
     from coopctg.demo.diagnostic import load_diagnostic
 
     log(load_diagnostic(editor=User.objects.filter(username="editeur.gatine").first()))
+
+
+def _demo_partners(log: Callable[[str], None]) -> None:
+    """Partners and networks of the Gâtine-Racan Ctg (``data/partenaires-gatine.yaml``)."""
+    from coopctg.demo.partners import load_partners
+
+    log(load_partners())
 
 
 # --- Accounts -------------------------------------------------------------------------------------
