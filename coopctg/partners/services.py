@@ -334,34 +334,45 @@ def network_participation(ctg_id: int, start: dt.date, end: dt.date) -> list[Net
 
 
 def partner_facts(ctg_id: int, year: int) -> dict[str, Any]:
-    """The partners of the Ctg in ``year`` for the bilan annuel: partners of its actions, those
-    present at its instances of the year, the new ones (first seen that year), the networks."""
+    """The partners and networks of the Ctg in ``year`` for the bilan annuel (frozen with its
+    facts at transmission), and the records behind the objectives of mission 3 of the
+    référentiel (« animer la mise en réseau des acteurs »).
+
+    A **new partner** of the year is one present at an instance of the Ctg that year and at
+    none before: the date of a partnership is the first instance it attended."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    action_partners = set(
-        ActionPartner.objects.filter(action__ctg_id=ctg_id).values_list("partner_id", flat=True)
-    )
-    present = set(
-        MeetingPartner.objects.filter(
-            meeting__ctg_id=ctg_id,
-            meeting__date__range=(start, end),
-            presence=Presence.PRESENT.value,
-        ).values_list("partner_id", flat=True)
-    )
-    earlier = set(
-        MeetingPartner.objects.filter(meeting__ctg_id=ctg_id, meeting__date__lt=start).values_list(
-            "partner_id", flat=True
+    links = list(
+        ActionPartner.objects.filter(action__ctg_id=ctg_id).values_list(
+            "partner_id", "action_id", "role"
         )
     )
-    internal = set(
-        ActionPartner.objects.filter(
-            action__ctg_id=ctg_id, role=ActionRole.SERVICE_INTERNE.value
-        ).values_list("partner_id", flat=True)
+    presences = list(
+        MeetingPartner.objects.filter(
+            meeting__ctg_id=ctg_id, meeting__date__lte=end, presence=Presence.PRESENT.value
+        ).values_list("partner_id", "partner__nom", "meeting__date")
     )
+    present = {pk for pk, _, day in presences if day >= start}
+    earlier = {pk for pk, _, day in presences if day < start}
+    new = sorted({name for pk, name, day in presences if pk in present - earlier})
+    internal = {pk for pk, _, role in links if role == ActionRole.SERVICE_INTERNE.value}
+    external_actions = {a for _, a, role in links if role != ActionRole.SERVICE_INTERNE.value}
+    internal_actions = {a for _, a, role in links if role == ActionRole.SERVICE_INTERNE.value}
     networks = network_participation(ctg_id, start, end)
+    meetings = sum(len(n.meetings) for n in networks)
+    action_partners = {pk for pk, _, role in links if role != ActionRole.SERVICE_INTERNE.value}
+    network_text = (
+        ", ".join(
+            f"{n.name} ({'membre, ' if n.member else ''}"
+            f"{len(n.meetings)} réunion{'s' if len(n.meetings) != 1 else ''})"
+            for n in networks
+        )
+        or "aucun réseau enregistré"
+    )
     return {
         "partenaires_actions": len(action_partners),
         "partenaires_presents": len(present),
-        "nouveaux_partenaires": len(present - earlier),
+        "nouveaux_partenaires": len(new),
+        "nouveaux_partenaires_noms": new,
         "services_internes": len(internal),
         "reseaux": [
             {
@@ -372,7 +383,19 @@ def partner_facts(ctg_id: int, year: int) -> dict[str, Any]:
             }
             for n in networks
         ],
-        "reunions_reseau": sum(len(n.meetings) for n in networks),
+        "reunions_reseau": meetings,
+        "mission3": {
+            "M3.O1": (
+                f"{len(action_partners)} partenaire(s) sur les fiches actions, "
+                f"{len(present)} présent(s) aux instances de l'année, dont {len(new)} nouveau(x)"
+            ),
+            "M3.O2": f"réseaux de l'année : {network_text}",
+            "M3.O3": (
+                f"{len(internal)} service(s) interne(s) de la collectivité sur "
+                f"{len(internal_actions)} fiche(s) action ; {len(external_actions)} fiche(s) "
+                "avec des partenaires extérieurs"
+            ),
+        },
     }
 
 

@@ -34,10 +34,11 @@ from coopctg.funding.rules.serialize import decimal_text
 from coopctg.governance.models import Highlight, Meeting
 from coopctg.governance.rules import MEETING_LABELS, MeetingKind
 from coopctg.governance.services import governance_status
+from coopctg.partners.services import partner_facts
 from coopctg.reports import rules
 from coopctg.reports.models import AnnualReport
 
-FACTS_VERSION = 2  # 2: mission 2 (diagnostic, besoins, commissions)
+FACTS_VERSION = 3  # 2: mission 2 (diagnostic, besoins, commissions); 3: partenaires, réseaux
 THEME_LABELS = dict(THEME_CHOICES)
 HIGHLIGHT_LABELS = dict(Highlight.Kind.choices)
 
@@ -211,6 +212,7 @@ def report_facts(
         "faits_marquants": _highlights(cof, year),
         "financement": _funding(cof, year, report),
         **mission2_facts(cof.ctg, year),
+        "partenaires": partner_facts(cof.ctg_id, year),
     }
 
 

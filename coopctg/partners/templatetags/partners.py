@@ -37,3 +37,11 @@ def meeting_partners(meeting: Any, can_edit: bool = False) -> dict[str, Any]:
         "network": network,
         "can_edit": can_edit,
     }
+
+
+@register.inclusion_tag("partners/_mission3_records.html")
+def mission3_records(faits: Any, objective_code: str) -> dict[str, Any]:
+    """The records behind an objective of mission 3, next to its self-assessment (from the
+    bilan's facts: frozen at transmission)."""
+    section = (faits or {}).get("partenaires") or {}
+    return {"text": (section.get("mission3") or {}).get(objective_code, "")}
