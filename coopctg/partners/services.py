@@ -399,6 +399,23 @@ def partner_facts(ctg_id: int, year: int) -> dict[str, Any]:
     }
 
 
+def new_partners(ctg_id: int, start: dt.date, end: dt.date) -> list[tuple[str, dt.date]]:
+    """The partners whose first instance of the Ctg attended (present) falls within
+    [``start``, ``end``], with that date: the new partnerships of the period. One query."""
+    first: dict[int, tuple[str, dt.date]] = {}
+    for pk, name, day in (
+        MeetingPartner.objects.filter(
+            meeting__ctg_id=ctg_id, presence=Presence.PRESENT.value, meeting__date__lte=end
+        )
+        .order_by("meeting__date", "pk")
+        .values_list("partner_id", "partner__nom", "meeting__date")
+    ):
+        first.setdefault(pk, (name, day))
+    return sorted(
+        ((name, day) for name, day in first.values() if day >= start), key=lambda r: (r[1], r[0])
+    )
+
+
 def role_label(code: str) -> str:
     return ACTION_ROLE_LABELS[ActionRole(code)]
 

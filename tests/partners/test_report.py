@@ -86,3 +86,23 @@ def test_the_report_page_shows_the_records_of_mission_3(client, touraine):
         "Ce qu'enregistre CoopCTG :</strong> réseaux de l'année : Réseau départemental "
         "(membre, 1 réunion)." in text
     )
+
+
+def test_the_evaluation_compares_new_partners_with_the_target(client, touraine):
+    from coopctg.diagnostic.models import DevelopmentTarget
+
+    world(touraine)
+    DevelopmentTarget.objects.create(
+        ctg=touraine.ctg_own,
+        collectivite=touraine.own,
+        kind="partenariat",
+        cible=3,
+        date_effet=touraine.ctg_own.date_debut,
+    )
+    client.force_login(touraine.editor)
+    response = client.get(reverse("evaluation:ctg", args=[touraine.ctg_own.pk]))
+    text = html.unescape(response.content.decode())
+    assert (
+        "Partenaires enregistrés pour la Ctg (première instance suivie) : 2 pour un objectif "
+        "de 3 — Ancien (fictif) (01/06/2023) ; Nouveau (fictif) (01/06/2024)" in text
+    )

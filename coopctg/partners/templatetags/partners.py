@@ -45,3 +45,18 @@ def mission3_records(faits: Any, objective_code: str) -> dict[str, Any]:
     bilan's facts: frozen at transmission)."""
     section = (faits or {}).get("partenaires") or {}
     return {"text": (section.get("mission3") or {}).get(objective_code, "")}
+
+
+@register.inclusion_tag("partners/_evaluation_partnerships.html")
+def recorded_partnerships(evaluation: Any, kind: Any) -> dict[str, Any]:
+    """Next to the target of new partnerships in the evaluation: the new partners recorded for
+    the Ctg over its duration (first instance attended), compared with the target."""
+    if getattr(kind, "kind", "") != "partenariat":
+        return {"show": False}
+    from coopctg.partners.services import new_partners
+
+    ctg = evaluation.ctg
+    end = min(ctg.date_fin, evaluation.today)
+    rows = new_partners(ctg.pk, ctg.date_debut, end)
+    target = kind.target.cible if kind.target else None
+    return {"show": True, "rows": rows, "target": target}
