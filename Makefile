@@ -49,7 +49,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy coopctg/funding/rules coopctg/funding/caf_parameters.py coopctg/core/params.py coopctg/core/formats.py coopctg/core/themes.py coopctg/accounts/roles.py coopctg/organisations/matching.py coopctg/governance/rules.py coopctg/reports/rules.py coopctg/reports/evaluation_rules.py coopctg/dashboards/charts.py coopctg/diagnostic/rules.py
+	$(BIN)/mypy coopctg/funding/rules coopctg/funding/caf_parameters.py coopctg/core/params.py coopctg/core/formats.py coopctg/core/themes.py coopctg/accounts/roles.py coopctg/organisations/matching.py coopctg/governance/rules.py coopctg/reports/rules.py coopctg/reports/evaluation_rules.py coopctg/dashboards/charts.py coopctg/diagnostic/rules.py coopctg/partners/rules.py
 
 
 test: install lint typecheck
