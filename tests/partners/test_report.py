@@ -106,3 +106,16 @@ def test_the_evaluation_compares_new_partners_with_the_target(client, touraine):
         "Partenaires enregistrés pour la Ctg (première instance suivie) : 2 pour un objectif "
         "de 3 — Ancien (fictif) (01/06/2023) ; Nouveau (fictif) (01/06/2024)" in text
     )
+
+
+def test_the_dashboard_of_the_collectivite_has_a_partners_panel(client, touraine):
+    world(touraine)
+    client.force_login(touraine.elu)
+    url = reverse("dashboards:collectivite", args=[touraine.own.pk]) + "?annee=2024"
+    text = html.unescape(client.get(url).content.decode())
+    panel = text[text.index(f'id="partenaires-{touraine.ctg_own.pk}"') :]
+    assert (
+        "1 partenaire sur les fiches actions ; en 2024, 2 présents aux instances, dont 1 nouveau"
+        in panel
+    )
+    assert "Réseau départemental (membre), 1 réunion" in panel
