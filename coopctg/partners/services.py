@@ -290,24 +290,31 @@ def network_participation(ctg_id: int, start: dt.date, end: dt.date) -> list[Net
     """The networks the Ctg's chargé·e de coopération belonged to between ``start`` and
     ``end`` (membership overlapping the period) or whose meetings the Ctg held then; the
     réseau instances without a named network are grouped under « réseau non précisé »."""
+    return participation_of_ctgs([ctg_id], start, end)[ctg_id]
+
+
+def participation_of_ctgs(
+    ctg_ids: list[int], start: dt.date, end: dt.date
+) -> dict[int, list[NetworkFact]]:
+    """:func:`network_participation` of many Ctg at once (2 queries)."""
     from coopctg.governance.models import Meeting
     from coopctg.governance.rules import MeetingKind
 
+    facts: dict[int, dict[str, dict[str, Any]]] = {pk: {} for pk in ctg_ids}
     memberships = (
-        NetworkMembership.objects.filter(ctg_id=ctg_id, date_debut__lte=end)
+        NetworkMembership.objects.filter(ctg_id__in=ctg_ids, date_debut__lte=end)
         .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=start))
         .select_related("network")
     )
-    facts: dict[str, dict[str, Any]] = {}
     for membership in memberships:
-        entry = facts.setdefault(
+        entry = facts[membership.ctg_id].setdefault(
             membership.network.nom,
             {"kind": membership.network.get_kind_display(), "member": True, "meetings": []},
         )
         entry["member"] = True
     meetings = (
         Meeting.objects.filter(
-            ctg_id=ctg_id, kind=MeetingKind.RESEAU.value, date__gte=start, date__lte=end
+            ctg_id__in=ctg_ids, kind=MeetingKind.RESEAU.value, date__gte=start, date__lte=end
         )
         .select_related("reseau_lie__network")
         .order_by("date", "pk")
@@ -315,25 +322,33 @@ def network_participation(ctg_id: int, start: dt.date, end: dt.date) -> list[Net
     for meeting in meetings:
         link = getattr(meeting, "reseau_lie", None)
         if link is None:
-            entry = facts.setdefault(
+            entry = facts[meeting.ctg_id].setdefault(
                 "réseau non précisé", {"kind": "", "member": False, "meetings": []}
             )
         else:
-            entry = facts.setdefault(
+            entry = facts[meeting.ctg_id].setdefault(
                 link.network.nom,
                 {"kind": link.network.get_kind_display(), "member": False, "meetings": []},
             )
         entry["meetings"].append(meeting.date)
-    return [
-        NetworkFact(name, entry["kind"], entry["member"], tuple(entry["meetings"]))
-        for name, entry in sorted(facts.items())
-    ]
+    return {
+        pk: [
+            NetworkFact(name, entry["kind"], entry["member"], tuple(entry["meetings"]))
+            for name, entry in sorted(by_name.items())
+        ]
+        for pk, by_name in facts.items()
+    }
 
 
 # --- Facts of a year -----------------------------------------------------------------------
 
 
 def partner_facts(ctg_id: int, year: int) -> dict[str, Any]:
+    """:func:`facts_of_ctgs` of one Ctg."""
+    return facts_of_ctgs([ctg_id], year)[ctg_id]
+
+
+def facts_of_ctgs(ctg_ids: list[int], year: int) -> dict[int, dict[str, Any]]:
     """The partners and networks of the Ctg in ``year`` for the bilan annuel (frozen with its
     facts at transmission), and the records behind the objectives of mission 3 of the
     référentiel (« animer la mise en réseau des acteurs »).
@@ -341,23 +356,35 @@ def partner_facts(ctg_id: int, year: int) -> dict[str, Any]:
     A **new partner** of the year is one present at an instance of the Ctg that year and at
     none before: the date of a partnership is the first instance it attended."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    links = list(
-        ActionPartner.objects.filter(action__ctg_id=ctg_id).values_list(
-            "partner_id", "action_id", "role"
-        )
-    )
-    presences = list(
-        MeetingPartner.objects.filter(
-            meeting__ctg_id=ctg_id, meeting__date__lte=end, presence=Presence.PRESENT.value
-        ).values_list("partner_id", "partner__nom", "meeting__date")
-    )
+    all_links: dict[int, list[tuple[int, int, str]]] = {pk: [] for pk in ctg_ids}
+    for ctg_id, partner_id, action_id, role in ActionPartner.objects.filter(
+        action__ctg_id__in=ctg_ids
+    ).values_list("action__ctg_id", "partner_id", "action_id", "role"):
+        all_links[ctg_id].append((partner_id, action_id, role))
+    all_presences: dict[int, list[tuple[int, str, dt.date]]] = {pk: [] for pk in ctg_ids}
+    for ctg_id, partner_id, name, day in MeetingPartner.objects.filter(
+        meeting__ctg_id__in=ctg_ids, meeting__date__lte=end, presence=Presence.PRESENT.value
+    ).values_list("meeting__ctg_id", "partner_id", "partner__nom", "meeting__date"):
+        all_presences[ctg_id].append((partner_id, name, day))
+    participation = participation_of_ctgs(ctg_ids, start, end)
+    return {
+        pk: _year_facts(all_links[pk], all_presences[pk], participation[pk], start)
+        for pk in ctg_ids
+    }
+
+
+def _year_facts(
+    links: list[tuple[int, int, str]],
+    presences: list[tuple[int, str, dt.date]],
+    networks: list[NetworkFact],
+    start: dt.date,
+) -> dict[str, Any]:
     present = {pk for pk, _, day in presences if day >= start}
     earlier = {pk for pk, _, day in presences if day < start}
     new = sorted({name for pk, name, day in presences if pk in present - earlier})
     internal = {pk for pk, _, role in links if role == ActionRole.SERVICE_INTERNE.value}
     external_actions = {a for _, a, role in links if role != ActionRole.SERVICE_INTERNE.value}
     internal_actions = {a for _, a, role in links if role == ActionRole.SERVICE_INTERNE.value}
-    networks = network_participation(ctg_id, start, end)
     meetings = sum(len(n.meetings) for n in networks)
     action_partners = {pk for pk, _, role in links if role != ActionRole.SERVICE_INTERNE.value}
     network_text = (

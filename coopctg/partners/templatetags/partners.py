@@ -60,11 +60,3 @@ def recorded_partnerships(evaluation: Any, kind: Any) -> dict[str, Any]:
     rows = new_partners(ctg.pk, ctg.date_debut, end)
     target = kind.target.cible if kind.target else None
     return {"show": True, "rows": rows, "target": target}
-
-
-@register.inclusion_tag("partners/_dashboard_panel.html")
-def partners_panel(ctg: Any, year: int) -> dict[str, Any]:
-    """The « partenaires et réseaux » panel of a Ctg's dashboard (a fixed number of queries)."""
-    from coopctg.partners.services import partner_facts
-
-    return {"ctg": ctg, "year": year, "facts": partner_facts(ctg.pk, year)}

@@ -39,6 +39,7 @@ from coopctg.governance.rules import MeetingKind
 from coopctg.governance.rules import Status as PeriodStatus
 from coopctg.indicators.services import build_fiche, key_lines
 from coopctg.organisations.models import Caf, LocalAuthority
+from coopctg.partners.services import facts_of_ctgs
 from coopctg.territories import svgmap
 from coopctg.territories.models import Epci
 from coopctg.www.territories_views.views import epci_sort_key, label_lines, short_name
@@ -201,6 +202,7 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
     row = rows[0]
     meetings = upcoming_meetings([s.ctg for s in row.ctgs], today)
     panels = ctg_panels([s.ctg for s in row.ctgs], today)
+    partners = facts_of_ctgs([s.ctg.pk for s in row.ctgs], year)
     boards = [
         {
             "state": state,
@@ -208,6 +210,7 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
             "governance_rows": governance_rows(state),
             "meetings": meetings[state.ctg.pk],
             "panel": panels[state.ctg.pk],
+            "partners": partners[state.ctg.pk],
         }
         for state in row.ctgs
     ]
