@@ -175,11 +175,13 @@ class MeetingPartnersForm(forms.Form):
 class NetworkForm(forms.ModelForm):
     class Meta:
         model = Network
-        fields = ["nom", "kind", "theme", "description"]
+        fields = ["nom", "kind", "theme", "description", "partenaires"]
 
     def __init__(self, *args: Any, caf: Caf, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.caf = caf
+        self.fields["partenaires"].queryset = _partners(caf.pk)
+        self.fields["partenaires"].help_text = "Les partenaires de l'annuaire membres du réseau."
 
     def clean_nom(self) -> str:
         nom = self.cleaned_data["nom"].strip()
@@ -230,3 +232,17 @@ class MembershipForm(forms.ModelForm):
         if commit:
             membership.save()
         return membership
+
+
+class DiagnosticPartnersForm(forms.Form):
+    partenaires = forms.ModelMultipleChoiceField(
+        label="Partenaires de l'annuaire consultés",
+        queryset=Partner.objects.none(),
+        required=False,
+        help_text="Ctrl (ou Cmd) + clic pour en choisir plusieurs.",
+    )
+
+    def __init__(self, *args: Any, diagnostic: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["partenaires"].queryset = _partners(diagnostic.ctg.caf_id)
+        self.fields["partenaires"].widget.attrs["size"] = 10

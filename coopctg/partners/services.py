@@ -186,6 +186,15 @@ def set_meeting_partners(meeting: Any, rows: list[tuple[Partner, str]]) -> None:
         )
 
 
+def set_diagnostic_partners(diagnostic: Any, partners: list[Partner]) -> None:
+    """Replace the partners consulted for a draft version of the diagnostic partagé."""
+    with transaction.atomic():
+        DiagnosticPartner.objects.filter(diagnostic=diagnostic).delete()
+        DiagnosticPartner.objects.bulk_create(
+            DiagnosticPartner(diagnostic=diagnostic, partner=partner) for partner in partners
+        )
+
+
 def set_meeting_network(meeting: Any, network: Network | None) -> None:
     with transaction.atomic():
         NetworkMeeting.objects.filter(meeting=meeting).delete()

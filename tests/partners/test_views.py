@@ -240,3 +240,15 @@ def test_query_counts_do_not_grow_with_the_data(
     _more(linked, 12, 10)
     with django_assert_max_num_queries(len(captured.captured_queries)):
         page(client, name, *args(linked))
+
+
+def test_the_partners_consulted_for_a_draft_diagnostic(client, linked):
+    draft = Diagnostic.objects.create(ctg=linked.ctg_other, version=1, date=dt.date(2024, 1, 1))
+    client.force_login(linked.other_editor)
+    url = reverse("partners:diagnostic", args=[draft.pk])
+    assert client.post(url, {"partenaires": [linked.cs.pk, linked.rpe.pk]}).status_code == 302
+    text = page(client, "diagnostic:version", draft.pk)
+    assert "Dans l'annuaire : " in text and "Centre social (fictif)</a>, " in text
+    assert "version 1 du diagnostic partagé (Ctg Saint-Pierre" in page(
+        client, "partners:detail", linked.cs.pk
+    )

@@ -4,7 +4,12 @@ from typing import Any
 
 from django import template
 
-from coopctg.partners.models import ActionPartner, MeetingPartner, NetworkMeeting
+from coopctg.partners.models import (
+    ActionPartner,
+    DiagnosticPartner,
+    MeetingPartner,
+    NetworkMeeting,
+)
 
 register = template.Library()
 
@@ -60,3 +65,13 @@ def recorded_partnerships(evaluation: Any, kind: Any) -> dict[str, Any]:
     rows = new_partners(ctg.pk, ctg.date_debut, end)
     target = kind.target.cible if kind.target else None
     return {"show": True, "rows": rows, "target": target}
+
+
+@register.inclusion_tag("partners/_diagnostic_partners.html")
+def diagnostic_partners(diagnostic: Any, can_edit: bool = False) -> dict[str, Any]:
+    rows = list(
+        DiagnosticPartner.objects.filter(diagnostic=diagnostic)
+        .select_related("partner")
+        .order_by("partner__nom")
+    )
+    return {"diagnostic": diagnostic, "rows": rows, "can_edit": can_edit}

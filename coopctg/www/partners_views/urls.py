@@ -15,4 +15,5 @@ urlpatterns = [
     path("ctg/<int:ctg_pk>/adhesion/", views.membership_create, name="membership_create"),
     path("action/<int:pk>/", views.action_partners, name="action"),
     path("instance/<int:pk>/", views.meeting_partners, name="meeting"),
+    path("diagnostic/<int:pk>/", views.diagnostic_partners, name="diagnostic"),
 ]

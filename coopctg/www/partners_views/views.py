@@ -19,6 +19,7 @@ from coopctg.accounts.access import get_ctg_for_user, visible_ctgs
 from coopctg.actionplan.access import get_action_for_editor
 from coopctg.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes
 from coopctg.core.themes import THEME_CHOICES, theme_labels
+from coopctg.diagnostic.access import get_diagnostic_for_editor
 from coopctg.governance.access import (
     can_edit_governance,
     get_ctg_for_editor,
@@ -34,6 +35,7 @@ from coopctg.partners.access import (
 )
 from coopctg.partners.forms import (
     ActionPartnersForm,
+    DiagnosticPartnersForm,
     MeetingPartnersForm,
     MembershipForm,
     NetworkForm,
@@ -42,6 +44,7 @@ from coopctg.partners.forms import (
 from coopctg.partners.models import (
     KIND_CHOICES,
     ActionPartner,
+    DiagnosticPartner,
     MeetingPartner,
     Network,
     NetworkMembership,
@@ -269,5 +272,35 @@ def meeting_partners(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "title": f"Partenaires : {meeting.short_label} du {meeting.date:%d/%m/%Y}",
             "back": reverse("governance:instance", args=[meeting.pk]),
+        },
+    )
+
+
+def diagnostic_partners(request: HttpRequest, pk: int) -> HttpResponse:
+    """The partners consulted for a version of the diagnostic partagé: while it is a draft
+    (a version validated in Copil no longer changes)."""
+    diagnostic = get_diagnostic_for_editor(request.user, pk)
+    if diagnostic.validated:
+        raise Http404("Page introuvable.")
+    initial = {
+        "partenaires": list(
+            DiagnosticPartner.objects.filter(diagnostic=diagnostic).values_list(
+                "partner_id", flat=True
+            )
+        )
+    }
+    form = DiagnosticPartnersForm(request.POST or None, initial=initial, diagnostic=diagnostic)
+    if request.method == "POST" and form.is_valid():
+        services.set_diagnostic_partners(diagnostic, list(form.cleaned_data["partenaires"]))
+        messages.success(request, "Partenaires consultés enregistrés.")
+        return redirect("diagnostic:version", diagnostic.pk)
+    return render(
+        request,
+        "partners/simple_form.html",
+        {
+            "ctg": diagnostic.ctg,
+            "form": form,
+            "title": f"Partenaires consultés — diagnostic partagé, version {diagnostic.version}",
+            "back": reverse("diagnostic:version", args=[diagnostic.pk]),
         },
     )
