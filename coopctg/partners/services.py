@@ -205,6 +205,10 @@ def set_meeting_network(meeting: Any, network: Network | None) -> None:
 # --- The partner network of a Ctg ----------------------------------------------------------
 
 
+#: The drawing: a circle of partners in the middle, their names outside it, left or right.
+GRAPH_WIDTH, GRAPH_HEIGHT, GRAPH_SHIFT = 900, 560, 170
+
+
 @dataclass
 class GraphNode:
     partner: Partner
@@ -215,12 +219,33 @@ class GraphNode:
     @property
     def label(self) -> str:
         name = self.partner.nom
-        return name if len(name) <= 28 else name[:27] + "…"
+        return name if len(name) <= 30 else name[:29] + "…"
+
+    @property
+    def _dx(self) -> float:
+        return self.x - GRAPH_WIDTH / 2
+
+    @property
+    def _dy(self) -> float:
+        return self.y - GRAPH_HEIGHT / 2
+
+    @property
+    def label_x(self) -> float:
+        """The name outside the circle, on the partner's side."""
+        dx = self._dx
+        return round(self.x + (14 if dx > 1 else -14 if dx < -1 else 0), 1)
 
     @property
     def label_y(self) -> float:
-        """The name below the point (above it for the points of the lower half)."""
-        return round(self.y + 24, 1) if self.y <= 280 else round(self.y - 16, 1)
+        dy, dx = self._dy, self._dx
+        if abs(dx) <= 1:  # at the top or the bottom: above or below the point
+            return round(self.y + (-16 if dy < 0 else 26), 1)
+        return round(self.y + 4, 1)
+
+    @property
+    def anchor(self) -> str:
+        dx = self._dx
+        return "start" if dx > 1 else "end" if dx < -1 else "middle"
 
 
 @dataclass
@@ -238,7 +263,8 @@ class GraphEdge:
 class CtgNetwork:
     nodes: list[GraphNode]
     edges: list[GraphEdge]
-    size: int = 560
+    width: int = GRAPH_WIDTH
+    height: int = GRAPH_HEIGHT
 
     @property
     def empty(self) -> bool:
@@ -265,8 +291,8 @@ def ctg_network(ctg_id: int) -> CtgNetwork:
         if row.partner_id not in by_action[row.action_id]:
             by_action[row.action_id].append(row.partner_id)
     ordered = list(nodes.values())
-    for node, point in zip(ordered, circle_layout(len(ordered)), strict=True):
-        node.x, node.y = point.x, point.y
+    for node, point in zip(ordered, circle_layout(len(ordered), size=GRAPH_HEIGHT), strict=True):
+        node.x, node.y = point.x + GRAPH_SHIFT, point.y
     pairs: dict[tuple[int, int], list[str]] = defaultdict(list)
     for action_id, members in by_action.items():
         for i, first in enumerate(members):
