@@ -52,7 +52,6 @@ RULES = {
     ],
     "partners:diagnostic": [
         ("own", lambda w: {"pk": w.partner_draft_own.pk}, seen_by(EDIT_OWN)),
-        ("other", lambda w: {"pk": w.partner_draft_other.pk}, seen_by(EDIT_OTHER)),
         ("validee", lambda w: {"pk": w.partner_validated_own.pk}, seen_by(set())),
     ],
     "partners:meeting": [
@@ -87,11 +86,9 @@ def extend_world(w):
         for ctg in (w.ctg_own, w.ctg_other)
     )
     ActionPartner.objects.create(action=w.partner_action_own, partner=w.partner_a, role="pilote")
-    # the draft of ``own`` comes from the diagnostic rules (a single draft per Ctg)
+    # the draft of ``own`` comes from the diagnostic rules (a single draft per Ctg; ``other``
+    # must keep none: its « premier » case creates the first version)
     w.partner_draft_own = Diagnostic.objects.get(ctg=w.ctg_own, copil__isnull=True)
-    w.partner_draft_other = Diagnostic.objects.create(
-        ctg=w.ctg_other, version=10, date=dt.date(2024, 5, 2)
-    )
     copil = Meeting.objects.create(ctg=w.ctg_own, kind="copil", date=dt.date(2024, 6, 2))
     w.partner_validated_own = Diagnostic.objects.create(
         ctg=w.ctg_own, version=9, date=dt.date(2024, 5, 2), copil=copil, valide_le=copil.date
