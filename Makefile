@@ -59,7 +59,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy coopctg/funding/rules coopctg/funding/caf_parameters.py coopctg/core/params.py coopctg/core/caf_params.py coopctg/territories/tilegrid.py coopctg/core/formats.py coopctg/core/themes.py coopctg/accounts/roles.py coopctg/organisations/matching.py coopctg/governance/rules.py coopctg/reports/rules.py coopctg/reports/evaluation_rules.py coopctg/dashboards/charts.py coopctg/diagnostic/rules.py coopctg/participation/rules.py
+	$(BIN)/mypy coopctg/funding/rules coopctg/funding/caf_parameters.py coopctg/core/params.py coopctg/core/caf_params.py coopctg/territories/tilegrid.py coopctg/core/formats.py coopctg/core/themes.py coopctg/accounts/roles.py coopctg/organisations/matching.py coopctg/governance/rules.py coopctg/reports/rules.py coopctg/reports/evaluation_rules.py coopctg/dashboards/charts.py coopctg/diagnostic/rules.py coopctg/participation/rules.py coopctg/partners/rules.py
 
 
 # The benchmark (README, « Banc de mesure »): a throwaway database per scale, the table on stdout.

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "coopctg.indicators",  # indicateurs du diagnostic, commande « coopctg diagnostic »
     "coopctg.diagnostic",
     "coopctg.participation",  # mission 4 : concertation, supports, veille, page publique
+    "coopctg.partners",  # annuaire des partenaires, liens, réseaux
     "coopctg.dashboards",  # its commands (coopctg echeances); no models
     "coopctg.api",
     "coopctg.demo",

@@ -35,6 +35,7 @@ urlpatterns = [
     path("diagnostic/", include("coopctg.www.diagnostic_views.urls")),
     path("participation/", include("coopctg.www.participation_views.urls")),
     path("", include("coopctg.www.participation_views.public_urls")),  # sans compte
+    path("partenaires/", include("coopctg.www.partners_views.urls")),
     path("tableau-de-bord/", include("coopctg.www.dashboard_views.urls")),
     path("national/", include("coopctg.www.national_views.urls")),
     path("indicateurs/", include("coopctg.www.indicators_views.urls")),

@@ -792,6 +792,9 @@ from coopctg.api.diagnostic import router as diagnostic  # noqa: E402
 # Mission 4 (consultations, supports): its module uses the helpers above.
 from coopctg.api.participation import router as participation  # noqa: E402
 
+# Partner directory (coopctg/partners): its module uses the helpers above.
+from coopctg.api.partners import router as partners  # noqa: E402
+
 # --- Diagnostic de territoire (coopctg/indicators) --------------------------------------------
 
 indicators = Router(tags=["Diagnostic de territoire"])
@@ -846,6 +849,7 @@ for router in (
     diagnostic,
     participation,
     indicators,
+    partners,
 ):
     api.add_router("/", router)
 

@@ -105,6 +105,7 @@ def load_demo(
             _demo_suivi(territory["suivi"], log)
             _demo_diagnostic(log)
             _demo_participation(log)
+            _demo_partners(log)
     written = sum(
         _bilans(admin, authorities[name], data["bilans"], territory["bilans"], today)
         for name, territory in territories.items()
@@ -478,6 +479,13 @@ def _demo_participation(log: Callable[[str], None]) -> None:
     from coopctg.demo.participation import load_participation
 
     log(load_participation(editor=User.objects.filter(username="editeur.gatine").first()))
+
+
+def _demo_partners(log: Callable[[str], None]) -> None:
+    """Partners and networks of the Gâtine-Racan Ctg (``data/partenaires-gatine.yaml``)."""
+    from coopctg.demo.partners import load_partners
+
+    log(load_partners())
 
 
 # --- Accounts -------------------------------------------------------------------------------------

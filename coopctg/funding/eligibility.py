@@ -26,6 +26,7 @@ from coopctg.funding.rules.eligibility import (
     Condition,
     EligibilityFacts,
     JobDescription,
+    MembershipFact,
     NetworksFacts,
     eligibility_checklist,
 )
@@ -134,19 +135,26 @@ def _cofs(ctg_id: int, collectivite_id: int) -> tuple[CofFact, ...]:
 def _networks(ctg: Ctg, effective: dt.date) -> NetworksFacts:
     from coopctg.governance.models import Meeting
     from coopctg.governance.rules import MeetingKind
+    from coopctg.partners.models import NetworkMembership
 
     url = reverse("governance:ctg", args=[ctg.pk])
     try:
         parameters = load_caf_eligibility_parameters(ctg.caf.code)
     except ParameterError as error:
         return NetworksFacts(url=url, unavailable=f"seuil non paramétré : {error}")
-    dates = Meeting.objects.filter(ctg_id=ctg.pk, kind=MeetingKind.RESEAU.value).values_list(
-        "date", flat=True
+    rows = Meeting.objects.filter(ctg_id=ctg.pk, kind=MeetingKind.RESEAU.value).values_list(
+        "date", "reseau_lie__network__nom"
+    )
+    memberships = NetworkMembership.objects.filter(ctg_id=ctg.pk).values_list(
+        "network__nom", "date_debut", "date_fin"
     )
     return NetworksFacts(
         minimum=parameters.networks_minimum_at(effective),
-        meetings=tuple(sorted(dates)),
+        meetings=tuple(sorted(day for day, _ in rows)),
         url=url,
+        networks_minimum=parameters.networks_count_minimum_at(effective),
+        named=tuple(sorted((day, name) for day, name in rows if name)),
+        memberships=tuple(MembershipFact(name, start, end) for name, start, end in memberships),
     )
 
 

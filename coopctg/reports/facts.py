@@ -36,10 +36,13 @@ from coopctg.governance.models import Highlight, Meeting
 from coopctg.governance.rules import MEETING_LABELS, MeetingKind
 from coopctg.governance.services import governance_status
 from coopctg.participation.facts import mission4_facts
+from coopctg.partners.services import partner_facts
 from coopctg.reports import rules
 from coopctg.reports.models import AnnualReport
 
-FACTS_VERSION = 3  # 2: mission 2 (diagnostic, besoins, commissions); 3: mission 4
+FACTS_VERSION = (
+    3  # 2: mission 2 (diagnostic, besoins, commissions); 3: partenaires, réseaux, mission 4
+)
 THEME_LABELS = dict(THEME_CHOICES)
 HIGHLIGHT_LABELS = dict(Highlight.Kind.choices)
 
@@ -214,6 +217,7 @@ def report_facts(
         "financement": _funding(cof, year, report),
         **mission2_facts(cof.ctg, year),
         **mission4_facts(cof.ctg, year),
+        "partenaires": partner_facts(cof.ctg_id, year),
     }
 
 

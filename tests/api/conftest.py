@@ -114,6 +114,7 @@ def world(touraine):
     w.bilan_other = add_report(w.cof_other, 2023, w.framework)
     add_mission_2(w)
     add_mission_4(w)
+    add_partners(w)
     w.tokens = {role: ApiToken.create_for(getattr(w, role), "essai")[1] for role in ROLES}
     return w
 
@@ -135,3 +136,19 @@ class Api:
 @pytest.fixture
 def call(client):
     return Api(client)
+
+
+def add_partners(w):
+    """A partner in each Caf's directory (coopctg/partners)."""
+    from coopctg.partners.models import Partner
+
+    w.partner_a, w.partner_b = (
+        Partner.objects.create(
+            caf=caf,
+            identifiant=code,
+            nom=f"Association {code} (fictive)",
+            kind="association",
+            date_maj=dt.date(2025, 1, 1),
+        )
+        for caf, code in ((w.caf, "a"), (w.caf_b, "b"))
+    )

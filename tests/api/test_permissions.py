@@ -37,6 +37,9 @@ BAD_BESOIN = {  # dated in the future: refused by the form, nothing written
 }
 
 BAD_RESULTATS = {"synthese": "Rien", "participation": [{"public": "inconnu", "nombre": 3}]}
+BAD_PARTENAIRE = {"nom": "Association (fictive)", "nature": "association", "siret": "123"}
+DIRECTORY_READERS = OWN | {"other_editor"}
+DIRECTORY_EDITORS = {"admin", "advisor", "editor", "other_editor"}
 
 
 def page(world):
@@ -271,6 +274,44 @@ RULES = {
         ("own", lambda w: {"pk": w.own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.other.pk}, None, seen_by(SEE_OTHER)),
         ("foreign", lambda w: {"pk": w.foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
+    ],
+    # Partner directory: read by whoever sees the Caf, written by its admin, advisors and the
+    # editors of its collectivités (the body is refused: a SIRET of 3 digits).
+    "partenaires": [
+        ("caf", lambda w: {"code": w.caf.code}, None, seen_by(DIRECTORY_READERS)),
+        ("autre-caf", lambda w: {"code": w.caf_b.code}, None, seen_by({"outsider"})),
+    ],
+    "partenaire": [
+        ("caf", lambda w: {"pk": w.partner_a.pk}, None, seen_by(DIRECTORY_READERS)),
+        ("autre-caf", lambda w: {"pk": w.partner_b.pk}, None, seen_by({"outsider"})),
+    ],
+    "partenaire_create": [
+        (
+            "caf",
+            lambda w: {"code": w.caf.code},
+            BAD_PARTENAIRE,
+            seen_by(DIRECTORY_EDITORS, status=422),
+        ),
+        (
+            "autre-caf",
+            lambda w: {"code": w.caf_b.code},
+            BAD_PARTENAIRE,
+            seen_by({"outsider"}, status=422),
+        ),
+    ],
+    "partenaire_update": [
+        (
+            "caf",
+            lambda w: {"pk": w.partner_a.pk},
+            BAD_PARTENAIRE,
+            seen_by(DIRECTORY_EDITORS, status=422),
+        ),
+        (
+            "autre-caf",
+            lambda w: {"pk": w.partner_b.pk},
+            BAD_PARTENAIRE,
+            seen_by({"outsider"}, status=422),
+        ),
     ],
 }
 #: Not operations: the schema (signed-in users and tokens), the docs (a page for logged-in users)

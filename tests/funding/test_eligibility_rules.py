@@ -10,7 +10,10 @@ A case::
       aujourd_hui: 2026-12-04
       cofs: [{numero: COF-1, statut: signee, debut: 2022-01-01, fin: 2026-12-31,
               signee_le: 2021-12-15}]                    # statut : projet, signee, echue
-      reseaux: [2023-07-01]                              # dates des réunions de réseau
+      reseaux: [2023-07-01, {date: 2024-01-10, reseau: Petite enfance}]
+                                    # dates des réunions de réseau, ou date et réseau
+      adhesions: [{reseau: Petite enfance, debut: 2022-01-01, fin: 2023-12-31}]
+                                    # adhésions aux réseaux (fin facultative)
       fiches_de_poste: [{intitule: Chargée de coopération, attendus: 12}]
       bilan: {annee: 2024, attendus: 46}                 # le dernier bilan transmis
       declarations: {attendus: true}
@@ -37,6 +40,7 @@ from coopctg.funding.rules.eligibility import (
     EligibilityFacts,
     EligibilityParameters,
     JobDescription,
+    MembershipFact,
     NetworksFacts,
     eligibility_checklist,
     load_eligibility_parameters,
@@ -54,6 +58,7 @@ CASE_KEYS = {
     "aujourd_hui",
     "cofs",
     "reseaux",
+    "adhesions",
     "fiches_de_poste",
     "bilan",
     "declarations",
@@ -91,6 +96,10 @@ def cof(raw: dict) -> CofFact:
     )
 
 
+def _day(meeting: object) -> object:
+    return meeting["date"] if isinstance(meeting, dict) else meeting
+
+
 def facts(case: dict) -> EligibilityFacts:
     folder = (
         HERE / "parametres" / case["parametres"]
@@ -114,8 +123,20 @@ def facts(case: dict) -> EligibilityFacts:
         cofs=tuple(cof(raw) for raw in case.get("cofs") or []),
         networks=NetworksFacts(
             minimum=parameters(folder).networks_minimum_at(effective),
-            meetings=tuple(date(day) for day in case.get("reseaux") or []),
+            meetings=tuple(sorted(date(_day(m)) for m in case.get("reseaux") or [])),
             url="/instances/ctg/1/",
+            networks_minimum=parameters(folder).networks_count_minimum_at(effective),
+            named=tuple(
+                (date(m["date"]), str(m["reseau"]))
+                for m in case.get("reseaux") or []
+                if isinstance(m, dict)
+            ),
+            memberships=tuple(
+                MembershipFact(
+                    str(a["reseau"]), date(a["debut"]), date(a["fin"]) if a.get("fin") else None
+                )
+                for a in case.get("adhesions") or []
+            ),
         ),
         attendus=AttendusFacts(
             job_descriptions=tuple(
@@ -219,3 +240,18 @@ def test_a_malformed_threshold_is_refused_at_load(tmp_path, content, message):
 def test_a_missing_threshold_file_is_a_french_error(tmp_path):
     with pytest.raises(ParameterFileError, match=r"reseaux_minimum\.yaml : lecture impossible"):
         load_eligibility_parameters(tmp_path)
+
+
+def test_the_touraine_networks_count_cites_its_source():
+    loaded = parameters(DEFAULT_ROOT / "caf-37")
+    threshold = loaded.networks_count_minimum_at(dt.date(2022, 1, 1))
+    assert threshold is not None and threshold.value == 1
+    assert "différents réseaux" in threshold.reference
+    assert "à confirmer par la Caf" in threshold.reference
+    assert loaded.networks_count_minimum_at(dt.date(2021, 12, 31)) is None
+
+
+def test_without_the_networks_count_file_no_minimum_of_networks():
+    loaded = parameters(HERE / "parametres" / "caf-test")
+    assert loaded.networks_count_minimum is None
+    assert loaded.networks_count_minimum_at(dt.date(2024, 1, 1)) is None

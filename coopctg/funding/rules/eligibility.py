@@ -26,7 +26,14 @@ date (:func:`eligibility_checklist`):
 - « réseaux » : at least N network meetings (kind « réseau ») of the Ctg held in the 12 months
   that end on the effective date (:func:`networks_window`), N being the dated parameter
   ``reseaux_minimum`` in force on that date (:func:`load_eligibility_parameters`). A meeting
-  counts once held (dated today or before); a planned one is named but does not count yet;
+  counts once held (dated today or before); a planned one is named but does not count yet.
+  Where the Caf sets the dated parameter ``reseaux_adhesions_minimum`` (K), the chargé·e de
+  coopération must also take part in at least K distinct networks in those 12 months: the
+  networks they are a member of (a membership overlapping the 12 months, recorded in the
+  partner directory's networks) and those whose meetings they attended (a réseau instance
+  linked to its network); the réseau instances not linked to any network count together as
+  one « réseau non précisé ». « Participer aux différents réseaux » thus reads « être membre
+  de réseaux (K au moins) et participer à leurs réunions (N au moins) »;
 - « bilan annuel » : automatic once the collectivité has a Cof (:class:`AnnualReportFact`),
   declared otherwise.
 
@@ -57,6 +64,10 @@ from coopctg.core.params import (
 
 #: The dated parameter (file ``<name>.yaml`` in the Caf's funding folder).
 NETWORKS_MINIMUM = "reseaux_minimum"
+#: The dated minimum of distinct networks (optional file: without it, no such minimum).
+NETWORKS_COUNT_MINIMUM = "reseaux_adhesions_minimum"
+#: The networks of the réseau instances linked to none, counted together as one.
+UNNAMED_NETWORK = "réseau non précisé"
 
 
 class ConditionState(StrEnum):
@@ -118,14 +129,34 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class MembershipFact:
+    """The chargé·e de coopération of the Ctg is a member of ``network`` from ``start`` to
+    ``end`` (None: still a member)."""
+
+    network: str
+    start: dt.date
+    end: dt.date | None = None
+
+    def overlaps(self, first: dt.date, last: dt.date) -> bool:
+        return self.start <= last and (self.end is None or self.end >= first)
+
+
+@dataclass(frozen=True)
 class NetworksFacts:
     """The network meetings of the Ctg (every date, held or planned) and the minimum in force
-    on the effective date (None: none is; ``unavailable`` says why when it cannot be read)."""
+    on the effective date (None: none is; ``unavailable`` says why when it cannot be read).
+
+    ``named``: the meetings among ``meetings`` linked to a network, (date, network name);
+    ``memberships``: the Ctg's memberships of networks; ``networks_minimum``: the minimum of
+    distinct networks in force (None: no such minimum)."""
 
     minimum: Threshold | None = None
     meetings: tuple[dt.date, ...] = ()
     url: str = ""
     unavailable: str = ""
+    networks_minimum: Threshold | None = None
+    named: tuple[tuple[dt.date, str], ...] = ()
+    memberships: tuple[MembershipFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -388,16 +419,63 @@ def _networks(facts: EligibilityFacts) -> _Outcome:
         tally = f"1 réunion de réseau tenue, le {_date(held[0])}"
     else:
         tally = f"{len(held)} réunions de réseau tenues, la dernière le {_date(held[-1])}"
+    count_ok, count_text = _networks_count(networks, start, end, held)
+    if len(held) >= minimum and count_ok:
+        return _Outcome(
+            ConditionState.SATISFIED,
+            f"{span} : {tally} (minimum : {minimum}){count_text}",
+            links,
+        )
     if len(held) >= minimum:
-        return _Outcome(ConditionState.SATISFIED, f"{span} : {tally} (minimum : {minimum})", links)
-    missing = _plural(minimum - len(held), "manquante", "manquantes")
-    proof = f"{span} : {tally}, pour un minimum de {minimum} ({missing})"
+        proof = f"{span} : {tally} (minimum : {minimum}){count_text}"
+    else:
+        missing = _plural(minimum - len(held), "manquante", "manquantes")
+        proof = f"{span} : {tally}, pour un minimum de {minimum} ({missing}){count_text}"
     if planned:
         proof += (
             f" ; {_plural(len(planned), 'prévue', 'prévues')}, la prochaine le "
             f"{_date(planned[0])} (compte une fois tenue)"
         )
     return _Outcome(ConditionState.NOT_SATISFIED, proof, links)
+
+
+def _networks_count(
+    networks: NetworksFacts, start: dt.date, end: dt.date, held: list[dt.date]
+) -> tuple[bool, str]:
+    """Whether the Ctg took part in enough distinct networks over the 12 months, and the text
+    that says which (empty without a minimum of networks)."""
+    threshold = networks.networks_minimum
+    if threshold is None:
+        return True, ""
+    tallies: dict[str, list[int]] = {}  # name → [member, meetings held]
+    for membership in networks.memberships:
+        if membership.overlaps(start, end):
+            tallies.setdefault(membership.network, [0, 0])[0] = 1
+    held_set = set(held)
+    named_held = [name for day, name in networks.named if day in held_set]
+    for name in named_held:
+        tallies.setdefault(name, [0, 0])[1] += 1
+    unnamed = len(held) - len(named_held)
+    if unnamed > 0:
+        tallies.setdefault(UNNAMED_NETWORK, [0, 0])[1] += unnamed
+    parts = []
+    for name in sorted(tallies, key=lambda n: (n == UNNAMED_NETWORK, n)):
+        member, count = tallies[name]
+        details = (["membre"] if member else []) + (
+            [_plural(count, "réunion", "réunions")] if count else []
+        )
+        parts.append(f"{name} ({', '.join(details)})")
+    found = len(tallies)
+    wanted = threshold.value
+    listed = (
+        f"{_plural(found, 'réseau', 'réseaux')} : {', '.join(parts)}" if parts else ("aucun réseau")
+    )
+    if found >= wanted:
+        return True, f" ; {listed} (minimum : {_plural(wanted, 'réseau', 'réseaux')})"
+    missing = _plural(wanted - found, "manquant", "manquants")
+    return False, (
+        f" ; {listed}, pour un minimum de {_plural(wanted, 'réseau', 'réseaux')} ({missing})"
+    )
 
 
 def _annual_report(facts: EligibilityFacts) -> _Outcome:
@@ -504,33 +582,62 @@ class EligibilityParameters:
     """The dated parameters of the eligibility conditions of one Caf."""
 
     networks_minimum: Parameter
+    #: The minimum of distinct networks; None when the Caf has no such file.
+    networks_count_minimum: Parameter | None = None
 
     def networks_minimum_at(self, when: dt.date) -> Threshold | None:
         """The minimum in force on ``when``; None when none is (before the first value, or
         after a ``null`` that ended the rule)."""
-        try:
-            entry = self.networks_minimum.entry_at(when)
-        except ParameterNotInForce:
+        return _threshold_at(self.networks_minimum, when)
+
+    def networks_count_minimum_at(self, when: dt.date) -> Threshold | None:
+        """The minimum of distinct networks in force on ``when`` (None: none)."""
+        if self.networks_count_minimum is None:
             return None
-        assert entry.value is not None and entry.reference is not None  # checked at load
-        return Threshold(
-            value=_count(entry.value, NETWORKS_MINIMUM),
-            since=entry.start,
-            reference=entry.reference,
-        )
+        return _threshold_at(self.networks_count_minimum, when)
+
+
+def _threshold_at(parameter: Parameter, when: dt.date) -> Threshold | None:
+    try:
+        entry = parameter.entry_at(when)
+    except ParameterNotInForce:
+        return None
+    assert entry.value is not None and entry.reference is not None  # checked at load
+    return Threshold(
+        value=_count(entry.value, parameter.name),
+        since=entry.start,
+        reference=entry.reference,
+    )
 
 
 def load_eligibility_parameters(folder: Path | ParameterSet) -> EligibilityParameters:
-    """Read ``reseaux_minimum.yaml`` from a Caf's funding folder and check every dated value
-    (a whole number, 0 or more). Raises :class:`ParameterFileError` (French message)."""
+    """Read ``reseaux_minimum.yaml`` (and ``reseaux_adhesions_minimum.yaml`` when the Caf has
+    one) from a Caf's funding folder, or take them from its resolved parameters, and check every
+    dated value (a whole number, 0 or more). Raises :class:`ParameterFileError` (French
+    message)."""
     if isinstance(folder, ParameterSet):
-        parameter = folder[NETWORKS_MINIMUM]  # ParameterFileError when missing
+        parameter = _checked(folder[NETWORKS_MINIMUM])  # ParameterFileError when missing
+        count = (
+            _checked(folder[NETWORKS_COUNT_MINIMUM]) if NETWORKS_COUNT_MINIMUM in folder else None
+        )
     else:
-        parameter = load_parameter_file(folder / f"{NETWORKS_MINIMUM}.yaml", NETWORKS_MINIMUM)
+        parameter = _checked(
+            load_parameter_file(folder / f"{NETWORKS_MINIMUM}.yaml", NETWORKS_MINIMUM)
+        )
+        count_path = folder / f"{NETWORKS_COUNT_MINIMUM}.yaml"
+        count = (
+            _checked(load_parameter_file(count_path, NETWORKS_COUNT_MINIMUM))
+            if count_path.exists()
+            else None
+        )
+    return EligibilityParameters(networks_minimum=parameter, networks_count_minimum=count)
+
+
+def _checked(parameter: Parameter) -> Parameter:
     for entry in parameter.values:
         if entry.value is not None:
             try:
                 _count(entry.value, f"{parameter.source}, valeur du {entry.start}")
             except ParameterError as error:
                 raise ParameterFileError(str(error)) from None
-    return EligibilityParameters(networks_minimum=parameter)
+    return parameter

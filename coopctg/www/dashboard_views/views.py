@@ -40,6 +40,7 @@ from coopctg.governance.rules import Status as PeriodStatus
 from coopctg.indicators.services import build_fiche, key_lines
 from coopctg.organisations.models import Caf, LocalAuthority
 from coopctg.participation.dashboard import ctg_panels as population_panels
+from coopctg.partners.services import facts_of_ctgs
 from coopctg.territories import svgmap
 from coopctg.territories.models import Epci
 from coopctg.www.territories_views.views import epci_sort_key, label_lines, short_name
@@ -203,6 +204,7 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
     meetings = upcoming_meetings([s.ctg for s in row.ctgs], today)
     panels = ctg_panels([s.ctg for s in row.ctgs], today)
     population = population_panels([s.ctg for s in row.ctgs], today)
+    partners = facts_of_ctgs([s.ctg.pk for s in row.ctgs], year)
     boards = [
         {
             "state": state,
@@ -211,6 +213,7 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
             "meetings": meetings[state.ctg.pk],
             "panel": panels[state.ctg.pk],
             "population": population[state.ctg.pk],
+            "partners": partners[state.ctg.pk],
         }
         for state in row.ctgs
     ]
