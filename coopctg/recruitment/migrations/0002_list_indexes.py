@@ -7,10 +7,10 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ctg', '0003_ctg_ctg_caf_statut_fin_idx'),
+        ('ctg', '0003_list_indexes'),
         ('framework', '0002_objective_sous_titre'),
         ('funding', '0002_architecture_kind'),
-        ('organisations', '0003_localauthority_collectivite_caf_nom_idx'),
+        ('organisations', '0003_list_indexes'),
         ('recruitment', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

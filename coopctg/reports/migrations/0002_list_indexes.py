@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0006_fundingagreement_cof_statut_fin_idx_and_more'),
+        ('agreements', '0006_list_indexes'),
         ('framework', '0002_objective_sous_titre'),
         ('reports', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
