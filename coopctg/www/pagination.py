@@ -61,11 +61,12 @@ def query_without_page(request: HttpRequest) -> str:
 def paginate(
     request: HttpRequest,
     items: QuerySet[Any] | Sequence[Any],
-    per_page: int = PER_PAGE,
+    per_page: int | None = None,
     label: str = "Pages",
 ) -> Pagination:
-    """The page asked by ``?page=`` (the first when not a number, the last when beyond)."""
-    paginator = Paginator(items, per_page, allow_empty_first_page=True)
+    """The page asked by ``?page=`` (the first when not a number, the last when beyond), of
+    ``per_page`` rows (default :data:`PER_PAGE`)."""
+    paginator = Paginator(items, per_page or PER_PAGE, allow_empty_first_page=True)
     page = paginator.get_page(request.GET.get("page"))
     filters = query_without_page(request)
     prefix = f"?{filters}&page=" if filters else "?page="
