@@ -12,8 +12,9 @@ validation error): 400 for a body that is not JSON within bounds (:class:`JsonPa
 without a valid token, 404, 409 on a stale request, 422 invalid input.
 The OpenAPI schema and the docs are for signed-in users and valid tokens only: the schema
 describes every operation and field, which an anonymous visitor has no use for.
-Lists are paginated (``?page=``, ``?taille=``) and filtered (``?annee=``, ``?collectivite=``
-(identifiant), ``?statut=``…).
+Lists are paginated (``?page=``, ``?taille=``, or by cursor ``?apres=``: see
+:mod:`coopctg.api.pagination`) and filtered (``?annee=``, ``?collectivite=`` (identifiant),
+``?statut=``…).
 """
 
 from __future__ import annotations

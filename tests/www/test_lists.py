@@ -297,3 +297,25 @@ def test_api_echeances_cursor(client, touraine, national):
     assert walked == keys and len(keys) > 4
     only_b = client.get(f"{url}?caf=41&taille=200").json()["resultats"]
     assert all("37-" not in item["territoire"] for item in only_b)
+
+
+# --- Home page --------------------------------------------------------------------------------
+
+
+def test_home_lists_a_few_collectivites_without_ctg_and_counts_them(client, touraine):
+    from coopctg.www.home_views.views import HOME_TASKS
+
+    for i in range(HOME_TASKS + 5):
+        LocalAuthorityFactory(caf=touraine.caf, nom=f"Sans-Ctg-{i:03d}")
+    client.force_login(touraine.admin)
+    url = reverse("home")
+    get(client, url)
+    with CaptureQueriesContext(connection) as few:
+        html = get(client, url)
+    assert html.count("n'a pas de Ctg en vigueur") == HOME_TASKS
+    assert f"{HOME_TASKS + 5} collectivités sans Ctg en vigueur en tout" in html
+    for i in range(20):
+        LocalAuthorityFactory(caf=touraine.caf, nom=f"Sans-Ctg-plus-{i:03d}")
+    with CaptureQueriesContext(connection) as many:
+        get(client, url)
+    assert len(many.captured_queries) <= len(few.captured_queries)
