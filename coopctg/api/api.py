@@ -193,10 +193,11 @@ def _page_rows(queryset: QuerySet, page: s.PageQuery) -> dict[str, Any]:
         raise Invalid(str(error), "apres") from None
 
 
-def _page_list(items: list[Any], page: s.PageQuery, identity: Any) -> dict[str, Any]:
-    """:func:`_page_rows` for a list computed in Python, each item named by ``identity``."""
+def _page_list(items: list[Any], page: s.PageQuery, identity: Any, kind: str) -> dict[str, Any]:
+    """:func:`_page_rows` for a list ``kind`` computed in Python, each item named by
+    ``identity``."""
     try:
-        return pagination.paginate_list(items, page.page, page.taille, page.apres, identity)
+        return pagination.paginate_list(items, page.page, page.taille, page.apres, identity, kind)
     except pagination.CursorError as error:
         raise Invalid(str(error), "apres") from None
 
@@ -796,7 +797,9 @@ def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: 
     items = for_reader(user, tasks_of(collectivites, _today(), filtres.type or ""))
     if filtres.a_faire:
         items = [task for task in items if task.mine]
-    found = _page_list(items, page, lambda task: [task.kind, task.ref, task.date.isoformat()])
+    found = _page_list(
+        items, page, lambda task: [task.kind, task.ref, task.date.isoformat()], "echeances"
+    )
     return {**found, "resultats": [s.to_echeance(task) for task in found.pop("items")]}
 
 
@@ -817,7 +820,7 @@ def list_indicateurs(request: HttpRequest, page: Query[s.PageQuery]):
     """Le catalogue des indicateurs du diagnostic (les indicateurs locaux d'une collectivité
     figurent dans sa fiche diagnostic)."""
     items = list(indicator_catalogue().values())
-    found = _page_list(items, page, lambda item: item.code)
+    found = _page_list(items, page, lambda item: item.code, "indicateurs")
     return {**found, "resultats": [s.to_indicateur(item) for item in found.pop("items")]}
 
 

@@ -59,13 +59,15 @@ def ordered(queryset: QuerySet[Any], keys: list[Key]) -> QuerySet[Any]:
     return queryset.order_by(*terms)
 
 
-def encode(pk: Any) -> str:
-    return signing.dumps(pk, salt=SALT, compress=True)
+def encode(pk: Any, kind: str) -> str:
+    """The cursor of a row of a list of ``kind`` (a model's label): a cursor of another list
+    is refused, never read as a position in this one."""
+    return signing.dumps(pk, salt=f"{SALT}:{kind}", compress=True)
 
 
-def decode(cursor: str) -> Any:
+def decode(cursor: str, kind: str) -> Any:
     try:
-        return signing.loads(cursor, salt=SALT)
+        return signing.loads(cursor, salt=f"{SALT}:{kind}")
     except signing.BadSignature:
         raise CursorError(
             "Curseur « apres » invalide : reprenez la valeur « suivant » d'une réponse."
@@ -91,7 +93,7 @@ def _after(keys: list[Key], anchor: tuple[Any, ...]) -> Q:
 
 def after_cursor(queryset: QuerySet[Any], keys: list[Key], cursor: str) -> QuerySet[Any]:
     """The rows of ``queryset`` after the cursor's row (one query to read its sort key)."""
-    pk = decode(cursor)
+    pk = decode(cursor, queryset.model._meta.label)
     anchor = queryset.filter(pk=pk).values_list(*[key.field for key in keys]).first()
     if anchor is None:
         raise CursorError(
@@ -106,6 +108,7 @@ def paginate(queryset: QuerySet[Any], page: int, size: int, cursor: str | None) 
     page None), else by page number."""
     keys = sort_keys(queryset)
     queryset = ordered(queryset, keys)
+    kind = queryset.model._meta.label
     if cursor is not None:
         rows = list(after_cursor(queryset, keys, cursor)[: size + 1])
         more = len(rows) > size
@@ -114,7 +117,7 @@ def paginate(queryset: QuerySet[Any], page: int, size: int, cursor: str | None) 
             "total": None,
             "page": None,
             "taille": size,
-            "suivant": encode(rows[-1].pk) if more else None,
+            "suivant": encode(rows[-1].pk, kind) if more else None,
             "items": rows,
         }
     total = queryset.count()
@@ -125,18 +128,18 @@ def paginate(queryset: QuerySet[Any], page: int, size: int, cursor: str | None) 
         "total": total,
         "page": page,
         "taille": size,
-        "suivant": encode(rows[-1].pk) if more and rows else None,
+        "suivant": encode(rows[-1].pk, kind) if more and rows else None,
         "items": rows,
     }
 
 
 def paginate_list(
-    items: list[Any], page: int, size: int, cursor: str | None, identity: Any
+    items: list[Any], page: int, size: int, cursor: str | None, identity: Any, kind: str
 ) -> dict[str, Any]:
     """The same contract for a list computed in Python (échéances, catalogue): the cursor names
     the identity (``identity(item)``, a JSON value) of the page's last item."""
     if cursor is not None:
-        wanted = decode(cursor)
+        wanted = decode(cursor, kind)
         position = next((i for i, item in enumerate(items) if identity(item) == wanted), None)
         if position is None:
             raise CursorError(
@@ -155,6 +158,6 @@ def paginate_list(
         "total": total,
         "page": number,
         "taille": size,
-        "suivant": encode(identity(rows[-1])) if more and rows else None,
+        "suivant": encode(identity(rows[-1]), kind) if more and rows else None,
         "items": rows,
     }

@@ -281,6 +281,9 @@ def test_api_bad_or_stale_cursor_is_a_422(client, touraine, national):
     # The same cursor on a filter its row does not match: refused, not a wrong page.
     response = client.get(url, {"apres": cursor, "statut": "projet"})
     assert response.status_code == 422 and "première page" in response.json()["detail"]
+    # A cursor of another list is refused, never read as a position in this one.
+    response = client.get(reverse("api:ctgs"), {"apres": cursor})
+    assert response.status_code == 422 and response.json()["erreurs"][0]["champ"] == "apres"
 
 
 def test_api_echeances_cursor(client, touraine, national):
