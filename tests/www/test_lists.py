@@ -322,3 +322,16 @@ def test_home_lists_a_few_collectivites_without_ctg_and_counts_them(client, tour
     with CaptureQueriesContext(connection) as many:
         get(client, url)
     assert len(many.captured_queries) <= len(few.captured_queries)
+
+
+def test_cof_list_lists_collectivites_once_a_caf_is_chosen(client, touraine, national):
+    grow(touraine, 3)
+    grow(touraine, 2, caf=touraine.caf_b)
+    client.force_login(national)
+    url = reverse("agreements:list")
+    assert 'id="id_collectivite"' not in get(client, url)  # several Caf: no select of all
+    chosen = get(client, url + "?caf=41")
+    assert 'id="id_collectivite"' in chosen and "Territoire-37-" not in chosen
+    la = LocalAuthority.objects.get(nom="Territoire-41-001")
+    one = get(client, f"{url}?caf=41&collectivite={la.pk}")
+    assert rows(one, LISTS["cof"][1]) == 1

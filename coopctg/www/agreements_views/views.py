@@ -88,6 +88,9 @@ def _status_filter(statut: str, day: dt.date) -> Q:
 
 # --- List ----------------------------------------------------------------------------------
 
+#: Open requests listed above the Cof (the oldest first); the Échéances page has them all.
+PENDING_SHOWN = 20
+
 
 def cof_list(request: HttpRequest) -> HttpResponse:
     """The Cof of the user's scope, filtered on the server (Caf, statut, collectivité) and cut
@@ -112,9 +115,15 @@ def cof_list(request: HttpRequest) -> HttpResponse:
     collectivites_qs = visible_collectivites(request.user).filter(cofs__isnull=False)
     if cafs.chosen is not None:
         collectivites_qs = collectivites_qs.filter(caf=cafs.chosen)
-    collectivites = list(collectivites_qs.distinct().order_by("nom").only("id", "nom"))
+    # The collectivité select lists one Caf's collectivités: for a scope of several Caf, once
+    # a Caf is chosen (thousands of options otherwise).
+    collectivites = (
+        list(collectivites_qs.distinct().order_by("nom").only("id", "nom"))
+        if cafs.chosen is not None or not cafs.shown
+        else []
+    )
     collectivite = request.GET.get("collectivite", "")
-    if collectivite.isdigit() and int(collectivite) in {la.pk for la in collectivites}:
+    if collectivite.isdigit() and collectivites_qs.filter(pk=int(collectivite)).exists():
         cofs = cofs.filter(collectivite_id=int(collectivite))
     else:
         collectivite = ""
@@ -139,6 +148,9 @@ def cof_list(request: HttpRequest) -> HttpResponse:
     )
     if access.is_caf_staff(request.user):  # a draft is the collectivité's until submitted
         pending = pending.exclude(statut=ModificationRequest.Status.BROUILLON)
+    if cafs.chosen is not None:
+        pending = pending.filter(cof__ctg__caf=cafs.chosen)
+    pending = list(pending[: PENDING_SHOWN + 1])
     return render(
         request,
         "agreements/list.html",
@@ -150,7 +162,8 @@ def cof_list(request: HttpRequest) -> HttpResponse:
             "statuts": FundingAgreement.Status.choices,
             "collectivite": collectivite,
             "collectivites": collectivites,
-            "pending": list(pending),
+            "pending": pending[:PENDING_SHOWN],
+            "pending_more": len(pending) > PENDING_SHOWN,
             "today": today,
         },
     )
