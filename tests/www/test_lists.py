@@ -196,6 +196,8 @@ def test_the_lists_do_not_read_the_heavy_json(client, touraine, national):
         (reverse("agreements:list"), '."ventilation"'),
         (reverse("organisations:collectivites"), '."geometrie"'),
         (reverse("api:bilans"), '."faits"'),
+        (reverse("api:financement_annuel") + "?annee=2024", '."geometrie"'),
+        (reverse("payments:index"), '."geometrie"'),
     ]:
         with CaptureQueriesContext(connection) as captured:
             get(client, url)
