@@ -131,6 +131,7 @@ def with_year_agreements(
     )
     return (
         collectivites.select_related("epci", "commune")
+        .defer("epci__geometrie", "commune__geometrie")  # outlines: heavy JSON, never shown
         .prefetch_related(Prefetch("cofs", queryset=cofs, to_attr="annual_cofs"))
         .order_by("nom", "pk")
     )

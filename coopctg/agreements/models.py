@@ -77,6 +77,13 @@ class FundingAgreement(models.Model):
         verbose_name = "Cof"
         verbose_name_plural = "Cof"
         ordering = ["-date_debut", "numero"]
+        indexes = [
+            # Statut filter of the lists (« échue » : signée and date_fin past), signed Cof of
+            # the tasks.
+            models.Index(fields=["statut", "date_fin"], name="cof_statut_fin_idx"),
+            # Cof of a collectivité in date order (lists, tasks, bilans).
+            models.Index(fields=["collectivite", "date_debut"], name="cof_collectivite_debut_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(date_fin__gt=F("date_debut")),
@@ -292,6 +299,10 @@ class ModificationRequest(models.Model):
         verbose_name = "demande de modification"
         verbose_name_plural = "demandes de modification"
         ordering = ["-cree_le", "-id"]
+        indexes = [
+            # Open requests of the lists and tasks, newest first.
+            models.Index(fields=["statut", "cree_le"], name="demande_statut_cree_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(

@@ -12,8 +12,9 @@ validation error): 400 for a body that is not JSON within bounds (:class:`JsonPa
 without a valid token, 404, 409 on a stale request, 422 invalid input.
 The OpenAPI schema and the docs are for signed-in users and valid tokens only: the schema
 describes every operation and field, which an anonymous visitor has no use for.
-Lists are paginated (``?page=``, ``?taille=``) and filtered (``?annee=``, ``?collectivite=``
-(identifiant), ``?statut=``…).
+Lists are paginated (``?page=``, ``?taille=``, or by cursor ``?apres=``: see
+:mod:`coopctg.api.pagination`) and filtered (``?annee=``, ``?collectivite=`` (identifiant),
+``?statut=``…).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from coopctg.agreements import workflow
 from coopctg.agreements.annual import MAX_YEAR, MIN_YEAR, budget_to_json, budget_year
 from coopctg.agreements.importer import _rows as architecture_rows
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
+from coopctg.api import pagination
 from coopctg.api import schemas as s
 from coopctg.api.auth import AUTH, TokenAuth
 from coopctg.api.errors import BodyError, body_error, field_errors, validation_message
@@ -183,16 +185,28 @@ def _user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
+def _page_rows(queryset: QuerySet, page: s.PageQuery) -> dict[str, Any]:
+    """One page of rows (``items``) and its fields, by page number or by cursor
+    (:mod:`coopctg.api.pagination`); a bad cursor is a 422 on ``apres``."""
+    try:
+        return pagination.paginate(queryset, page.page, page.taille, page.apres)
+    except pagination.CursorError as error:
+        raise Invalid(str(error), "apres") from None
+
+
+def _page_list(items: list[Any], page: s.PageQuery, identity: Any, kind: str) -> dict[str, Any]:
+    """:func:`_page_rows` for a list ``kind`` computed in Python, each item named by
+    ``identity``."""
+    try:
+        return pagination.paginate_list(items, page.page, page.taille, page.apres, identity, kind)
+    except pagination.CursorError as error:
+        raise Invalid(str(error), "apres") from None
+
+
 def _page(queryset: QuerySet, page: s.PageQuery, serialize: Any) -> dict[str, Any]:
-    total = queryset.count()
-    start = (page.page - 1) * page.taille
-    items = list(queryset[start : start + page.taille]) if start < total else []
-    return {
-        "total": total,
-        "page": page.page,
-        "taille": page.taille,
-        "resultats": [serialize(item) for item in items],
-    }
+    found = _page_rows(queryset, page)
+    items = found.pop("items")
+    return {**found, "resultats": [serialize(item) for item in items]}
 
 
 def _year(annee: int | None) -> int | None:
@@ -327,7 +341,7 @@ def list_cofs(request: HttpRequest, filtres: Query[CofFilters], page: Query[s.Pa
         cof_access.visible_cofs(_user(request))
         .select_related("ctg", "collectivite", "collectivite__epci", "collectivite__commune")
         .defer(*_without_geometry("collectivite__"))
-        .order_by("collectivite__nom", "-date_debut", "numero")
+        .order_by("collectivite__nom", "-date_debut", "numero", "pk")
     )
     if filtres.statut:
         queryset = queryset.filter(_status_filter(filtres.statut, today))
@@ -716,10 +730,16 @@ def _bilans(user: Any) -> QuerySet:
     )
 
 
+#: What a bilan's list item does not show: its frozen facts (the heaviest JSON) and texts.
+BILAN_HEAVY_FIELDS = ("faits", "synthese", "perspectives")
+
+
 @reports.get("/bilans/", response={200: s.page_of(s.Bilan), **ERRORS}, url_name="bilans")
 def list_bilans(request: HttpRequest, filtres: Query[BilanFilters], page: Query[s.PageQuery]):
     """Les bilans annuels d'activité (lecture seule)."""
-    queryset = _bilans(_user(request)).order_by("-annee", "cof__numero", "pk")
+    queryset = (
+        _bilans(_user(request)).defer(*BILAN_HEAVY_FIELDS).order_by("-annee", "cof__numero", "pk")
+    )
     if (annee := _year(filtres.annee)) is not None:
         queryset = queryset.filter(annee=annee)
     if filtres.statut:
@@ -762,6 +782,7 @@ class EcheanceFilters(s.Schema):
     )
     a_faire: bool = s.Field(False, description="Seulement ce que l'appelant doit faire.")
     collectivite: s.Id | None = s.Field(None, description="L'identifiant de la collectivité.")
+    caf: str | None = s.Field(None, description="Le code de la Caf, par ex. 37.")
 
 
 @deadlines.get("/echeances/", response={200: s.page_of(s.Echeance), **ERRORS}, url_name="echeances")
@@ -774,16 +795,15 @@ def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: 
     collectivites = accounts.visible_collectivites(user)
     if filtres.collectivite is not None:
         collectivites = collectivites.filter(pk=filtres.collectivite)
+    if filtres.caf:
+        collectivites = collectivites.filter(caf__code=filtres.caf)
     items = for_reader(user, tasks_of(collectivites, _today(), filtres.type or ""))
     if filtres.a_faire:
         items = [task for task in items if task.mine]
-    start = (page.page - 1) * page.taille
-    return {
-        "total": len(items),
-        "page": page.page,
-        "taille": page.taille,
-        "resultats": [s.to_echeance(task) for task in items[start : start + page.taille]],
-    }
+    found = _page_list(
+        items, page, lambda task: [task.kind, task.ref, task.date.isoformat()], "echeances"
+    )
+    return {**found, "resultats": [s.to_echeance(task) for task in found.pop("items")]}
 
 
 # Mission 2 (diagnostic, commissions, besoins): its module uses the helpers above.
@@ -809,13 +829,8 @@ def list_indicateurs(request: HttpRequest, page: Query[s.PageQuery]):
     """Le catalogue des indicateurs du diagnostic (les indicateurs locaux d'une collectivité
     figurent dans sa fiche diagnostic)."""
     items = list(indicator_catalogue().values())
-    start = (page.page - 1) * page.taille
-    return {
-        "total": len(items),
-        "page": page.page,
-        "taille": page.taille,
-        "resultats": [s.to_indicateur(item) for item in items[start : start + page.taille]],
-    }
+    found = _page_list(items, page, lambda item: item.code, "indicateurs")
+    return {**found, "resultats": [s.to_indicateur(item) for item in found.pop("items")]}
 
 
 class FicheFilters(s.Schema):

@@ -22,7 +22,16 @@ from ninja.responses import Status
 from coopctg.accounts import access as accounts
 from coopctg.actionplan.models import Action
 from coopctg.api import schemas as s
-from coopctg.api.api import ERRORS, WRITE_ERRORS, FormInvalid, Invalid, _page, _user, _year
+from coopctg.api.api import (
+    ERRORS,
+    WRITE_ERRORS,
+    FormInvalid,
+    Invalid,
+    _page,
+    _page_rows,
+    _user,
+    _year,
+)
 from coopctg.core.themes import Theme
 from coopctg.diagnostic import access, commissions, needs, services, targets
 from coopctg.diagnostic.forms import NeedForm
@@ -319,13 +328,10 @@ def list_commissions(
     queryset = commissions.ctg_commissions(ctg)
     if (annee := _year(filtres.annee)) is not None:
         queryset = queryset.filter(date__year=annee)
-    total = queryset.count()
-    start = (page.page - 1) * page.taille
-    items = list(queryset[start : start + page.taille]) if start < total else []
+    found = _page_rows(queryset, page)
+    items = found.pop("items")
     return {
-        "total": total,
-        "page": page.page,
-        "taille": page.taille,
+        **found,
         "resultats": [commissions.state_json(st) for st in commissions.commission_states(items)],
     }
 

@@ -48,20 +48,34 @@ class Error(Schema):
 class PageQuery(Schema):
     page: int = Field(1, ge=1, description="Numéro de la page (à partir de 1).")
     taille: int = Field(50, ge=1, le=200, description="Éléments par page (200 au plus).")
+    apres: str | None = Field(
+        None,
+        max_length=200,
+        description=(
+            "Curseur : la valeur « suivant » de la réponse précédente. Les éléments qui la "
+            "suivent, sans compter la liste entière (« total » et « page » sont alors nuls) ; "
+            "« page » est ignoré."
+        ),
+    )
 
 
 _PAGES: dict[type, type] = {}
 
 
 def page_of(item: type[Schema]) -> type[Schema]:
-    """``{"total", "page", "taille", "resultats": [item]}``."""
+    """``{"total", "page", "taille", "suivant", "resultats": [item]}`` (``total`` and
+    ``page`` null when read by cursor, ``suivant`` null on the last page)."""
     if item not in _PAGES:
         _PAGES[item] = create_model(
             f"Page{item.__name__}",
             __base__=Schema,
-            total=(int, ...),
-            page=(int, ...),
+            total=(int | None, Field(..., description="Le nombre d'éléments (nul par curseur).")),
+            page=(int | None, Field(..., description="Le numéro de la page (nul par curseur).")),
             taille=(int, ...),
+            suivant=(
+                str | None,
+                Field(None, description="Le curseur de la page suivante (« ?apres= »), ou nul."),
+            ),
             resultats=(list[item], ...),  # type: ignore[valid-type]
         )
     return _PAGES[item]

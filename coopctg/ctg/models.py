@@ -32,6 +32,10 @@ class Ctg(models.Model):
         verbose_name = "Ctg"
         verbose_name_plural = "Ctg"
         ordering = ["-date_debut", "intitule"]
+        indexes = [
+            # Ctg list of a Caf by statut, in end-date order.
+            models.Index(fields=["caf", "statut", "date_fin"], name="ctg_caf_statut_fin_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(date_fin__gt=F("date_debut")),

@@ -120,6 +120,12 @@ class Context:
     collectivites: dict[int, LocalAuthority]
     today: dt.date
     advisors: dict[int, list[str]] = field(default_factory=dict)
+    #: The only kind of task asked for ("" : all): the providers of other kinds are skipped,
+    #: their queries not run.
+    kind: str = ""
+
+    def wants(self, *kinds: str) -> bool:
+        return not self.kind or self.kind in kinds
 
     @property
     def ids(self) -> list[int]:
@@ -178,7 +184,10 @@ def ctg_ends(ctx: Context, running: list[tuple[Ctg, list[int]]]) -> Iterable[Dea
 def governance_tasks(ctx: Context, running: list[tuple[Ctg, list[int]]]) -> Iterable[Deadline]:
     """The Copil of the year and the Cotech of the semester still to hold (fewer held or
     planned than the dated minimum)."""
-    statuses = governance_statuses([ctg for ctg, _ in running], ctx.today)
+    # Only the current year and semester matter: their meetings only (indexed by Ctg, date).
+    statuses = governance_statuses(
+        [ctg for ctg, _ in running], ctx.today, since=dt.date(ctx.today.year, 1, 1)
+    )
     for ctg, signatories in running:
         for period in statuses[ctg.pk].periods:
             if period.status is not PeriodStatus.EN_COURS or period.minimum is None:
@@ -426,16 +435,29 @@ def referent_tasks(ctx: Context, running: list[tuple[Ctg, list[int]]]) -> Iterab
 
 
 def _core_providers(ctx: Context) -> Iterable[Deadline]:
-    running = running_ctgs(ctx)
-    cofs = _signed_cofs(ctx)
-    yield from ctg_ends(ctx, running)
-    yield from cof_ends(ctx, cofs)
-    yield from report_tasks(ctx, cofs)
-    yield from governance_tasks(ctx, running)
-    yield from plan_alerts(ctx, running)
-    yield from request_tasks(ctx)
-    yield from recruitment_tasks(ctx)
-    yield from referent_tasks(ctx, running)
+    """The core tasks; with :attr:`Context.kind`, only the queries of that kind are run."""
+    running = (
+        running_ctgs(ctx)
+        if ctx.wants("ctg_fin", "copil", "cotech", "actions_retard", "referent")
+        else []
+    )
+    cofs = _signed_cofs(ctx) if ctx.wants("cof_fin", "bilan", "bilan_validation") else []
+    if ctx.wants("ctg_fin"):
+        yield from ctg_ends(ctx, running)
+    if ctx.wants("cof_fin"):
+        yield from cof_ends(ctx, cofs)
+    if ctx.wants("bilan", "bilan_validation"):
+        yield from report_tasks(ctx, cofs)
+    if ctx.wants("copil", "cotech"):
+        yield from governance_tasks(ctx, running)
+    if ctx.wants("actions_retard"):
+        yield from plan_alerts(ctx, running)
+    if ctx.wants("demande"):
+        yield from request_tasks(ctx)
+    if ctx.wants("recrutement"):
+        yield from recruitment_tasks(ctx)
+    if ctx.wants("referent"):
+        yield from referent_tasks(ctx, running)
 
 
 #: Every source of tasks; another module adds its alerts by appending a function here.
@@ -470,7 +492,7 @@ def tasks_of(
     of ``kind`` when given. A fixed number of queries whatever their number."""
     today = today or timezone.localdate()
     found = {la.pk: la for la in collectivites.select_related("caf").order_by("nom")}
-    ctx = Context(collectivites=found, today=today, advisors=advisor_names(found))
+    ctx = Context(collectivites=found, today=today, advisors=advisor_names(found), kind=kind)
     items = [task for provider in PROVIDERS for task in provider(ctx)] if found else []
     if kind:
         items = [task for task in items if task.kind == kind]

@@ -113,6 +113,8 @@ def commission_alert_tasks(ctx: Any) -> Iterable[Any]:
     otherwise."""
     from coopctg.dashboards.tasks import COLLECTIVITE, Deadline, Side
 
+    if not ctx.wants("commission"):
+        return
     found = list(
         Commission.objects.filter(ctg__signataires__id__in=ctx.ids)
         .select_related("ctg__caf")

@@ -140,15 +140,20 @@ def governance_status(ctg: Ctg, today: dt.date | None = None) -> GovernanceStatu
 
 
 def governance_statuses(
-    ctgs: Iterable[Ctg], today: dt.date | None = None
+    ctgs: Iterable[Ctg], today: dt.date | None = None, since: dt.date | None = None
 ) -> dict[int, GovernanceStatus]:
-    """:func:`governance_status` of many Ctg in one query (load them with their ``caf``)."""
+    """:func:`governance_status` of many Ctg in one query (load them with their ``caf``).
+
+    With ``since``, only the meetings from that day on are read (index
+    ``meeting_ctg_date_idx``): the periods ending before it are then incomplete, and only the
+    later ones (e.g. the current year and semester, for the tasks) are to be trusted."""
     today = today or timezone.localdate()
     ctgs = list(ctgs)
     by_ctg: dict[int, list[tuple[str, dt.date]]] = {ctg.pk: [] for ctg in ctgs}
-    rows = Meeting.objects.filter(ctg__in=[c.pk for c in ctgs]).values_list(
-        "ctg_id", "kind", "date"
-    )
+    meetings = Meeting.objects.filter(ctg__in=[c.pk for c in ctgs])
+    if since is not None:
+        meetings = meetings.filter(date__gte=since)
+    rows = meetings.values_list("ctg_id", "kind", "date")
     for ctg_id, kind, date in rows:
         by_ctg[ctg_id].append((kind, date))
     return {ctg.pk: status_for(ctg, by_ctg[ctg.pk], today) for ctg in ctgs}

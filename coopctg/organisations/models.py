@@ -60,6 +60,10 @@ class LocalAuthority(models.Model):
     class Meta:
         verbose_name = "collectivité"
         ordering = ["nom"]
+        indexes = [
+            # Collectivités of a Caf in name order (lists filtered by Caf).
+            models.Index(fields=["caf", "nom"], name="collectivite_caf_nom_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

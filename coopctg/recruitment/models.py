@@ -131,6 +131,10 @@ class Recruitment(models.Model):
     class Meta:
         verbose_name = "recrutement"
         ordering = ["-cree_le", "-id"]
+        indexes = [
+            # Recruitment list by étape, newest first.
+            models.Index(fields=["etape", "cree_le"], name="recrutement_etape_cree_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(etape__in=Stage.values), name="recruitment_stage_valid"

@@ -71,6 +71,10 @@ class AnnualReport(models.Model):
         verbose_name = "bilan annuel d'activité"
         verbose_name_plural = "bilans annuels d'activité"
         ordering = ["-annee", "cof__numero"]
+        indexes = [
+            # Lists of bilans by year and status (page « Bilans », API ?annee=&statut=).
+            models.Index(fields=["annee", "statut"], name="bilan_annee_statut_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["cof", "annee"], name="report_one_per_cof_year"),
             models.CheckConstraint(

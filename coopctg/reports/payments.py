@@ -225,6 +225,7 @@ def year_cofs(collectivites: QuerySet[LocalAuthority], year: int) -> QuerySet[Fu
         )
         .exclude(statut=FundingAgreement.Status.PROJET)
         .select_related("ctg", "collectivite__epci", "collectivite__commune")
+        .defer("collectivite__epci__geometrie", "collectivite__commune__geometrie")
         .prefetch_related(
             Prefetch("versions", queryset=year_versions(year), to_attr="annual_versions")
         )

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -53,6 +53,7 @@ from coopctg.funding.models import FundingArchitecture
 from coopctg.www.agreements_views.display import frozen_context, history_items
 from coopctg.www.documents_views.respond import respond
 from coopctg.www.funding_views.views import _preview, _result_context
+from coopctg.www.pagination import caf_choice, paginate
 
 SIGNED = AgreementVersion.Status.SIGNEE
 
@@ -76,9 +77,13 @@ def _not_found() -> Http404:
 
 
 def _signed_prefetch() -> Prefetch:
+    """The signed versions, without their frozen ventilation (a list shows only their dates,
+    label and annual amount)."""
     return Prefetch(
         "versions",
-        queryset=AgreementVersion.objects.filter(statut=SIGNED).order_by("numero"),
+        queryset=AgreementVersion.objects.filter(statut=SIGNED)
+        .defer("ventilation")
+        .order_by("numero"),
         to_attr="signed",
     )
 
@@ -102,31 +107,48 @@ def _status_filter(statut: str, day: dt.date) -> Q:
 
 # --- List ----------------------------------------------------------------------------------
 
+#: Open requests listed above the Cof (the oldest first); the Échéances page has them all.
+PENDING_SHOWN = 20
+
 
 def cof_list(request: HttpRequest) -> HttpResponse:
+    """The Cof of the user's scope, filtered on the server (Caf, statut, collectivité) and cut
+    in pages: a bounded number of queries, the versions' ventilations never read."""
     today = workflow.today()
+    cafs = caf_choice(request)
     cofs = (
         access.visible_cofs(request.user)
         .select_related("ctg", "collectivite")
-        .prefetch_related(_signed_prefetch())
         .annotate(
             open_requests=Count("demandes", filter=Q(demandes__statut__in=ModificationRequest.OPEN))
         )
-        .order_by("collectivite__nom", "-date_debut", "numero")
+        .order_by("collectivite__nom", "-date_debut", "numero", "pk")
     )
+    if cafs.chosen is not None:
+        cofs = cofs.filter(ctg__caf=cafs.chosen)
     statut = request.GET.get("statut", "")
     if statut in FundingAgreement.Status.values:
         cofs = cofs.filter(_status_filter(statut, today))
     else:
         statut = ""
-    collectivites = list(
-        visible_collectivites(request.user).filter(cofs__isnull=False).distinct().order_by("nom")
+    collectivites_qs = visible_collectivites(request.user).filter(cofs__isnull=False)
+    if cafs.chosen is not None:
+        collectivites_qs = collectivites_qs.filter(caf=cafs.chosen)
+    # The collectivité select lists one Caf's collectivités: for a scope of several Caf, once
+    # a Caf is chosen (thousands of options otherwise).
+    collectivites = (
+        list(collectivites_qs.distinct().order_by("nom").only("id", "nom"))
+        if cafs.chosen is not None or not cafs.shown
+        else []
     )
     collectivite = request.GET.get("collectivite", "")
-    if collectivite.isdigit() and int(collectivite) in {la.pk for la in collectivites}:
+    if collectivite.isdigit() and collectivites_qs.filter(pk=int(collectivite)).exists():
         cofs = cofs.filter(collectivite_id=int(collectivite))
     else:
         collectivite = ""
+    pagination = paginate(request, cofs, label="Pages des Cof")
+    page_cofs = list(pagination.page.object_list)
+    prefetch_related_objects(page_cofs, _signed_prefetch())
     rows = [
         {
             "cof": cof,
@@ -135,7 +157,7 @@ def cof_list(request: HttpRequest) -> HttpResponse:
             "in_force": _in_force(cof.signed, today),
             "versions": len(cof.signed),
         }
-        for cof in cofs
+        for cof in page_cofs
     ]
     pending = (
         access.visible_requests(request.user)
@@ -145,16 +167,22 @@ def cof_list(request: HttpRequest) -> HttpResponse:
     )
     if access.is_caf_staff(request.user):  # a draft is the collectivité's until submitted
         pending = pending.exclude(statut=ModificationRequest.Status.BROUILLON)
+    if cafs.chosen is not None:
+        pending = pending.filter(cof__ctg__caf=cafs.chosen)
+    pending = list(pending[: PENDING_SHOWN + 1])
     return render(
         request,
         "agreements/list.html",
         {
             "rows": rows,
+            "pagination": pagination,
+            "caf_choice": cafs,
             "statut": statut,
             "statuts": FundingAgreement.Status.choices,
             "collectivite": collectivite,
             "collectivites": collectivites,
-            "pending": list(pending),
+            "pending": pending[:PENDING_SHOWN],
+            "pending_more": len(pending) > PENDING_SHOWN,
             "today": today,
         },
     )

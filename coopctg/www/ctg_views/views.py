@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,18 +20,35 @@ from coopctg.core.themes import Theme
 from coopctg.ctg.forms import CtgForm
 from coopctg.ctg.models import Ctg
 from coopctg.ctg.services import save_ctg
+from coopctg.organisations.models import LocalAuthority
+from coopctg.www.pagination import caf_choice, paginate
 
 
 def ctg_list(request: HttpRequest) -> HttpResponse:
-    ctgs = visible_ctgs(request.user).select_related("caf").prefetch_related("signataires")
+    """The Ctg of the user's scope, filtered on the server (Caf, statut) and cut in pages."""
+    cafs = caf_choice(request)
+    ctgs = (
+        visible_ctgs(request.user)
+        .select_related("caf")
+        .prefetch_related(Prefetch("signataires", LocalAuthority.objects.only("id", "nom")))
+    )
+    if cafs.chosen is not None:
+        ctgs = ctgs.filter(caf=cafs.chosen)
     statut = request.GET.get("statut", "")
     if statut in Ctg.Status.values:
         ctgs = ctgs.filter(statut=statut)
+    else:
+        statut = ""
+    pagination = paginate(
+        request, ctgs.order_by("date_fin", "intitule", "pk"), label="Pages des Ctg"
+    )
     return render(
         request,
         "ctg/list.html",
         {
-            "ctgs": ctgs.order_by("date_fin", "intitule"),
+            "ctgs": pagination.page.object_list,
+            "pagination": pagination,
+            "caf_choice": cafs,
             "statut": statut,
             "statuts": Ctg.Status.choices,
             "today": dt.date.today(),

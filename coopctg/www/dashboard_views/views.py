@@ -32,7 +32,7 @@ from coopctg.dashboards.services import (
     territory_rows,
     upcoming_meetings,
 )
-from coopctg.dashboards.tasks import Deadline, for_reader, tasks_for_user, tasks_of
+from coopctg.dashboards.tasks import DEADLINE_KINDS, Deadline, for_reader, tasks_of
 from coopctg.diagnostic.dashboard import ctg_panels
 from coopctg.funding.rules import Envelope
 from coopctg.governance.rules import MeetingKind
@@ -43,6 +43,7 @@ from coopctg.participation.dashboard import ctg_panels as population_panels
 from coopctg.partners.services import facts_of_ctgs
 from coopctg.territories import svgmap
 from coopctg.territories.models import Epci
+from coopctg.www.pagination import CafChoice, caf_choice, paginate
 from coopctg.www.territories_views.views import epci_sort_key, label_lines, short_name
 
 MAP_WIDTH = 600
@@ -366,36 +367,45 @@ def caf(request: HttpRequest, code: str) -> HttpResponse:
 
 def _deadlines_in_scope(
     request: HttpRequest, today: dt.date
-) -> tuple[list[Deadline], list[tuple[str, str]], str, bool]:
-    """The tasks the user sees, filtered by ``?type=`` when it names a kind listed and, with
-    ``?qui=moi``, to those the user must act on; the kinds listed; the requested kind; whether
-    only the user's own tasks are kept."""
-    items = for_reader(request.user, tasks_for_user(request.user, today))
+) -> tuple[list[Deadline], list[tuple[str, str]], str, bool, CafChoice]:
+    """The tasks the user sees, filtered on the server: by ``?caf=`` (the collectivités of one
+    Caf), by ``?type=`` (only that kind's queries run) and, with ``?qui=moi``, to those the
+    user must act on; the kinds listed; the requested kind; whether only the user's own tasks
+    are kept; the Caf filter."""
+    cafs = caf_choice(request)
+    kinds = sorted(DEADLINE_KINDS.items(), key=lambda k: k[1])
     kind = request.GET.get("type", "")
-    kinds = sorted({(d.kind, d.kind_label) for d in items}, key=lambda k: k[1])
-    if kind in {k for k, _ in kinds}:
-        items = [d for d in items if d.kind == kind]
-    else:
+    if kind not in DEADLINE_KINDS:
         kind = ""
+    collectivites = visible_collectivites(request.user)
+    if cafs.chosen is not None:
+        collectivites = collectivites.filter(caf=cafs.chosen)
+    items = for_reader(request.user, tasks_of(collectivites, today, kind))
     mine_only = request.GET.get("qui") == "moi"
     if mine_only:
         items = [d for d in items if d.mine]
-    return items, kinds, kind, mine_only
+    return items, kinds, kind, mine_only, cafs
 
 
 def deadlines(request: HttpRequest) -> HttpResponse:
     today = _today()
-    items, kinds, kind, mine_only = _deadlines_in_scope(request, today)
-    query = {key: value for key, value in (("type", kind), ("qui", "moi" if mine_only else ""))}
+    items, kinds, kind, mine_only, cafs = _deadlines_in_scope(request, today)
+    query = {
+        key: value
+        for key, value in (("caf", cafs.code), ("type", kind), ("qui", "moi" if mine_only else ""))
+    }
     query = {key: value for key, value in query.items() if value}
     calendar_url = reverse("deadlines:calendar")
     if query:
         calendar_url += "?" + urlencode(query)
+    pagination = paginate(request, items, label="Pages des échéances")
     return render(
         request,
         "dashboards/deadlines.html",
         {
-            "deadlines": items,
+            "deadlines": pagination.page.object_list,
+            "pagination": pagination,
+            "caf_choice": cafs,
             "today": today,
             "kinds": kinds,
             "kind": kind,
@@ -408,7 +418,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
 
 def deadlines_calendar(request: HttpRequest) -> HttpResponse:
     """The page's deadlines (same scope, same ``?type=``) as an iCalendar file."""
-    items, _, _, _ = _deadlines_in_scope(request, _today())
+    items, _, _, _, _ = _deadlines_in_scope(request, _today())
     response = HttpResponse(
         services.deadlines_calendar(items),  # UIDs and links from COOPCTG_BASE_URL: stable
         content_type="text/calendar; charset=utf-8",

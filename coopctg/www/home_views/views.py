@@ -9,7 +9,7 @@ from coopctg.accounts.access import scope_of, visible_collectivites, visible_ctg
 from coopctg.accounts.roles import Role
 from coopctg.ctg.models import Ctg
 from coopctg.dashboards.tasks import split_for, tasks_for_user
-from coopctg.organisations.models import FollowUp
+from coopctg.organisations.models import FollowUp, LocalAuthority
 
 #: A Ctg ending within this many days is announced on the home page.
 CTG_END_NOTICE_DAYS = 365
@@ -31,21 +31,6 @@ def home(request: HttpRequest) -> HttpResponse:
         own = visible_collectivites(request.user).order_by("nom").first()
         if own is not None:
             return redirect("dashboards:collectivite", pk=own.pk)
-    collectivites = list(
-        visible_collectivites(request.user)
-        .select_related("caf")
-        .prefetch_related(
-            Prefetch("referents", queryset=FollowUp.objects.select_related("member")),
-            Prefetch("ctgs", queryset=Ctg.objects.order_by("-date_debut")),
-        )
-        .order_by("nom")
-    )
-    ctgs = list(visible_ctgs(request.user).prefetch_related("signataires").order_by("date_fin"))
-    in_force = [c for c in ctgs if c.in_force_on(today)]
-    ending = [c for c in in_force if (c.date_fin - today).days <= CTG_END_NOTICE_DAYS]
-    drafts = [c for c in ctgs if c.statut == Ctg.Status.PROJET]
-    covered = {la.pk for c in in_force for la in c.signataires.all()}
-    without_ctg = [la for la in collectivites if la.pk not in covered]
     if scope.caf_wide_ids:
         profile = "caf"
     elif Role.CAF_ADVISOR in scope.roles:
@@ -54,6 +39,27 @@ def home(request: HttpRequest) -> HttpResponse:
         profile = "collectivite"
     else:
         profile = "aucun"
+    collectivites_qs = visible_collectivites(request.user).order_by("nom")
+    if profile == "caf":  # figures and names only: no card per collectivité
+        collectivites = list(collectivites_qs.only("id", "nom"))
+    else:
+        collectivites = list(
+            collectivites_qs.select_related("caf").prefetch_related(
+                Prefetch("referents", queryset=FollowUp.objects.select_related("member")),
+                Prefetch("ctgs", queryset=Ctg.objects.order_by("-date_debut")),
+            )
+        )
+    ctgs = list(
+        visible_ctgs(request.user)
+        .only("id", "intitule", "statut", "date_debut", "date_fin")
+        .prefetch_related(Prefetch("signataires", LocalAuthority.objects.only("id")))
+        .order_by("date_fin")
+    )
+    in_force = [c for c in ctgs if c.in_force_on(today)]
+    ending = [c for c in in_force if (c.date_fin - today).days <= CTG_END_NOTICE_DAYS]
+    drafts = [c for c in ctgs if c.statut == Ctg.Status.PROJET]
+    covered = {la.pk for c in in_force for la in c.signataires.all()}
+    without_ctg = [la for la in collectivites if la.pk not in covered]
     mine, others = split_for(request.user, tasks_for_user(request.user, today))
     return render(
         request,
@@ -65,8 +71,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "collectivites": collectivites,
             "in_force": in_force,
             "ending": ending,
-            "drafts": drafts,
-            "without_ctg": without_ctg,
+            "drafts": drafts[:HOME_TASKS],
+            "drafts_count": len(drafts),
+            "without_ctg": without_ctg[:HOME_TASKS],
+            "without_ctg_count": len(without_ctg),
             "mine": mine[:HOME_TASKS],
             "mine_count": len(mine),
             "mine_late": sum(1 for task in mine if task.late),

@@ -28,32 +28,59 @@ from coopctg.organisations.services import (
     set_follow_up,
 )
 from coopctg.territories.models import Commune
+from coopctg.www.pagination import caf_choice, paginate
 
 from .forms import GROUP_LABELS, AddFollowUpForm
 
+#: The territories' outlines (heavy JSON), never read by the list.
+WITHOUT_GEOMETRY = ("epci__geometrie", "commune__geometrie")
+
 
 def collectivite_list(request: HttpRequest) -> HttpResponse:
+    """The collectivités of the user's scope, searched and filtered on the server (name, Caf,
+    type) and cut in pages; populations of the page's EPCI in one query."""
     q = request.GET.get("q", "").strip()
+    cafs = caf_choice(request)
     collectivites = (
         visible_collectivites(request.user)
         .select_related("caf", "epci", "commune")
+        .defer(*WITHOUT_GEOMETRY)
         .annotate(nb_ctg=Count("ctgs", filter=Q(ctgs__statut="signee"), distinct=True))
         .prefetch_related(Prefetch("referents", queryset=FollowUp.objects.select_related("member")))
-        .order_by("nom")
+        .order_by("nom", "pk")
     )
     if q:
         collectivites = collectivites.filter(Q(nom__icontains=q) | Q(libelle_usuel__icontains=q))
-    collectivites = list(collectivites)
+    if cafs.chosen is not None:
+        collectivites = collectivites.filter(caf=cafs.chosen)
+    kind = request.GET.get("type", "")
+    if kind in LocalAuthority.Kind.values:
+        collectivites = collectivites.filter(kind=kind)
+    else:
+        kind = ""
+    pagination = paginate(request, collectivites, label="Pages des collectivités")
+    page = list(pagination.page.object_list)
     populations = dict(
-        Commune.objects.filter(epci_id__in=[la.epci_id for la in collectivites if la.epci_id])
+        Commune.objects.filter(epci_id__in=[la.epci_id for la in page if la.epci_id])
         .values_list("epci_id")
         .annotate(total=Sum("population_municipale"))
     )
     rows = [
         (la, populations.get(la.epci_id) if la.epci_id else la.commune.population_municipale)
-        for la in collectivites
+        for la in page
     ]
-    return render(request, "organisations/collectivite_list.html", {"rows": rows, "q": q})
+    return render(
+        request,
+        "organisations/collectivite_list.html",
+        {
+            "rows": rows,
+            "q": q,
+            "pagination": pagination,
+            "caf_choice": cafs,
+            "kind": kind,
+            "kinds": LocalAuthority.Kind.choices,
+        },
+    )
 
 
 def collectivite_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -39,6 +39,7 @@ from coopctg.recruitment.models import (
 )
 from coopctg.recruitment.workflow import RecruitmentError
 from coopctg.www.documents_views.respond import serve_pdf
+from coopctg.www.pagination import caf_choice, paginate
 
 OPINION_BADGES: dict[str, str] = {
     Opinion.FAVORABLE.value: "badge-success",
@@ -55,6 +56,7 @@ def _not_found() -> Http404:
 
 
 def recruitment_list(request: HttpRequest) -> HttpResponse:
+    """The recruitments of the user's scope, filtered on the server (Caf, étape), in pages."""
     recruitments = (
         access.visible_recruitments(request.user)
         .select_related("collectivite", "ctg", "caf_invite")
@@ -63,16 +65,22 @@ def recruitment_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-cree_le", "-id")
     )
+    cafs = caf_choice(request)
+    if cafs.chosen is not None:
+        recruitments = recruitments.filter(collectivite__caf=cafs.chosen)
     etape = request.GET.get("etape", "")
     if etape in Stage.values:
         recruitments = recruitments.filter(etape=etape)
     else:
         etape = ""
+    pagination = paginate(request, recruitments, label="Pages des recrutements")
     return render(
         request,
         "recruitment/list.html",
         {
-            "recruitments": recruitments,
+            "recruitments": pagination.page.object_list,
+            "pagination": pagination,
+            "caf_choice": cafs,
             "etape": etape,
             "stages": Stage.choices,
             "stage_count": len(STAGES),

@@ -30,6 +30,7 @@ from coopctg.reports.models import AnnualReport
 from coopctg.reports.rules import STATUS_LABELS, Level, Status, editable, transmission_refusal
 from coopctg.reports.services import _state, cof_years
 from coopctg.www.documents_views.respond import serve_pdf
+from coopctg.www.pagination import caf_choice, paginate
 
 
 def _not_found() -> Http404:
@@ -60,25 +61,50 @@ STATE_FILTERS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
 }
 
 
+#: The columns of a report the list shows: never its frozen facts (``faits``, the heaviest
+#: JSON of the application) nor its texts.
+LIST_FIELDS = ("id", "cof_id", "annee", "statut", "transmis_le", "premiere_transmission_le")
+
+
 def report_list(request: HttpRequest) -> HttpResponse:
+    """Every (Cof, year) of the user's scope, filtered on the server (Caf, year, state, Cof) and
+    cut in pages of :data:`~coopctg.www.pagination.PER_PAGE`: three queries of light columns
+    whatever the scope (Caf, Cof, reports) plus the page's count, never a report's facts."""
     today = workflow.today()
-    cofs = list(
+    cafs = caf_choice(request)
+    cofs_qs = (
         cof_access.visible_cofs(request.user)
-        .select_related("ctg", "ctg__caf", "collectivite")
+        .select_related("ctg__caf", "collectivite")
+        .only(
+            "id",
+            "numero",
+            "date_debut",
+            "date_fin",
+            "collectivite_id",
+            "collectivite__nom",
+            "ctg_id",
+            "ctg__caf_id",
+            "ctg__caf__code",
+        )
         .order_by("collectivite__nom", "-date_debut", "numero")
     )
+    if cafs.chosen is not None:
+        cofs_qs = cofs_qs.filter(ctg__caf=cafs.chosen)
     cof_filter = request.GET.get("cof", "")
     if cof_filter.isdigit():
-        cofs = [cof for cof in cofs if cof.pk == int(cof_filter)]
-    reports = {
-        (r.cof_id, r.annee): r for r in AnnualReport.objects.filter(cof__in=[c.pk for c in cofs])
-    }
+        cofs_qs = cofs_qs.filter(pk=int(cof_filter))
+    else:
+        cof_filter = ""
+    cofs = list(cofs_qs)
     years = sorted({y for cof in cofs for y in cof_years(cof) if y <= today.year}, reverse=True)
     annee = request.GET.get("annee", "")
     chosen = int(annee) if annee.isdigit() and int(annee) in years else None
+    reports_qs = AnnualReport.objects.filter(cof__in=cofs_qs.values("pk")).only(*LIST_FIELDS)
+    if chosen is not None:
+        reports_qs = reports_qs.filter(annee=chosen)
+    reports = {(r.cof_id, r.annee): r for r in reports_qs}
     rows = []
     for cof in cofs:
-        writer = workflow.can_write(request.user, cof)
         for year in reversed(cof_years(cof)):
             if year > today.year or (chosen is not None and year != chosen):
                 continue
@@ -94,7 +120,6 @@ def report_list(request: HttpRequest) -> HttpResponse:
                     "state": state,
                     "status_label": STATUS_LABELS[report.status] if report else "non commencé",
                     "report": report,
-                    "can_create": report is None and writer,
                 }
             )
     etat = request.GET.get("etat", "")
@@ -103,11 +128,17 @@ def report_list(request: HttpRequest) -> HttpResponse:
         rows = [row for row in rows if keep(row)]
     else:
         etat = ""
+    pagination = paginate(request, rows, label="Pages des bilans")
+    for row in pagination.page.object_list:
+        row["can_create"] = row["report"] is None and workflow.can_write(request.user, row["cof"])
     return render(
         request,
         "reports/list.html",
         {
-            "rows": rows,
+            "rows": pagination.page.object_list,
+            "pagination": pagination,
+            "caf_choice": cafs,
+            "cof_filter": cof_filter,
             "years": years,
             "annee": chosen,
             "today": today,

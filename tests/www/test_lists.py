@@ -1,0 +1,339 @@
+"""Lists that hold the scale: every list page filtered on the server and cut in pages (the
+query count does not grow with the rows), the navigation keeping the filters, the heavy JSON
+columns never read; the API's keyset pagination (``?apres=``)."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from coopctg.accounts.models import Membership
+from coopctg.accounts.roles import Role
+from coopctg.agreements.models import FundingAgreement
+from coopctg.governance.models import Meeting
+from coopctg.organisations.models import LocalAuthority
+from coopctg.www import pagination
+from tests.factories import CtgFactory, LocalAuthorityFactory, UserFactory
+
+PER = 5
+
+
+@pytest.fixture(autouse=True)
+def small_pages(monkeypatch):
+    monkeypatch.setattr(pagination, "PER_PAGE", PER)
+
+
+@pytest.fixture
+def national(touraine):
+    """An administrator of both Caf (37 and 41): a scope of several Caf."""
+    user = UserFactory(username="national")
+    for caf in (touraine.caf, touraine.caf_b):
+        Membership.objects.create(user=user, role=Role.CAF_ADMIN.value, caf=caf)
+    return user
+
+
+def grow(w, n, caf=None, start=0):
+    """``n`` collectivités of ``caf`` (Caf 37 by default), each with its Ctg and a signed Cof
+    of 2024-2025 (two bilans to write, tasks of the Échéances page)."""
+    caf = caf or w.caf
+    for i in range(start, start + n):
+        la = LocalAuthorityFactory(caf=caf, nom=f"Territoire-{caf.code}-{i:03d}")
+        ctg = CtgFactory(caf=caf, signataires=[la], intitule=f"Ctg-liste-{caf.code}-{i:03d}")
+        FundingAgreement.objects.create(
+            ctg=ctg,
+            collectivite=la,
+            numero=f"COF-LISTE-{caf.code}-{i:03d}",
+            date_debut=dt.date(2024, 1, 1),
+            date_fin=dt.date(2025, 12, 31),
+            statut=FundingAgreement.Status.SIGNEE,
+        )
+
+
+#: Each list page: its URL name and the text that marks one of its rows.
+LISTS = {
+    "bilans": ("reports:list", r"COF-LISTE-\d+-\d+</a>"),
+    "cof": ("agreements:list", r"COF-LISTE-\d+-\d+</a>"),
+    "ctg": ("ctg:list", r'<td><a href="/ctg/\d+/">'),
+    "collectivites": ("organisations:collectivites", r'<td><a href="/collectivites/\d+/">'),
+    "echeances": ("deadlines:list", r'<tr class="db-deadline-'),
+}
+
+
+def rows(html: str, pattern: str) -> int:
+    return len(re.findall(pattern, html))
+
+
+def get(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_page_holds_per_page_rows_and_queries_do_not_grow(client, touraine, national, name):
+    url_name, pattern = LISTS[name]
+    url = reverse(url_name)
+    client.force_login(national)
+    grow(touraine, 3)
+    get(client, url)  # warm caches (parameters, scope)
+    with CaptureQueriesContext(connection) as few:
+        get(client, url)
+    grow(touraine, 27, start=3)
+    with CaptureQueriesContext(connection) as many:
+        html = get(client, url)
+    assert len(many.captured_queries) <= len(few.captured_queries), name
+    assert rows(html, pattern) == PER
+    assert 'aria-current="page"' in html and 'rel="next"' in html
+    last = get(client, f"{url}?page=9999")  # beyond: the last page
+    assert 1 <= rows(last, pattern) <= PER and 'rel="next"' not in last
+    assert rows(get(client, f"{url}?page=abc"), pattern) == PER  # not a number: the first
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_caf_filter_and_pagination_keeps_it(client, touraine, national, name):
+    url_name, pattern = LISTS[name]
+    url = reverse(url_name)
+    grow(touraine, 8)
+    grow(touraine, 8, caf=touraine.caf_b)
+    client.force_login(national)
+    html = get(client, url)
+    assert '<label for="id_caf">Caf (département)</label>' in html
+    filtered = get(client, f"{url}?caf=41")
+    assert "-41-" in filtered and not re.search(r"(COF-LISTE|Territoire|Ctg-liste)-37-", filtered)
+    assert 'href="?caf=41&amp;page=2"' in filtered  # the navigation keeps the filter
+    second = get(client, f"{url}?caf=41&page=2")
+    assert rows(second, pattern) >= 1 and not re.search(r"-37-\d{3}", second)
+    assert re.search(r'<option value="41" selected>', second)
+
+
+def test_the_caf_filter_is_hidden_for_one_caf(client, touraine):
+    client.force_login(touraine.admin)
+    assert 'id="id_caf"' not in get(client, reverse("ctg:list"))
+
+
+def test_filters_of_each_list(client, touraine, national):
+    grow(touraine, 4)
+    client.force_login(national)
+    assert "COF-LISTE" not in get(client, reverse("agreements:list") + "?statut=projet")
+    assert "Ctg-liste" not in get(client, reverse("ctg:list") + "?statut=projet")
+    communes = get(client, reverse("organisations:collectivites") + "?type=commune")
+    assert "Territoire-" not in communes and "Saint-Pierre-des-Corps" in communes
+    assert "Territoire-37-002" in get(client, reverse("organisations:collectivites") + "?q=37-002")
+    bilans = get(client, reverse("reports:list") + "?annee=2025&caf=37")
+    assert rows(bilans, LISTS["bilans"][1]) == 4 and "<td>2024</td>" not in bilans
+    deadlines = get(client, reverse("deadlines:list") + "?type=ctg_fin")
+    assert 'db-deadline-bilan"' not in deadlines
+
+
+def test_deadlines_of_one_kind_skip_the_other_queries(client, touraine, national):
+    grow(touraine, 3)
+    client.force_login(national)
+    url = reverse("deadlines:list")
+    get(client, url)
+    with CaptureQueriesContext(connection) as every:
+        get(client, url)
+    with CaptureQueriesContext(connection) as one:
+        get(client, url + "?type=demande")
+    assert len(one.captured_queries) < len(every.captured_queries)
+
+
+def test_recruitments_list_in_pages(client, touraine, national):
+    from coopctg.framework.loader import load_framework
+    from coopctg.recruitment.models import Recruitment
+
+    version = load_framework()
+
+    def add(n, start=0, caf=touraine.caf):
+        for i in range(start, start + n):
+            la = LocalAuthorityFactory(caf=caf, nom=f"Territoire-{caf.code}-{i:03d}")
+            Recruitment.objects.create(
+                collectivite=la,
+                ctg=CtgFactory(caf=caf, signataires=[la]),
+                referentiel=version,
+                intitule=f"Poste-{caf.code}-{i:03d}",
+                type_poste="thematique",
+            )
+
+    url = reverse("recruitment:list")
+    client.force_login(national)
+    add(3)
+    get(client, url)
+    with CaptureQueriesContext(connection) as few:
+        get(client, url)
+    add(27, start=3)
+    add(2, caf=touraine.caf_b)
+    with CaptureQueriesContext(connection) as many:
+        html = get(client, url)
+    assert len(many.captured_queries) <= len(few.captured_queries)
+    assert rows(html, r">Poste-\d+-\d+</a>") == PER
+    only_b = get(client, url + "?caf=41")
+    assert rows(only_b, r">Poste-41-\d+</a>") == 2 and "Poste-37" not in only_b
+
+
+# --- Heavy JSON never read ------------------------------------------------------------------
+
+
+def selects(captured, column: str) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if column in q["sql"]]
+
+
+def test_the_lists_do_not_read_the_heavy_json(client, touraine, national):
+    from coopctg.agreements.models import AgreementVersion
+    from coopctg.framework.loader import load_framework
+    from coopctg.reports.models import AnnualReport
+    from tests.agreements.helpers import make_cof
+
+    framework = load_framework()
+    cof = make_cof(touraine.admin, touraine.ctg_own, touraine.own, "COF-37-2022-001")
+    assert AgreementVersion.objects.filter(cof=cof, ventilation__isnull=False).exists()
+    AnnualReport.objects.create(cof=cof, annee=2023, referentiel=framework, faits={"a": 1})
+    client.force_login(national)
+    for url, column in [
+        (reverse("reports:list"), '."faits"'),
+        (reverse("agreements:list"), '."ventilation"'),
+        (reverse("organisations:collectivites"), '."geometrie"'),
+        (reverse("api:bilans"), '."faits"'),
+        (reverse("api:financement_annuel") + "?annee=2024", '."geometrie"'),
+        (reverse("payments:index"), '."geometrie"'),
+    ]:
+        with CaptureQueriesContext(connection) as captured:
+            get(client, url)
+        assert not selects(captured, column), url
+    assert "Cof initiale" in get(client, reverse("agreements:list"))  # the version is shown
+
+
+# --- API: keyset pagination -------------------------------------------------------------------
+
+
+def walk(client, url: str, size: int) -> list[int]:
+    """Every id of the list, page after page by cursor."""
+    body = client.get(f"{url}?taille={size}").json()
+    ids = [item["id"] for item in body["resultats"]]
+    while body["suivant"]:
+        response = client.get(url, {"taille": size, "apres": body["suivant"]})
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["total"] is None and body["page"] is None
+        ids += [item["id"] for item in body["resultats"]]
+    return ids
+
+
+def test_api_cursor_walks_every_row_once(client, touraine, national):
+    grow(touraine, 12)
+    # Ties on the sort key (same collectivité name, same start): the primary key decides.
+    LocalAuthority.objects.filter(nom__startswith="Territoire-37-00").update(nom="Même nom")
+    client.force_login(national)
+    for name in ("api:cofs", "api:ctgs", "api:collectivites"):
+        url = reverse(name)
+        everything = [item["id"] for item in client.get(f"{url}?taille=200").json()["resultats"]]
+        walked = walk(client, url, 5)
+        assert walked == everything and len(set(walked)) == len(walked), name
+
+
+def test_api_cursor_reads_no_count_nor_offset(client, touraine, national):
+    grow(touraine, 12)
+    client.force_login(national)
+    url = reverse("api:cofs")
+    first = client.get(f"{url}?taille=5").json()
+    assert first["total"] == FundingAgreement.objects.count() == 12
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url, {"taille": 5, "apres": first["suivant"]}).json()
+    sql = " ".join(q["sql"] for q in captured.captured_queries).upper()
+    assert "COUNT(" not in sql and "OFFSET" not in sql
+    assert len(body["resultats"]) == 5
+
+
+def test_api_page_contract_is_kept(client, touraine, national):
+    grow(touraine, 7)
+    client.force_login(national)
+    body = client.get(reverse("api:ctgs") + "?page=2&taille=5").json()
+    assert body["page"] == 2 and body["taille"] == 5 and body["total"] >= 7
+    assert set(body) == {"total", "page", "taille", "suivant", "resultats"}
+
+
+def test_api_cursor_with_nulls_in_the_sort_key(client, touraine, national):
+    """Instances sorted by date then time (often empty): no row lost nor repeated."""
+    day = dt.date(2024, 3, 12)
+    for i in range(7):
+        Meeting.objects.create(
+            ctg=touraine.ctg_own,
+            kind="cotech",
+            date=day + dt.timedelta(days=i % 2),
+            heure=dt.time(9 + i, 0) if i % 3 else None,
+        )
+    client.force_login(national)
+    url = reverse("api:instances", args=[touraine.ctg_own.pk])
+    everything = [item["id"] for item in client.get(f"{url}?taille=200").json()["resultats"]]
+    assert len(everything) == 7
+    for size in (1, 2, 3):
+        assert walk(client, url, size) == everything
+
+
+def test_api_bad_or_stale_cursor_is_a_422(client, touraine, national):
+    grow(touraine, 6)
+    client.force_login(national)
+    url = reverse("api:cofs")
+    response = client.get(url, {"apres": "pas-un-curseur"})
+    assert response.status_code == 422
+    assert response.json()["erreurs"][0]["champ"] == "apres"
+    cursor = client.get(f"{url}?taille=2").json()["suivant"]
+    # The same cursor on a filter its row does not match: refused, not a wrong page.
+    response = client.get(url, {"apres": cursor, "statut": "projet"})
+    assert response.status_code == 422 and "première page" in response.json()["detail"]
+    # A cursor of another list is refused, never read as a position in this one.
+    response = client.get(reverse("api:ctgs"), {"apres": cursor})
+    assert response.status_code == 422 and response.json()["erreurs"][0]["champ"] == "apres"
+
+
+def test_api_echeances_cursor(client, touraine, national):
+    grow(touraine, 6)
+    client.force_login(national)
+    url = reverse("api:echeances")
+    everything = client.get(f"{url}?taille=200").json()["resultats"]
+    keys = [(item["type"], item["date"], item["quoi"]) for item in everything]
+    body = client.get(f"{url}?taille=4").json()
+    walked = [(item["type"], item["date"], item["quoi"]) for item in body["resultats"]]
+    while body["suivant"]:
+        body = client.get(url, {"taille": 4, "apres": body["suivant"]}).json()
+        walked += [(item["type"], item["date"], item["quoi"]) for item in body["resultats"]]
+    assert walked == keys and len(keys) > 4
+    only_b = client.get(f"{url}?caf=41&taille=200").json()["resultats"]
+    assert all("37-" not in item["territoire"] for item in only_b)
+
+
+# --- Home page --------------------------------------------------------------------------------
+
+
+def test_home_lists_a_few_collectivites_without_ctg_and_counts_them(client, touraine):
+    from coopctg.www.home_views.views import HOME_TASKS
+
+    for i in range(HOME_TASKS + 5):
+        LocalAuthorityFactory(caf=touraine.caf, nom=f"Sans-Ctg-{i:03d}")
+    client.force_login(touraine.admin)
+    url = reverse("home")
+    get(client, url)
+    with CaptureQueriesContext(connection) as few:
+        html = get(client, url)
+    assert html.count("n'a pas de Ctg en vigueur") == HOME_TASKS
+    assert f"{HOME_TASKS + 5} collectivités sans Ctg en vigueur en tout" in html
+    for i in range(20):
+        LocalAuthorityFactory(caf=touraine.caf, nom=f"Sans-Ctg-plus-{i:03d}")
+    with CaptureQueriesContext(connection) as many:
+        get(client, url)
+    assert len(many.captured_queries) <= len(few.captured_queries)
+
+
+def test_cof_list_lists_collectivites_once_a_caf_is_chosen(client, touraine, national):
+    grow(touraine, 3)
+    grow(touraine, 2, caf=touraine.caf_b)
+    client.force_login(national)
+    url = reverse("agreements:list")
+    assert 'id="id_collectivite"' not in get(client, url)  # several Caf: no select of all
+    chosen = get(client, url + "?caf=41")
+    assert 'id="id_collectivite"' in chosen and "Territoire-37-" not in chosen
+    la = LocalAuthority.objects.get(nom="Territoire-41-001")
+    one = get(client, f"{url}?caf=41&collectivite={la.pk}")
+    assert rows(one, LISTS["cof"][1]) == 1
