@@ -120,7 +120,7 @@ def _number(value: Any, places: int = 0) -> str:
 
 
 #: Short column titles of the three people (the legend under the table spells them out).
-SHORT = {"Admin Caf": "AC", "Éditeur collectivité": "ÉC", "National*": "N*"}
+SHORT = {"Admin Caf": "AC", "Éditeur collectivité": "ÉC", "Analyste national": "N"}
 
 
 def render(results: list[dict[str, Any]]) -> str:
@@ -172,7 +172,7 @@ def render(results: list[dict[str, Any]]) -> str:
         lines.append("")
     lines.append(
         "AC : administrateur·rice de la Caf de Touraine ; ÉC : éditeur·rice de la Gâtine ; "
-        "N* : « national », administrateur·rice de toutes les Caf en attendant le rôle national. "
+        "N : analyste national (Cnaf), lecture seule de toutes les Caf. "
         "req. : requêtes SQL ; ms : temps médian ; × : ce temps en multiple de /sante/ mesuré "
         "dans le même processus ; (404) : page refusée à cette personne ; mémoire : pointe du "
         "tas Python (tracemalloc)."

@@ -29,7 +29,7 @@ PER_OTHER_CAF = 23
 #: The demonstration's accounts the benchmark signs in as.
 CAF_ADMIN = "admin.caf"
 EDITOR = "editeur.gatine"
-#: Until the national analyst role exists: a Caf administrator of every Caf.
+#: The Cnaf's read-only national analyst (every Caf).
 NATIONAL = "banc.national"
 
 
@@ -81,7 +81,7 @@ def build(scale: int, log: Callable[[str], None] = lambda _: None) -> Dataset:
     log(f"Touraine : {CLONES_PER_CAF} collectivités de plus…")
     clone(touraine, admin, CLONES_PER_CAF)
     national = User.objects.create_user(NATIONAL, password=None, first_name="Banc")
-    Membership.objects.create(user=national, role=Role.CAF_ADMIN.value, caf=touraine)
+    Membership.objects.create(user=national, role=Role.NATIONAL_ANALYST.value)
     free = Departement.objects.filter(caf__isnull=True).order_by("code")
     for departement in list(free[: scale - 1]):
         log(f"Caf {departement.code} : {PER_OTHER_CAF} collectivités…")
@@ -91,7 +91,6 @@ def build(scale: int, log: Callable[[str], None] = lambda _: None) -> Dataset:
         )
         caf_admin = User.objects.create_user(f"admin.caf{caf.code}", password=None)
         Membership.objects.create(user=caf_admin, role=Role.CAF_ADMIN.value, caf=caf)
-        Membership.objects.create(user=national, role=Role.CAF_ADMIN.value, caf=caf)
         clone(caf, caf_admin, PER_OTHER_CAF)
     return Dataset(
         scale=scale,

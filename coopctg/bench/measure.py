@@ -43,7 +43,7 @@ SKIPPED = {
 PEOPLE = [
     ("Admin Caf", "admin.caf"),
     ("Éditeur collectivité", "editeur.gatine"),
-    ("National*", "banc.national"),
+    ("Analyste national", "banc.national"),
 ]
 
 

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from coopctg.accounts.models import Membership
 from coopctg.accounts.roles import Role
 from coopctg.bench import measure
 from coopctg.bench.__main__ import main, render
@@ -39,12 +38,11 @@ def test_every_list_page_and_api_list_is_benchmarked():
 
 
 def test_the_bench_measures_every_page_and_renders_the_table(touraine):
-    national = member(Role.CAF_ADMIN, caf=touraine.caf)
-    Membership.objects.create(user=national, role=Role.CAF_ADMIN.value, caf=touraine.caf_b)
+    national = member(Role.NATIONAL_ANALYST)
     people = [
         ("Admin Caf", touraine.admin),
         ("Éditeur collectivité", touraine.editor),
-        ("National*", national),
+        ("Analyste national", national),
     ]
     # Every page for one person; the three people on one page (the test stays short).
     result = measure.measure_pages(people[:1], repeat=1)
@@ -70,7 +68,7 @@ def test_the_bench_measures_every_page_and_renders_the_table(touraine):
     assert table.startswith("Échelle 1 : 2 Caf, 3 Ctg, 0 Cof — référence /sante/ : ")
     for row in result["pages"]:
         assert row["url"] in table
-    assert "| /ctg/ " in table and "AC req." in table and "N* ×" in table
+    assert "| /ctg/ " in table and "AC req." in table and "N ×" in table
     json.dumps([result, three, operations])  # --format json
 
 
