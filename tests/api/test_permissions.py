@@ -235,12 +235,17 @@ RULES = {
     "consultations": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "consultation": [
         ("own", lambda w: {"pk": w.consultation_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"pk": w.consultation_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"pk": w.consultation_foreign.pk}, None, seen_by({"outsider"})),
+        (
+            "foreign",
+            lambda w: {"pk": w.consultation_foreign.pk},
+            None,
+            seen_by({"outsider"}, NATIONAL),
+        ),
     ],
     "consultation_resultats": [
         (
@@ -265,7 +270,7 @@ RULES = {
     "supports": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     # Diagnostic de territoire: the catalogue for everyone, a fiche for whoever sees the
     # collectivité.
@@ -279,11 +284,11 @@ RULES = {
     # editors of its collectivités (the body is refused: a SIRET of 3 digits).
     "partenaires": [
         ("caf", lambda w: {"code": w.caf.code}, None, seen_by(DIRECTORY_READERS)),
-        ("autre-caf", lambda w: {"code": w.caf_b.code}, None, seen_by({"outsider"})),
+        ("autre-caf", lambda w: {"code": w.caf_b.code}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "partenaire": [
         ("caf", lambda w: {"pk": w.partner_a.pk}, None, seen_by(DIRECTORY_READERS)),
-        ("autre-caf", lambda w: {"pk": w.partner_b.pk}, None, seen_by({"outsider"})),
+        ("autre-caf", lambda w: {"pk": w.partner_b.pk}, None, seen_by({"outsider"}, NATIONAL)),
     ],
     "partenaire_create": [
         (

@@ -187,7 +187,7 @@ def test_ctt_follow_the_collectivites_set_through_the_page_service(demo):
     admin = User.objects.get(username="admin.caf")
     ctt = FollowUp.objects.filter(role=StaffMember.Role.CTT)
     assert sorted(ctt.values_list("collectivite", flat=True)) == sorted(
-        LocalAuthority.objects.values_list("pk", flat=True)
+        LocalAuthority.objects.filter(caf__code="37").values_list("pk", flat=True)
     )
     assert ctt.values("member").distinct().count() == 5
     history = AuditEntry.objects.filter(objet_type="organisations.localauthority", auteur=admin)

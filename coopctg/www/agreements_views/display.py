@@ -208,10 +208,17 @@ STATUS_LABELS = {
 }
 
 
+def _in_envelope_order(shares: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The envelopes in the référentiel's order: a JSON object read back from PostgreSQL
+    (jsonb) does not keep the order its keys were written in."""
+    rank = {code: index for index, code in enumerate(ENVELOPE_LABELS)}
+    return sorted(shares.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+
+
 def _person_text(person: dict[str, Any]) -> str:
     shares = ", ".join(
         f"{ENVELOPE_LABELS.get(code, code)} {format_etp(_decimal(etp))}"
-        for code, etp in person.get("affectations", {}).items()
+        for code, etp in _in_envelope_order(person.get("affectations", {}))
     )
     post = POST_TYPE_LABELS.get(person.get("type_poste", ""), person.get("type_poste", ""))
     missions = person.get("missions") or []
@@ -234,7 +241,7 @@ def history_value(name: str, value: Any) -> str:
     if name == "enveloppes" and isinstance(value, dict):
         return "\n".join(
             f"{ENVELOPE_LABELS.get(code, code)} : {format_euros(_decimal(amount))}"
-            for code, amount in value.items()
+            for code, amount in _in_envelope_order(value)
         )
     if name == "total_etp":
         return format_etp(_decimal(value))

@@ -7,7 +7,7 @@ editor; analysts and élus read only. The public page is opened by the collectiv
 only. Publishing, closing and deleting a question are POST only (405 to a GET).
 """
 
-from tests.www.permission_rules.common import OWN, ROLES, seen_by
+from tests.www.permission_rules.common import NATIONAL, OWN, ROLES, seen_by
 
 EDIT_OWN = {"admin", "advisor", "editor"}
 SEE_OTHER = {"admin", "analyst", "other_editor"}
@@ -21,7 +21,9 @@ def _ctg_cases(read_or_write_own, read_or_write_other, foreign=True):
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(read_or_write_other)),
     ]
     if foreign:
-        cases.append(("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"})))
+        # The national analyst reads every Caf; it writes nothing.
+        readers = {"outsider"} | (NATIONAL if read_or_write_own is OWN else set())
+        cases.append(("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by(readers)))
     return cases
 
 

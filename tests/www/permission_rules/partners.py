@@ -3,7 +3,7 @@ territories), a partner, the partner network of a Ctg, and the forms of links.""
 
 import datetime as dt
 
-from tests.www.permission_rules.common import OWN, seen_by
+from tests.www.permission_rules.common import NATIONAL, OWN, seen_by
 
 CAF_A_READERS = OWN | {"other_editor"}  # whoever sees the Caf: its staff, its territories
 DIRECTORY_EDITORS = {"admin", "advisor", "editor", "other_editor"}
@@ -14,13 +14,17 @@ EDIT_OTHER = {"admin", "other_editor"}
 RULES = {
     "partners:directory": [
         ("caf", lambda w: {"code": w.caf.code}, seen_by(CAF_A_READERS)),
-        ("autre-caf", lambda w: {"code": w.caf_b.code}, seen_by({"outsider"})),
+        ("autre-caf", lambda w: {"code": w.caf_b.code}, seen_by({"outsider"}, NATIONAL)),
     ],
     "partners:export": [
         ("csv", lambda w: {"code": w.caf.code, "format": "csv"}, seen_by(CAF_A_READERS)),
         ("xlsx", lambda w: {"code": w.caf.code, "format": "xlsx"}, seen_by(CAF_A_READERS)),
         ("autre-format", lambda w: {"code": w.caf.code, "format": "pdf"}, seen_by(set())),
-        ("autre-caf", lambda w: {"code": w.caf_b.code, "format": "csv"}, seen_by({"outsider"})),
+        (
+            "autre-caf",
+            lambda w: {"code": w.caf_b.code, "format": "csv"},
+            seen_by({"outsider"}, NATIONAL),
+        ),
     ],
     "partners:create": [
         ("caf", lambda w: {"code": w.caf.code}, seen_by(DIRECTORY_EDITORS)),
@@ -31,7 +35,7 @@ RULES = {
     ],
     "partners:detail": [
         ("caf", lambda w: {"pk": w.partner_a.pk}, seen_by(CAF_A_READERS)),
-        ("autre-caf", lambda w: {"pk": w.partner_b.pk}, seen_by({"outsider"})),
+        ("autre-caf", lambda w: {"pk": w.partner_b.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "partners:edit": [
         ("caf", lambda w: {"pk": w.partner_a.pk}, seen_by(DIRECTORY_EDITORS)),
@@ -40,7 +44,7 @@ RULES = {
     "partners:ctg": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(SEE_OTHER)),
-        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"})),
+        ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
     "partners:membership_create": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(EDIT_OWN)),
