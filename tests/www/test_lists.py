@@ -29,7 +29,7 @@ def small_pages(monkeypatch):
 @pytest.fixture
 def national(touraine):
     """An administrator of both Caf (37 and 41): a scope of several Caf."""
-    user = UserFactory(username="national")
+    user = UserFactory(username="admin.deux.caf")
     for caf in (touraine.caf, touraine.caf_b):
         Membership.objects.create(user=user, role=Role.CAF_ADMIN.value, caf=caf)
     return user
