@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from coopctg.core.forms import CleanTextMixin
 from coopctg.core.themes import THEME_CHOICES
 from coopctg.organisations.models import Caf
 from coopctg.partners.models import Network, NetworkMembership, Partner
@@ -15,7 +16,7 @@ from coopctg.partners.rules import CODE_INSEE, CODE_POSTAL, SIRET
 from coopctg.territories.models import Commune
 
 
-class PartnerForm(forms.ModelForm):
+class PartnerForm(CleanTextMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques",
         choices=THEME_CHOICES,
@@ -91,7 +92,7 @@ def _partners(caf_id: int) -> QuerySet[Partner]:
     return Partner.objects.filter(caf_id=caf_id).order_by("nom", "pk")
 
 
-class ActionPartnersForm(forms.Form):
+class ActionPartnersForm(CleanTextMixin, forms.Form):
     pilotes = forms.ModelMultipleChoiceField(
         label="Pilote(s)", queryset=Partner.objects.none(), required=False
     )
@@ -132,7 +133,7 @@ class ActionPartnersForm(forms.Form):
         return [(p, role) for name, role in roles.items() for p in self.cleaned_data[name]]
 
 
-class MeetingPartnersForm(forms.Form):
+class MeetingPartnersForm(CleanTextMixin, forms.Form):
     presents = forms.ModelMultipleChoiceField(
         label="Partenaires présents", queryset=Partner.objects.none(), required=False
     )
@@ -172,7 +173,7 @@ class MeetingPartnersForm(forms.Form):
         ]
 
 
-class NetworkForm(forms.ModelForm):
+class NetworkForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Network
         fields = ["nom", "kind", "theme", "description", "partenaires"]
@@ -197,7 +198,7 @@ class NetworkForm(forms.ModelForm):
         return network
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = NetworkMembership
         fields = ["network", "date_debut", "date_fin"]
@@ -234,7 +235,7 @@ class MembershipForm(forms.ModelForm):
         return membership
 
 
-class DiagnosticPartnersForm(forms.Form):
+class DiagnosticPartnersForm(CleanTextMixin, forms.Form):
     partenaires = forms.ModelMultipleChoiceField(
         label="Partenaires de l'annuaire consultés",
         queryset=Partner.objects.none(),
