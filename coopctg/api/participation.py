@@ -87,6 +87,9 @@ class ConsultationDetail(ConsultationResume):
     objectif: str
     communes: list[str] = s.Field(..., description="Codes INSEE ; vide : tout le territoire.")
     partenaires: str
+    partenaires_annuaire: list[int] = s.Field(
+        ..., description="Identifiants des partenaires de l'annuaire de la Caf associés."
+    )
     synthese: str
     suites: str
     actions: list[str] = s.Field(..., description="Codes des actions du plan.")
@@ -147,6 +150,9 @@ def _detail(consultation: Consultation) -> dict[str, Any]:
         "objectif": consultation.objectif,
         "communes": [c.code_insee for c in consultation.communes.order_by("code_insee")],
         "partenaires": consultation.partenaires,
+        "partenaires_annuaire": sorted(
+            consultation.partenaires_annuaire.values_list("pk", flat=True)
+        ),
         "synthese": consultation.synthese,
         "suites": consultation.suites,
         "actions": [a.code for a in consultation.actions.order_by("position", "code")],

@@ -40,6 +40,7 @@ from coopctg.governance.rules import MeetingKind
 from coopctg.governance.rules import Status as PeriodStatus
 from coopctg.governance.services import governance_statuses
 from coopctg.organisations.models import FollowUp, LocalAuthority
+from coopctg.participation.dashboard import watch_alert_tasks
 from coopctg.recruitment.models import Recruitment, Stage
 from coopctg.reports.models import AnnualReport
 from coopctg.reports.rules import Status as ReportStatus
@@ -110,6 +111,7 @@ DEADLINE_KINDS = {
     "actions_retard": "Actions en retard",
     "referent": "Référent·e Caf",
     "commission": "Commission d'admission",
+    "veille": "Alerte de veille",
 }
 
 
@@ -464,6 +466,7 @@ def _core_providers(ctx: Context) -> Iterable[Deadline]:
 PROVIDERS: list[Provider] = [
     _core_providers,
     commission_alert_tasks,  # open alerts of the commissions d'admission (mission 2)
+    watch_alert_tasks,  # alerts of the veille without follow-up (mission 4)
 ]
 
 

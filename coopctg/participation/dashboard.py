@@ -6,11 +6,14 @@ supports, the alerts without follow-up, the public page. 5 queries whatever the 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 
+from coopctg.core.formats import format_date
 from coopctg.ctg.models import Ctg
 from coopctg.participation.models import (
     Consultation,
@@ -19,6 +22,7 @@ from coopctg.participation.models import (
     Support,
     WatchNote,
 )
+from coopctg.participation.rules import WatchKind
 
 
 @dataclass
@@ -76,3 +80,55 @@ def ctg_panels(ctgs: Iterable[Ctg], today: dt.date) -> dict[int, Panel]:
     ):
         panels[ctg_id].public_page = True
     return panels
+
+
+# --- Ce qui attend qui ------------------------------------------------------------------------
+
+#: The kind of task of an alert of the veille without follow-up (a key of DEADLINE_KINDS).
+TASK_KIND = "veille"
+TASK_LABEL = "Alerte de veille"
+
+
+def watch_alert_tasks(ctx: Any) -> Iterable[Any]:
+    """Each alert of the journal de veille of the Ctg of the collectivités in view that has no
+    follow-up yet: the collectivité (its chargé·e de coopération) records what followed; the
+    task closes when the follow-up is recorded. Two queries whatever the number of alerts
+    (one when there is none)."""
+    from django.urls import reverse
+
+    from coopctg.dashboards.tasks import COLLECTIVITE, Deadline, Side
+
+    if not ctx.wants(TASK_KIND):
+        return
+    alerts = list(
+        WatchNote.objects.filter(
+            ctg__signataires__id__in=ctx.ids, type=WatchKind.ALERTE.value, suite=""
+        )
+        .distinct()
+        .order_by("date", "id")
+    )
+    if not alerts:
+        return
+    links: dict[int, list[int]] = defaultdict(list)
+    rows = Ctg.signataires.through.objects.filter(
+        ctg_id__in={alert.ctg_id for alert in alerts}, localauthority_id__in=ctx.ids
+    ).values_list("ctg_id", "localauthority_id")
+    for ctg_id, collectivite_id in rows:
+        links[ctg_id].append(collectivite_id)
+    for alert in alerts:
+        signatories = sorted(links[alert.ctg_id], key=ctx.name)
+        first = signatories[0]
+        yield Deadline(
+            date=alert.date,
+            kind=TASK_KIND,
+            what=(
+                f"Alerte du {format_date(alert.date)} « {alert.objet} » : "
+                "enregistrer la suite donnée"
+            ),
+            who=f"{COLLECTIVITE} (chargé·e de coopération), avec {ctx.who_at_caf(first)}",
+            territory=", ".join(ctx.name(i) for i in signatories),
+            url=reverse("participation:watch_edit", args=[alert.pk]),
+            ref=f"veille-{alert.pk}",
+            side=Side.COLLECTIVITE,
+            collectivite_id=first,
+        )

@@ -26,6 +26,7 @@ from coopctg.participation.models import (
     WatchNote,
 )
 from coopctg.participation.rules import QuestionKind
+from coopctg.partners.services import directory
 from coopctg.territories.models import Commune
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
@@ -68,6 +69,7 @@ class ConsultationForm(CleanTextMixin, forms.ModelForm):
             "public_vise",
             "date_debut",
             "date_fin",
+            "partenaires_annuaire",
             "partenaires",
             "synthese",
             "suites",
@@ -77,6 +79,7 @@ class ConsultationForm(CleanTextMixin, forms.ModelForm):
             "date_fin": date_input(),
             "objectif": forms.Textarea(attrs={"rows": 3}),
             "partenaires": forms.Textarea(attrs={"rows": 3}),
+            "partenaires_annuaire": forms.CheckboxSelectMultiple,
             "synthese": forms.Textarea(attrs={"rows": 6}),
             "suites": forms.Textarea(attrs={"rows": 4}),
         }
@@ -90,6 +93,8 @@ class ConsultationForm(CleanTextMixin, forms.ModelForm):
         self.fields["actions"].queryset = Action.objects.filter(ctg=ctg).order_by(
             "position", "code", "id"
         )
+        self.fields["partenaires_annuaire"].queryset = directory(ctg.caf_id)
+        self.fields["partenaires"].label = "autres partenaires associés"
         if self.instance.pk:
             self.initial.setdefault("formats", list(self.instance.formats))
             self.initial.setdefault("communes", list(self.instance.communes.all()))

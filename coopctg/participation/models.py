@@ -66,6 +66,13 @@ class Consultation(models.Model):
         blank=True,
         help_text="Les partenaires, réseaux et associations qui ont relayé ou animé.",
     )
+    partenaires_annuaire = models.ManyToManyField(
+        "partners.Partner",
+        blank=True,
+        related_name="consultations",
+        verbose_name="partenaires de l'annuaire de la Caf",
+        help_text="Ceux de l'annuaire ; les autres s'écrivent dans « partenaires associés ».",
+    )
     synthese = models.TextField(
         "ce qui a été dit",
         blank=True,

@@ -41,6 +41,7 @@ CONSULTATION_FIELDS = [
     "date_fin",
     "formats",
     "partenaires",
+    "partenaires_annuaire",
     "synthese",
     "suites",
     "actions",
@@ -92,14 +93,23 @@ def ctg_consultations(ctg: Ctg) -> QuerySet[Consultation]:
 
 @transaction.atomic
 def save_consultation(
-    user: Any, consultation: Consultation, communes: Iterable[Any], actions: Iterable[Action]
+    user: Any,
+    consultation: Consultation,
+    communes: Iterable[Any],
+    actions: Iterable[Action],
+    partners: Iterable[Any] | None = None,
 ) -> Consultation:
+    """Save ``consultation`` with its communes, its actions and (unless None: unchanged) the
+    partners of the Caf's directory associated with it, kept in history."""
+    m2m: dict[str, list[Any]] = {"communes": list(communes), "actions": list(actions)}
+    if partners is not None:
+        m2m["partenaires_annuaire"] = list(partners)
     return _save(
         user,
         consultation,
         CONSULTATION_FIELDS,
         consultation.ctg.caf_id,
-        {"communes": list(communes), "actions": list(actions)},
+        m2m,
     )
 
 

@@ -136,10 +136,13 @@ class Participations:
     meetings: list[MeetingPartner]
     diagnostics: list[DiagnosticPartner]
     networks: list[Network]
+    consultations: list[Any] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.actions or self.meetings or self.diagnostics or self.networks)
+        return not (
+            self.actions or self.meetings or self.diagnostics or self.networks or self.consultations
+        )
 
 
 def participations(partner: Partner, ctg_ids: QuerySet[Any] | set[int]) -> Participations:
@@ -161,6 +164,11 @@ def participations(partner: Partner, ctg_ids: QuerySet[Any] | set[int]) -> Parti
             .order_by("diagnostic__ctg__intitule", "-diagnostic__version")
         ),
         networks=list(partner.reseaux.order_by("nom")),
+        consultations=list(
+            partner.consultations.filter(ctg__in=ctg_ids)
+            .select_related("ctg")
+            .order_by("-date_debut", "pk")
+        ),
     )
 
 

@@ -93,6 +93,7 @@ def _consultation_form(
             form.save(commit=False),
             form.cleaned_data["communes"],
             form.cleaned_data["actions"],
+            form.cleaned_data["partenaires_annuaire"],
         )
         messages.success(request, "La consultation est enregistrée.")
         return redirect(reverse("participation:consultation", args=[saved.pk]))
