@@ -222,7 +222,9 @@ class MembershipForm(CleanTextMixin, forms.ModelForm):
             and data.get("network")
             and NetworkMembership.objects.filter(
                 ctg=self.ctg, network=data["network"], date_debut=start
-            ).exists()
+            )
+            .exclude(pk=self.instance.pk)
+            .exists()
         ):
             self.add_error("date_debut", "Cette adhésion est déjà enregistrée.")
         return data

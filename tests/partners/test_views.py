@@ -204,6 +204,57 @@ def test_a_membership_is_recorded_from_the_ctg_page(client, linked):
     assert NetworkMembership.objects.get().ctg == linked.ctg_own
 
 
+def test_a_membership_is_ended_and_a_network_corrected(client, linked):
+    membership = NetworkMembership.objects.create(
+        network=linked.network, ctg=linked.ctg_own, date_debut=dt.date(2023, 1, 1)
+    )
+    client.force_login(linked.editor)
+    network_page = page(client, "partners:ctg", linked.ctg_own.pk)
+    edit_url = reverse("partners:membership_edit", args=[membership.pk])
+    assert edit_url in network_page
+    bad = client.post(
+        edit_url,
+        {"network": linked.network.pk, "date_debut": "2023-01-01", "date_fin": "2022-12-31"},
+    )
+    assert bad.status_code == 400
+    assert "La fin de l'adhésion doit suivre son début." in html.unescape(bad.content.decode())
+    ended = client.post(
+        edit_url,
+        {"network": linked.network.pk, "date_debut": "2023-01-01", "date_fin": "2024-06-30"},
+    )
+    assert ended.status_code == 302  # the same start: not refused as a duplicate of itself
+    membership.refresh_from_db()
+    assert membership.date_fin == dt.date(2024, 6, 30)
+    assert NetworkMembership.objects.count() == 1
+
+    client.force_login(linked.admin)
+    network_url = reverse("partners:network_edit", args=[linked.network.pk])
+    assert network_url in page(client, "partners:directory", linked.caf.code)
+    answer = client.post(
+        network_url,
+        {
+            "nom": "Réseau petite enfance d'Indre-et-Loire",
+            "kind": "thematique",
+            "theme": "petite_enfance",
+            "partenaires": [linked.rpe.pk, linked.cs.pk],
+        },
+    )
+    assert answer.status_code == 302
+    linked.network.refresh_from_db()
+    assert linked.network.nom == "Réseau petite enfance d'Indre-et-Loire"
+    assert set(linked.network.partenaires.all()) == {linked.rpe, linked.cs}
+
+
+def test_a_new_network_keeps_its_member_partners(client, linked):
+    client.force_login(linked.admin)
+    url = reverse("partners:network_create", args=[linked.caf.code])
+    answer = client.post(
+        url, {"nom": "Réseau parentalité", "kind": "thematique", "partenaires": [linked.cs.pk]}
+    )
+    assert answer.status_code == 302
+    assert list(Network.objects.get(nom="Réseau parentalité").partenaires.all()) == [linked.cs]
+
+
 def test_exports_are_files(client, linked):
     client.force_login(linked.analyst)
     csv = client.get(reverse("partners:export", args=[linked.caf.code, "csv"]))

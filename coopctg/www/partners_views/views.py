@@ -204,11 +204,51 @@ def membership_create(request: HttpRequest, ctg_pk: int) -> HttpResponse:
     )
 
 
+def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a membership, or record its end (« membre jusqu'au »): same rights as adding it."""
+    ctg_pk = NetworkMembership.objects.filter(pk=pk).values_list("ctg_id", flat=True).first()
+    if ctg_pk is None:
+        raise Http404("Page introuvable.")
+    ctg = get_ctg_for_editor(request.user, ctg_pk)
+    membership = NetworkMembership.objects.select_related("network").get(pk=pk)
+    form = MembershipForm(request.POST or None, instance=membership, ctg=ctg)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Adhésion au réseau modifiée.")
+        return redirect(reverse("partners:ctg", args=[ctg.pk]) + "#reseaux")
+    return render(
+        request,
+        "partners/simple_form.html",
+        {
+            "ctg": ctg,
+            "form": form,
+            "title": f"Modifier l'adhésion : {membership.network.nom}",
+            "back": reverse("partners:ctg", args=[ctg.pk]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def network_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a network of the Caf (name, nature, theme, members): same rights as adding it."""
+    code = Network.objects.filter(pk=pk).values_list("caf__code", flat=True).first()
+    if code is None:
+        raise Http404("Page introuvable.")
+    caf = get_caf_directory_for_editor(request.user, code)
+    network = Network.objects.get(pk=pk)
+    return _network_form(request, caf, network, f"Modifier le réseau : {network.nom}")
+
+
 def network_create(request: HttpRequest, code: str) -> HttpResponse:
     caf = get_caf_directory_for_editor(request.user, code)
-    form = NetworkForm(request.POST or None, caf=caf)
+    return _network_form(request, caf, None, "Nouveau réseau")
+
+
+def _network_form(request: HttpRequest, caf: Any, network: Any, title: str) -> HttpResponse:
+    form = NetworkForm(request.POST or None, instance=network, caf=caf)
     if request.method == "POST" and form.is_valid():
         network = form.save()
+        form.save_m2m()
         messages.success(request, f"Réseau « {network.nom} » enregistré.")
         return redirect(reverse("partners:directory", args=[caf.code]) + "#reseaux")
     return render(
@@ -217,9 +257,10 @@ def network_create(request: HttpRequest, code: str) -> HttpResponse:
         {
             "caf": caf,
             "form": form,
-            "title": "Nouveau réseau",
+            "title": title,
             "back": reverse("partners:directory", args=[caf.code]),
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 

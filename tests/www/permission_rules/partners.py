@@ -46,6 +46,15 @@ RULES = {
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(SEE_OTHER)),
         ("foreign", lambda w: {"ctg_pk": w.ctg_foreign.pk}, seen_by({"outsider"}, NATIONAL)),
     ],
+    "partners:network_edit": [
+        ("caf", lambda w: {"pk": w.network_a.pk}, seen_by(DIRECTORY_EDITORS)),
+        ("autre-caf", lambda w: {"pk": w.network_b.pk}, seen_by({"outsider"})),
+    ],
+    "partners:membership_edit": [
+        ("own", lambda w: {"pk": w.membership_own.pk}, seen_by(EDIT_OWN)),
+        ("other", lambda w: {"pk": w.membership_other.pk}, seen_by(EDIT_OTHER)),
+        ("foreign", lambda w: {"pk": w.membership_foreign.pk}, seen_by({"outsider"})),
+    ],
     "partners:membership_create": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, seen_by(EDIT_OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, seen_by(EDIT_OTHER)),
@@ -69,7 +78,13 @@ def extend_world(w):
     from coopctg.actionplan.models import Action
     from coopctg.diagnostic.models import Diagnostic
     from coopctg.governance.models import Meeting
-    from coopctg.partners.models import ActionPartner, MeetingPartner, Partner
+    from coopctg.partners.models import (
+        ActionPartner,
+        MeetingPartner,
+        Network,
+        NetworkMembership,
+        Partner,
+    )
 
     def partner(caf, identifiant):
         return Partner.objects.create(
@@ -81,6 +96,18 @@ def extend_world(w):
         )
 
     w.partner_a, w.partner_b = partner(w.caf, "a"), partner(w.caf_b, "b")
+    w.network_a, w.network_b = (
+        Network.objects.create(caf=caf, nom=f"Réseau {caf.code}", kind="departemental")
+        for caf in (w.caf, w.caf_b)
+    )
+    w.membership_own, w.membership_other, w.membership_foreign = (
+        NetworkMembership.objects.create(network=network, ctg=ctg, date_debut=dt.date(2024, 1, 1))
+        for network, ctg in (
+            (w.network_a, w.ctg_own),
+            (w.network_a, w.ctg_other),
+            (w.network_b, w.ctg_foreign),
+        )
+    )
     w.partner_action_own, w.partner_action_other = (
         Action.objects.create(ctg=ctg, code="P1", titre="Action partenariale")
         for ctg in (w.ctg_own, w.ctg_other)
