@@ -223,6 +223,30 @@ def test_list_looks_at_each_caf_parameter_files_once(client, touraine, report, m
     assert looked and len(looked) == len(set(looked))
 
 
+def test_list_computes_the_deadlines_of_its_page_only(client, touraine, report, monkeypatch):
+    """Without a state filter, only the rows shown get their deadline and timeliness; with
+    « en retard », every row's state decides (and the page still shows them)."""
+    from coopctg.www import pagination
+    from coopctg.www.reports_views import views
+
+    grow_cofs(touraine, 4)
+    computed = []
+    state = views._state
+
+    def counting(cof, year, report, today):
+        computed.append((cof.pk, year))
+        return state(cof, year, report, today)
+
+    monkeypatch.setattr(views, "_state", counting)
+    monkeypatch.setattr(pagination, "PER_PAGE", 3)
+    client.force_login(touraine.admin)
+    page = client.get(reverse("reports:list")).content.decode()
+    assert len(computed) == 3 and "Pages des bilans" in page
+    computed.clear()
+    assert client.get(reverse("reports:list") + "?etat=en_retard").status_code == 200
+    assert len(computed) > 3
+
+
 # --- A Cof that starts before the deadline parameter (01/01/2022) ------------------------------
 
 
