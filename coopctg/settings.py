@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "coopctg.core.middleware.SecurityHeadersMiddleware",  # Permissions-Policy, no-store
+    "coopctg.core.middleware.ParameterReadingMiddleware",  # parameter files: once per request
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -128,11 +128,16 @@ def visible_ctgs(user: User) -> QuerySet[Ctg]:
 
 
 def visible_cafs(user: User) -> QuerySet[Caf]:
-    """Cafs whose team directory the user may read: their own, or their collectivités' Caf."""
+    """Cafs whose team directory the user may read: their own, or their collectivités' Caf.
+
+    Never a join on the collectivités (a national analyst sees every Caf: the join and its
+    DISTINCT would read every collectivité of the country on each list page)."""
     scope = scope_of(user)
-    return Caf.objects.filter(
-        Q(id__in=scope.caf_ids) | Q(collectivites__id__in=scope.collectivite_ids)
-    ).distinct()
+    condition = Q(id__in=scope.caf_ids)
+    if scope.collectivite_ids:
+        own = LocalAuthority.objects.filter(id__in=scope.collectivite_ids).values("caf_id")
+        condition |= Q(id__in=own)
+    return Caf.objects.filter(condition)
 
 
 def visible_departements(user: User) -> QuerySet[Departement]:

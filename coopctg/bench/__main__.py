@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -55,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
                 **os.environ,
                 "DATABASE_URL": f"sqlite:///{folder / 'banc.sqlite3'}",
                 "COOPCTG_MEDIA_ROOT": str(folder / "documents"),
-                "DJANGO_DEBUG": "1",
+                # Production-like: no query log, cached templates, SMTP never reached; a
+                # throwaway key; the test client speaks plain HTTP, so no HTTPS redirection.
+                "DJANGO_DEBUG": "0",
+                "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+                "DJANGO_ALLOWED_HOSTS": "testserver",
+                "DJANGO_SSL_REDIRECT": "0",
+                "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
                 "COOPCTG_PARAMETRES_DIR": str(parameters),
             }
             command = [sys.executable, "-m", "coopctg.bench", "--une-echelle", str(scale)]
@@ -132,6 +139,14 @@ def render(results: list[dict[str, Any]]) -> str:
             f"Échelle {result['echelle']} : {result['caf']} Caf, {result['ctg']} Ctg, "
             f"{result['cof']} Cof — référence /sante/ : {_number(result['reference_ms'], 2)} ms"
         )
+        if result.get("reference_page_ms") is not None:
+            lines.append(
+                f"Page statique connectée {result['reference_page_url']} (AC) : "
+                f"{_number(result['reference_page_ms'], 1)} ms, "
+                f"{result['reference_page_requetes']} req. "
+                f"(× {_number(result['reference_page_ms'] / (result['reference_ms'] or 1), 1)}) : "
+                "le coût de la mise en page seule"
+            )
         lines.append("")
         header = ["Page"]
         for person in people:
@@ -174,7 +189,8 @@ def render(results: list[dict[str, Any]]) -> str:
         "AC : administrateur·rice de la Caf de Touraine ; ÉC : éditeur·rice de la Gâtine ; "
         "N : analyste national (Cnaf), lecture seule de toutes les Caf. "
         "req. : requêtes SQL ; ms : temps médian ; × : ce temps en multiple de /sante/ mesuré "
-        "dans le même processus ; (404) : page refusée à cette personne ; mémoire : pointe du "
+        "dans le même processus (vue sans session ni gabarit ; la page statique connectée donne "
+        "le coût de la mise en page) ; (404) : page refusée à cette personne ; mémoire : pointe du "
         "tas Python (tracemalloc)."
     )
     return "\n".join(lines) + "\n"

@@ -26,6 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 REPEAT = 5
 BASELINE = "health"
+#: The second reference: a static page in the signed-in layout (menu, session, user).
+LAYOUT_BASELINE = "privacy"
 #: Not pages to measure: sign-in and its providers, sign-out (POST), public account pages.
 SKIPPED = {
     "login",
@@ -94,7 +96,8 @@ def timed(client: Client, url: str, repeat: int) -> dict[str, Any]:
 def measure_pages(
     people: list[tuple[str, Any]], *, repeat: int = REPEAT, pages: list[str] | None = None
 ) -> dict[str, Any]:
-    """{"reference_ms", "pages": [{"page", "url", "mesures": {person: {...}}}]}."""
+    """{"reference_ms", "reference_page_url", "reference_page_ms", "reference_page_requetes",
+    "pages": [{"page", "url", "mesures": {person: {...}}}]}."""
     baseline_client = Client()
     baseline = timed(baseline_client, reverse(BASELINE), max(repeat, 20))["mediane_ms"]
     rows = []
@@ -103,6 +106,8 @@ def measure_pages(
         client = Client()
         client.force_login(user)
         clients.append((title, client))
+    layout_url = reverse(LAYOUT_BASELINE)
+    layout = timed(clients[0][1], layout_url, max(repeat, 20)) if clients else None
     for name in pages if pages is not None else list_pages():
         url = reverse(name) + QUERIES.get(name, "").format(year=time.localtime().tm_year)
         measures = {}
@@ -111,7 +116,13 @@ def measure_pages(
             result["multiple"] = round(result["mediane_ms"] / baseline, 1) if baseline else None
             measures[title] = result
         rows.append({"page": name, "url": url, "mesures": measures})
-    return {"reference_ms": baseline, "pages": rows}
+    return {
+        "reference_ms": baseline,
+        "reference_page_url": layout_url,
+        "reference_page_ms": layout["mediane_ms"] if layout else None,
+        "reference_page_requetes": layout["requetes"] if layout else None,
+        "pages": rows,
+    }
 
 
 def peak(operation: Callable[[], Any], *, twice: bool = True) -> dict[str, Any]:

@@ -16,15 +16,20 @@ or a document can say whether a value is the Caf's or the national default
 :class:`ParameterFamily` caches what it builds per (root, Caf) in the process and re-reads the
 files when one of them changes (file names, sizes and modification times are compared at each
 call: a few ``stat`` calls, no reading), so an administrator's change to a YAML file takes
-effect without restarting, and a page never re-parses unchanged files.
+effect without restarting, and a page never re-parses unchanged files. Within
+:func:`one_reading` (each web request, :class:`coopctg.core.middleware.ParameterReadingMiddleware`)
+the files of a Caf are looked at once: a page over 1 000 bilans of ten Caf walks ten folders,
+not a thousand, and reads one version of the parameters from start to end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import MappingProxyType
 
@@ -104,6 +109,34 @@ def signature(root: Path, caf: str) -> Signature:
     return tuple(entries)
 
 
+#: The signatures already taken in the current :func:`one_reading` (None: outside one).
+_reading: contextvars.ContextVar[dict[tuple[str, str], Signature] | None] = contextvars.ContextVar(
+    "caf_params_reading", default=None
+)
+
+
+@contextlib.contextmanager
+def one_reading() -> Iterator[None]:
+    """Within the block, the files of each (root, Caf) are looked at once (:func:`signature`):
+    a change made meanwhile is seen by the next block (the next request)."""
+    token = _reading.set({})
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def current_signature(root: Path, caf: str) -> Signature:
+    """:func:`signature`, taken once per (root, Caf) within :func:`one_reading`."""
+    taken = _reading.get()
+    if taken is None:
+        return signature(root, caf)
+    key = (str(root), caf)
+    if key not in taken:
+        taken[key] = signature(root, caf)
+    return taken[key]
+
+
 class ParameterFamily[T]:
     """A family of parameters (``build`` checks and converts the resolved set), cached per
     (root, Caf) and re-read when a file changes. Errors are not cached."""
@@ -117,7 +150,7 @@ class ParameterFamily[T]:
     def __call__(self, root: Path, caf: str) -> T:
         check_caf_code(caf)
         key = (str(root), caf)
-        current = signature(root, caf)
+        current = current_signature(root, caf)
         cached = self._cache.get(key)
         if cached is not None and cached[0] == current:
             return cached[1]

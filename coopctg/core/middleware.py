@@ -22,6 +22,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 from whitenoise.middleware import WhiteNoiseFileResponse
 
+from coopctg.core.caf_params import one_reading
+
 #: Every feature the application does not use, denied to every origin.
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -90,3 +92,15 @@ class SecurityHeadersMiddleware:
         if is_private(request, response):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class ParameterReadingMiddleware:
+    """The dated parameter files of each Caf looked at once per request
+    (:func:`coopctg.core.caf_params.one_reading`), not once per line of a list."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        with one_reading():
+            return self.get_response(request)

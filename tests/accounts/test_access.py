@@ -38,6 +38,19 @@ def test_collectivite_members_see_their_own(touraine):
     assert ids(access.visible_epcis(w.other_editor)) == {w.epci_other.pk}
 
 
+def test_visible_cafs_never_joins_the_collectivites(touraine):
+    """The Caf filter of every list page: for a national analyst (every Caf) as for an editor
+    (their collectivité's Caf), a lookup by identifiers, not a join over the collectivités."""
+    from tests.factories import member
+
+    national = member(Role.NATIONAL_ANALYST)
+    for user in (national, touraine.editor, touraine.admin):
+        sql = str(access.visible_cafs(user).query)
+        assert "JOIN" not in sql and "DISTINCT" not in sql
+    assert ids(access.visible_cafs(touraine.editor)) == {touraine.caf.pk}
+    assert touraine.caf.pk in ids(access.visible_cafs(national))
+
+
 def test_user_without_membership_sees_nothing(touraine):
     w = touraine
     assert not access.visible_collectivites(w.nobody).exists()

@@ -69,9 +69,36 @@ def test_the_bench_measures_every_page_and_renders_the_table(touraine):
     for row in result["pages"]:
         assert row["url"] in table
     assert "| /ctg/ " in table and "AC req." in table and "N ×" in table
+    # The second reference: the signed-in layout alone (a static page), next to /sante/.
+    assert result["reference_page_url"] == "/donnees-personnelles/"
+    assert result["reference_page_requetes"] > 0
+    assert "Page statique connectée /donnees-personnelles/ (AC) : " in table
     json.dumps([result, three, operations])  # --format json
 
 
 def test_bad_arguments_one_french_line_exit_2(capsys):
     assert main(["--echelle", "0"]) == 2
     assert capsys.readouterr().err.startswith("Erreur : --echelle")
+
+
+def test_each_scale_runs_with_production_settings(monkeypatch, capsys):
+    """DEBUG off (no query log, cached templates), a throwaway secret key, plain HTTP for the
+    test client: the numbers are those of production, not of the development server."""
+    seen = {}
+
+    def run(command, env, check):
+        seen.update(env)
+        output = command[command.index("--sortie") + 1]
+        result = {"echelle": 1, "caf": 1, "ctg": 0, "cof": 0, "reference_ms": 1.0}
+        result |= {"pages": [], "operations": []}
+        with open(output, "w", encoding="utf-8") as file:
+            json.dump(result, file)
+        return type("Done", (), {"returncode": 0})()
+
+    monkeypatch.setattr("coopctg.bench.__main__.subprocess.run", run)
+    assert main(["--echelle", "1"]) == 0
+    assert seen["DJANGO_DEBUG"] == "0"
+    assert len(seen["DJANGO_SECRET_KEY"]) >= 50
+    assert seen["DJANGO_SSL_REDIRECT"] == "0"
+    assert "testserver" in seen["DJANGO_ALLOWED_HOSTS"]
+    assert capsys.readouterr().out.startswith("Échelle 1 : 1 Caf")

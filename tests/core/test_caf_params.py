@@ -98,6 +98,30 @@ def test_cached_per_caf_until_a_file_changes(root):
     assert builds == ["41", "18", "41"]
 
 
+def test_one_reading_looks_at_the_files_of_a_caf_once(root, monkeypatch):
+    """A request (the middleware) looks at the folders of each Caf once, however many lines
+    read its parameters; a change made meanwhile is seen by the next request."""
+    family, builds = _counting_family()
+    walked = []
+    signature = caf_params.signature
+    monkeypatch.setattr(
+        caf_params, "signature", lambda r, caf: walked.append(caf) or signature(r, caf)
+    )
+    with caf_params.one_reading():
+        for _ in range(50):
+            family(root, "41")
+            family(root, "18")
+        path = write(root / "caf-41", "taux", "0.9", "Nouvelle délibération")
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        assert family(root, "41")["taux"].values[0].value == Decimal("0.8")
+    assert walked == ["41", "18"]
+    assert family(root, "41")["taux"].values[0].value == Decimal("0.9")  # the next request
+    assert builds == ["41", "18", "41"]
+    family(root, "41")  # outside a request: looked at each call
+    assert walked == ["41", "18", "41", "41"]
+
+
 def test_a_new_caf_file_or_a_removed_one_is_seen(root):
     family, _ = _counting_family()
     assert origin(family(root, "18")["seuil"]) == ORIGIN_NATIONAL

@@ -203,6 +203,50 @@ def test_list_queries_do_not_grow(client, touraine, report, django_assert_max_nu
         assert client.get(url).content.decode().count("COF-37-2022-50") >= 4
 
 
+def test_list_looks_at_each_caf_parameter_files_once(client, touraine, report, monkeypatch):
+    """Every row's deadline comes from the Caf's dated parameters: within the request their
+    files are looked at once per Caf (and family root), not once per (Cof, year) row."""
+    from coopctg.core import caf_params
+
+    looked = []
+    signature = caf_params.signature
+
+    def counting(root, caf):
+        looked.append((str(root), caf))
+        return signature(root, caf)
+
+    grow_cofs(touraine, 4)
+    client.force_login(touraine.admin)
+    monkeypatch.setattr(caf_params, "signature", counting)
+    page = client.get(reverse("reports:list"))
+    assert page.content.decode().count("COF-37-2022-50") >= 4
+    assert looked and len(looked) == len(set(looked))
+
+
+def test_list_computes_the_deadlines_of_its_page_only(client, touraine, report, monkeypatch):
+    """Without a state filter, only the rows shown get their deadline and timeliness; with
+    « en retard », every row's state decides (and the page still shows them)."""
+    from coopctg.www import pagination
+    from coopctg.www.reports_views import views
+
+    grow_cofs(touraine, 4)
+    computed = []
+    state = views._state
+
+    def counting(cof, year, report, today):
+        computed.append((cof.pk, year))
+        return state(cof, year, report, today)
+
+    monkeypatch.setattr(views, "_state", counting)
+    monkeypatch.setattr(pagination, "PER_PAGE", 3)
+    client.force_login(touraine.admin)
+    page = client.get(reverse("reports:list")).content.decode()
+    assert len(computed) == 3 and "Pages des bilans" in page
+    computed.clear()
+    assert client.get(reverse("reports:list") + "?etat=en_retard").status_code == 200
+    assert len(computed) > 3
+
+
 # --- A Cof that starts before the deadline parameter (01/01/2022) ------------------------------
 
 

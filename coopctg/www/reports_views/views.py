@@ -9,6 +9,7 @@ change through :mod:`coopctg.reports.workflow`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,14 @@ STATE_FILTERS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
 LIST_FIELDS = ("id", "cof_id", "annee", "statut", "transmis_le", "premiere_transmission_le")
 
 
+def _with_state(row: dict[str, Any], today: dt.date) -> None:
+    """The row's deadline and timeliness (None when the Caf has no deadline parameter)."""
+    try:
+        row["state"] = _state(row["cof"], row["year"], row["report"], today)
+    except ParameterError:
+        row["state"] = None
+
+
 def report_list(request: HttpRequest) -> HttpResponse:
     """Every (Cof, year) of the user's scope, filtered on the server (Caf, year, state, Cof) and
     cut in pages of :data:`~coopctg.www.pagination.PER_PAGE`: three queries of light columns
@@ -109,27 +118,26 @@ def report_list(request: HttpRequest) -> HttpResponse:
             if year > today.year or (chosen is not None and year != chosen):
                 continue
             report = reports.get((cof.pk, year))
-            try:
-                state = _state(cof, year, report, today)
-            except ParameterError:  # the Caf has no deadline parameter
-                state = None
             rows.append(
                 {
                     "cof": cof,
                     "year": year,
-                    "state": state,
                     "status_label": STATUS_LABELS[report.status] if report else "non commencé",
                     "report": report,
                 }
             )
     etat = request.GET.get("etat", "")
-    if etat in STATE_FILTERS:
+    if etat in STATE_FILTERS:  # the state of every row decides which are kept
+        for row in rows:
+            _with_state(row, today)
         keep = STATE_FILTERS[etat][1]
         rows = [row for row in rows if keep(row)]
     else:
         etat = ""
     pagination = paginate(request, rows, label="Pages des bilans")
-    for row in pagination.page.object_list:
+    for row in pagination.page.object_list:  # without a state filter: the page's rows only
+        if "state" not in row:
+            _with_state(row, today)
         row["can_create"] = row["report"] is None and workflow.can_write(request.user, row["cof"])
     return render(
         request,
