@@ -258,7 +258,7 @@ def test_cli_json_and_csv(touraine, demande):
             ["--utilisateur", "editeur", "--type", "reunion"],
             "Erreur : type d'échéance inconnu : « reunion » (types : ctg_fin, cof_fin, bilan, "
             "bilan_validation, copil, cotech, demande, recrutement, actions_retard, referent, "
-            "commission)\n",
+            "commission, veille)\n",
         ),
     ],
 )
