@@ -164,6 +164,7 @@ class Enjeu(models.Model):
 
     class Meta:
         verbose_name = "enjeu"
+        verbose_name_plural = "enjeux du diagnostic"
         ordering = ["diagnostic_id", "position", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(theme__in=THEME_CODES), name="enjeu_theme_valid"),

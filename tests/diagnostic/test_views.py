@@ -261,3 +261,16 @@ def test_faits_marquants_attributed_to_a_signatory(client, touraine, today):
     }
     assert by_name[touraine.own.pk].outcome.achieved == 1
     assert by_name[touraine.other.pk].outcome.achieved == 0
+
+
+def test_an_action_answering_an_enjeu_is_kept_and_says_why(touraine):
+    from coopctg.actionplan.models import Action
+    from coopctg.actionplan.services import dependent_data
+    from coopctg.diagnostic.models import Enjeu
+
+    ctg = touraine.ctg_own
+    action = Action.objects.create(ctg=ctg, code="E1", titre="Action d'un enjeu")
+    diagnostic = Diagnostic.objects.create(ctg=ctg, version=1, date=dt.date(2025, 1, 10))
+    enjeu = Enjeu.objects.create(diagnostic=diagnostic, theme="enfance", intitule="Un enjeu")
+    enjeu.actions.set([action])
+    assert dependent_data([action]) == {action.pk: ["référencée par : enjeux du diagnostic"]}
