@@ -11,11 +11,12 @@ written by whoever may edit one of its signatories. Anything else is a 404.
 from django.db.models import QuerySet
 from django.http import Http404
 
-from coopctg.accounts.access import _get_or_404, scope_of, visible_cafs
+from coopctg.accounts.access import _get_or_404, scope_of, visible_cafs, visible_ctgs
 from coopctg.accounts.models import User
 from coopctg.accounts.roles import Role
+from coopctg.governance.access import can_edit_governance
 from coopctg.organisations.models import Caf, LocalAuthority
-from coopctg.partners.models import Partner
+from coopctg.partners.models import Network, NetworkMembership, Partner
 
 
 def can_edit_directory(user: User, caf: Caf) -> bool:
@@ -53,3 +54,27 @@ def get_partner_for_editor(user: User, pk: int) -> Partner:
     if not can_edit_directory(user, partner.caf):
         raise Http404("Page introuvable.")
     return partner
+
+
+def get_network_for_editor(user: User, pk: int) -> Network:
+    """A network of a Caf whose directory the user may change (404 otherwise)."""
+    network = _get_or_404(
+        Network.objects.filter(caf__in=visible_cafs(user).values("pk")).select_related("caf"),
+        pk=pk,
+    )
+    if not can_edit_directory(user, network.caf):
+        raise Http404("Page introuvable.")
+    return network
+
+
+def get_membership_for_editor(user: User, pk: int) -> NetworkMembership:
+    """A membership of a Ctg whose governance the user may change (404 otherwise)."""
+    membership = _get_or_404(
+        NetworkMembership.objects.filter(ctg__in=visible_ctgs(user).values("pk")).select_related(
+            "network", "ctg"
+        ),
+        pk=pk,
+    )
+    if not can_edit_governance(user, membership.ctg):
+        raise Http404("Page introuvable.")
+    return membership

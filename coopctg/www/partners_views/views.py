@@ -30,6 +30,8 @@ from coopctg.partners.access import (
     can_edit_directory,
     get_caf_directory_for_editor,
     get_caf_directory_for_user,
+    get_membership_for_editor,
+    get_network_for_editor,
     get_partner_for_editor,
     get_partner_for_user,
 )
@@ -206,11 +208,8 @@ def membership_create(request: HttpRequest, ctg_pk: int) -> HttpResponse:
 
 def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a membership, or record its end (« membre jusqu'au »): same rights as adding it."""
-    ctg_pk = NetworkMembership.objects.filter(pk=pk).values_list("ctg_id", flat=True).first()
-    if ctg_pk is None:
-        raise Http404("Page introuvable.")
-    ctg = get_ctg_for_editor(request.user, ctg_pk)
-    membership = NetworkMembership.objects.select_related("network").get(pk=pk)
+    membership = get_membership_for_editor(request.user, pk)
+    ctg = membership.ctg
     form = MembershipForm(request.POST or None, instance=membership, ctg=ctg)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -231,12 +230,8 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def network_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a network of the Caf (name, nature, theme, members): same rights as adding it."""
-    code = Network.objects.filter(pk=pk).values_list("caf__code", flat=True).first()
-    if code is None:
-        raise Http404("Page introuvable.")
-    caf = get_caf_directory_for_editor(request.user, code)
-    network = Network.objects.get(pk=pk)
-    return _network_form(request, caf, network, f"Modifier le réseau : {network.nom}")
+    network = get_network_for_editor(request.user, pk)
+    return _network_form(request, network.caf, network, f"Modifier le réseau : {network.nom}")
 
 
 def network_create(request: HttpRequest, code: str) -> HttpResponse:
