@@ -16,6 +16,7 @@ conventions: ``;``, decimal comma) and :func:`budget_xlsx` (the Caf's budget she
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,7 @@ from coopctg.core.exports import (
     workbook_bytes,
 )
 from coopctg.core.params import ParameterError
+from coopctg.core.versions import PerCafMemo, whole_cafs
 from coopctg.funding.rules import Envelope, decimal_text
 from coopctg.funding.rules.annual import (
     AnnualFunding,
@@ -152,12 +154,43 @@ def collectivite_year(collectivite: LocalAuthority, year: int) -> AnnualFunding:
     return annual_funding(year, periods)
 
 
-def budget_year(collectivites: QuerySet[LocalAuthority], year: int) -> BudgetYear:
-    """The funding due for ``year`` to each collectivité (by name), in three queries."""
-    rows = [
+#: Each whole Caf's rows of a year, kept until its data change (:mod:`coopctg.core.versions`).
+_KEPT = PerCafMemo("financement annuel", size=4 * 128)
+
+
+def _rows(collectivites: QuerySet[LocalAuthority], year: int) -> list[CollectiviteYear]:
+    return [
         CollectiviteYear(collectivite, collectivite_year(collectivite, year))
         for collectivite in with_year_agreements(collectivites, year)
     ]
+
+
+def _whole_caf_rows(caf_ids: list[int], year: int) -> dict[int, list[CollectiviteYear]]:
+    found: dict[int, list[CollectiviteYear]] = {pk: [] for pk in caf_ids}
+    for row in _rows(LocalAuthority.objects.filter(caf_id__in=caf_ids), year):
+        found[row.collectivite.caf_id].append(row)
+    return found
+
+
+def _by_name(row: CollectiviteYear) -> tuple[str, int]:
+    return (row.collectivite.nom, row.collectivite.pk)
+
+
+def budget_rows(collectivites: QuerySet[LocalAuthority], year: int) -> list[CollectiviteYear]:
+    """The funding due for ``year`` to each collectivité, by name; a fixed number of queries.
+    The rows of a Caf whose every collectivité is in view are kept per Caf until its data
+    change: the national figures read the Caf that changed only."""
+    whole, partial_ids = whole_cafs(collectivites.values_list("pk", "caf_id"))
+    lists = [_rows(LocalAuthority.objects.filter(pk__in=partial_ids), year)] if partial_ids else []
+    if whole:
+        kept = _KEPT.get(whole, year, lambda missing: _whole_caf_rows(missing, year))
+        lists += [kept[pk] for pk in whole]
+    return list(lists[0]) if len(lists) == 1 else list(heapq.merge(*lists, key=_by_name))
+
+
+def budget_year(collectivites: QuerySet[LocalAuthority], year: int) -> BudgetYear:
+    """The funding due for ``year`` to each collectivité (by name), and the totals."""
+    rows = budget_rows(collectivites, year)
     envelopes = {
         envelope: sum((row.funding.envelopes[envelope] for row in rows), Decimal("0.00"))
         for envelope in Envelope

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -46,7 +47,7 @@ from coopctg.api import schemas as s
 from coopctg.api.auth import AUTH, TokenAuth
 from coopctg.api.errors import BodyError, body_error, field_errors, validation_message
 from coopctg.core.parsing import load_json
-from coopctg.dashboards.tasks import DEADLINE_KINDS, for_reader, tasks_of
+from coopctg.dashboards.tasks import DEADLINE_KINDS, actionable_by, for_reader, tasks_of
 from coopctg.funding.eligibility import architecture_of_cof, eligibility_of
 from coopctg.funding.rules import InvalidInput, parse_simulation_input
 from coopctg.governance import access as governance_access
@@ -492,9 +493,13 @@ class FinancementFilters(s.Schema):
     response={200: s.FinancementAnnuel, **ERRORS},
     url_name="financement_annuel",
 )
-def annual_funding(request: HttpRequest, filtres: Query[FinancementFilters]):
+def annual_funding(
+    request: HttpRequest, filtres: Query[FinancementFilters], page: Query[s.PageQuery]
+):
     """Les montants dus pour une année, par collectivité et par enveloppe (comme
-    « coopctg financement annuel »), sur les collectivités que vous voyez."""
+    « coopctg financement annuel »), sur les collectivités que vous voyez : les collectivités
+    par pages (« page », « taille », « apres »), les totaux par enveloppe et le total sur
+    toutes."""
     annee = _year(filtres.annee)
     assert annee is not None
     collectivites = accounts.visible_collectivites(_user(request))
@@ -502,7 +507,14 @@ def annual_funding(request: HttpRequest, filtres: Query[FinancementFilters]):
         collectivites = collectivites.filter(pk=filtres.collectivite)
     if filtres.caf:
         collectivites = collectivites.filter(caf__code=filtres.caf)
-    return budget_to_json(budget_year(collectivites, annee))
+    budget = budget_year(collectivites, annee)
+    found = _page_list(budget.rows, page, lambda row: row.collectivite.pk, "financement")
+    rows = found.pop("items")
+    return {
+        **budget_to_json(replace(budget, rows=rows)),
+        "nombre": found.pop("total"),
+        **found,
+    }
 
 
 # --- Plan d'actions ---------------------------------------------------------------------------
@@ -797,13 +809,15 @@ def list_echeances(request: HttpRequest, filtres: Query[EcheanceFilters], page: 
         collectivites = collectivites.filter(pk=filtres.collectivite)
     if filtres.caf:
         collectivites = collectivites.filter(caf__code=filtres.caf)
-    items = for_reader(user, tasks_of(collectivites, _today(), filtres.type or ""))
+    items = tasks_of(collectivites, _today(), filtres.type or "")
     if filtres.a_faire:
-        items = [task for task in items if task.mine]
+        items = [task for task in items if actionable_by(user, task)]
     found = _page_list(
         items, page, lambda task: [task.kind, task.ref, task.date.isoformat()], "echeances"
     )
-    return {**found, "resultats": [s.to_echeance(task) for task in found.pop("items")]}
+    # Who must act is marked on the page's rows only.
+    rows = for_reader(user, found.pop("items"))
+    return {**found, "resultats": [s.to_echeance(task) for task in rows]}
 
 
 # Mission 2 (diagnostic, commissions, besoins): its module uses the helpers above.

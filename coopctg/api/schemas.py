@@ -444,12 +444,20 @@ class FinancementCollectivite(Schema):
 
 
 class FinancementAnnuel(Schema):
-    """Le JSON de ``coopctg financement annuel``."""
+    """Le JSON de ``coopctg financement annuel``, les collectivités par pages : « enveloppes »
+    et « total » portent sur toutes les collectivités vues (avec les filtres), « nombre » les
+    compte (nul par curseur)."""
 
     annee: int
     collectivites: list[FinancementCollectivite]
     enveloppes: list[MontantEnveloppe]
     total: str
+    nombre: int | None = Field(..., description="Le nombre de collectivités (nul par curseur).")
+    page: int | None = Field(..., description="Le numéro de la page (nul par curseur).")
+    taille: int
+    suivant: str | None = Field(
+        None, description="Le curseur de la page suivante (« ?apres= »), ou nul."
+    )
 
 
 # --- Plan d'actions --------------------------------------------------------------------------

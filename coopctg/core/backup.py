@@ -108,8 +108,9 @@ DATA = "donnees.jsonl"
 DOCUMENTS = "documents/"
 #: Apps whose tables are not saved: sessions, login throttling (django-axes).
 EXCLUDED_APPS = frozenset({"sessions", "axes"})
-#: Tables not saved: the per-account login delays (coopctg.accounts.throttling).
-EXCLUDED_MODELS = frozenset({"accounts.LoginDelay"})
+#: Tables not saved: the per-account login delays (coopctg.accounts.throttling) and the
+#: versions of each Caf's data (coopctg.core.versions: drawn anew after a restore).
+EXCLUDED_MODELS = frozenset({"accounts.LoginDelay", "core.CafDataVersion"})
 #: Tables that ``migrate`` fills (post_migrate): present in an "empty" database.
 CREATED_BY_MIGRATE = ("contenttypes.ContentType", "auth.Permission")
 CHUNK = 2000

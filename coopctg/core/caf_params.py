@@ -137,6 +137,41 @@ def current_signature(root: Path, caf: str) -> Signature:
     return taken[key]
 
 
+#: Every root folder a family has been read from (:func:`parameters_signature`).
+_roots: set[str] = set()
+
+
+def root_signature(root: Path) -> Signature:
+    """:func:`signature` of a whole root folder (national defaults and every Caf's files)."""
+    entries: list[tuple[str, int, int]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            entries.append((path, stat.st_mtime_ns, stat.st_size))
+    return (*entries, (str(root), int(root.is_dir()), 0))
+
+
+def parameters_signature() -> tuple[int, int]:
+    """(number of roots, fingerprint): what changes when any parameter file of any Caf changes,
+    in every root read so far (a root is known once a family has read it); part of the key of
+    the figures kept per Caf (:mod:`coopctg.core.versions`). Taken once per root set within
+    :func:`one_reading`."""
+    roots = sorted(_roots)
+    taken = _reading.get()
+    key = ("*", "\n".join(roots))
+    if taken is not None and key in taken:
+        return len(roots), hash(taken[key])
+    value = tuple(root_signature(Path(root)) for root in roots)
+    if taken is not None:
+        taken[key] = value  # type: ignore[assignment]
+    return len(roots), hash(value)
+
+
 class ParameterFamily[T]:
     """A family of parameters (``build`` checks and converts the resolved set), cached per
     (root, Caf) and re-read when a file changes. Errors are not cached."""
@@ -150,6 +185,7 @@ class ParameterFamily[T]:
     def __call__(self, root: Path, caf: str) -> T:
         check_caf_code(caf)
         key = (str(root), caf)
+        _roots.add(str(root))
         current = current_signature(root, caf)
         cached = self._cache.get(key)
         if cached is not None and cached[0] == current:

@@ -45,3 +45,25 @@ class AuditEntry(models.Model):
         after = self.apres or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class CafDataVersion(models.Model):
+    """The version of a Caf's data: a token drawn anew by every write that touches the Caf
+    (:mod:`coopctg.core.versions`). Figures computed from a Caf's data are kept in memory
+    under its token and computed again once it changes."""
+
+    caf = models.OneToOneField(
+        "organisations.Caf",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name="Caf",
+    )
+    jeton = models.CharField("jeton", max_length=32)
+
+    class Meta:
+        verbose_name = "version des données d'une Caf"
+        verbose_name_plural = "versions des données des Caf"
+
+    def __str__(self) -> str:
+        return f"{self.caf_id} : {self.jeton}"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from coopctg.core.versions import PerCafMemo
 from coopctg.dashboards.services import Category, TerritoryRow, territory_rows
 from coopctg.funding.rules import Envelope
 from coopctg.organisations.models import Caf, LocalAuthority
@@ -112,25 +113,50 @@ def caf_figures(caf: Caf, rows: list[TerritoryRow], today: dt.date) -> CafFigure
     return figures
 
 
-def national_figures(year: int, today: dt.date) -> NationalFigures:
-    """Every Caf of CoopCTG for ``year``, seen on ``today``; a fixed number of queries."""
-    cafs = list(Caf.objects.select_related("departement").order_by("code"))
+#: Each Caf's figures and payment schedule, kept until its data change
+#: (:mod:`coopctg.core.versions`).
+_KEPT = PerCafMemo("chiffres nationaux", size=4 * 128)
+
+
+def _compute(
+    cafs: list[Caf], year: int, today: dt.date
+) -> dict[int, tuple[CafFigures, PaymentSchedule]]:
+    """The figures of ``cafs`` (a fixed number of queries whatever their number)."""
     rows = territory_rows(LocalAuthority.objects.filter(caf__in=cafs), year, today)
     by_caf: dict[int, list[TerritoryRow]] = defaultdict(list)
     for row in rows:
         by_caf[row.collectivite.caf_id].append(row)
-    schedules = payment_schedules(cafs, year)
-    figures = []
-    total = CafFigures(caf=None)
-    for caf, schedule in zip(cafs, schedules, strict=True):
+    found = {}
+    for caf, schedule in zip(cafs, payment_schedules(cafs, year), strict=True):
         one = caf_figures(caf, by_caf.get(caf.pk, []), today)
         one.payments, one.rate, one.rate_error = (
             schedule.totals,
             schedule.rate,
             schedule.parameter_error,
         )
+        found[caf.pk] = (one, schedule)
+    return found
+
+
+def national_figures(year: int, today: dt.date) -> NationalFigures:
+    """Every Caf of CoopCTG for ``year``, seen on ``today``; a fixed number of queries. A Caf
+    whose data did not change since its figures were last computed in this process is not
+    computed again: the page grows with the number of Caf, not with their territories."""
+    cafs = list(Caf.objects.select_related("departement").order_by("code"))
+    by_pk = {caf.pk: caf for caf in cafs}
+    kept = _KEPT.get(
+        list(by_pk),
+        (year, today),
+        lambda missing: _compute([by_pk[pk] for pk in missing], year, today),
+    )
+    figures = []
+    schedules = []
+    total = CafFigures(caf=None)
+    for caf in cafs:
+        one, schedule = kept[caf.pk]
         total.add(one)
         figures.append(one)
+        schedules.append(schedule)
     return NationalFigures(year=year, today=today, cafs=figures, total=total, schedules=schedules)
 
 

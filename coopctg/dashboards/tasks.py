@@ -19,6 +19,7 @@ for the editor.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from coopctg.actionplan.rules import CLOSED_STATUSES
 from coopctg.agreements.models import FundingAgreement, ModificationRequest
 from coopctg.core.formats import format_date
 from coopctg.core.params import ParameterError
+from coopctg.core.versions import PerCafMemo, whole_cafs
 from coopctg.ctg.models import Ctg
 from coopctg.diagnostic.dashboard import commission_alert_tasks
 from coopctg.governance.rules import MeetingKind
@@ -488,18 +490,65 @@ def advisor_names(collectivite_ids: Iterable[int]) -> dict[int, list[str]]:
     return dict(names)
 
 
-def tasks_of(
-    collectivites: QuerySet[LocalAuthority], today: dt.date | None = None, kind: str = ""
-) -> list[Deadline]:
-    """Every task of ``collectivites`` (already scoped), by date then territory; only those
-    of ``kind`` when given. A fixed number of queries whatever their number."""
-    today = today or timezone.localdate()
-    found = {la.pk: la for la in collectivites.select_related("caf").order_by("nom")}
+#: The tasks of each whole Caf, kept until its data change (:mod:`coopctg.core.versions`).
+_KEPT = PerCafMemo("échéances", size=4 * 128)
+
+
+def _sort_key(task: Deadline) -> tuple[dt.date, str, str]:
+    return (task.date, task.territory, task.what)
+
+
+def _tasks(found: dict[int, LocalAuthority], today: dt.date, kind: str = "") -> list[Deadline]:
     ctx = Context(collectivites=found, today=today, advisors=advisor_names(found), kind=kind)
     items = [task for provider in PROVIDERS for task in provider(ctx)] if found else []
     if kind:
         items = [task for task in items if task.kind == kind]
-    return sorted(items, key=lambda d: (d.date, d.territory, d.what))
+    return sorted(items, key=_sort_key)
+
+
+def _whole_caf_tasks(caf_ids: list[int], today: dt.date) -> dict[int, list[Deadline]]:
+    """Every task of every collectivité of ``caf_ids``, per Caf (a fixed number of queries)."""
+    everyone = {
+        la.pk: la
+        for la in LocalAuthority.objects.filter(caf_id__in=caf_ids)
+        .select_related("caf")
+        .order_by("nom")
+    }
+    per_caf: dict[int, list[Deadline]] = {pk: [] for pk in caf_ids}
+    for task in _tasks(everyone, today):
+        per_caf[everyone[task.collectivite_id].caf_id].append(task)
+    return per_caf
+
+
+def tasks_of(
+    collectivites: QuerySet[LocalAuthority], today: dt.date | None = None, kind: str = ""
+) -> list[Deadline]:
+    """Every task of ``collectivites`` (already scoped), by date then territory; only those
+    of ``kind`` when given. A fixed number of queries whatever their number.
+
+    The tasks of a Caf whose every collectivité is in view (a Caf's staff, the national
+    analyst) are kept per Caf until its data change: a page over every Caf of France reads
+    the Caf that changed only."""
+    today = today or timezone.localdate()
+    whole, partial_ids = whole_cafs(collectivites.values_list("pk", "caf_id"))
+    partial = (
+        {
+            la.pk: la
+            for la in LocalAuthority.objects.filter(pk__in=partial_ids)
+            .select_related("caf")
+            .order_by("nom")
+        }
+        if partial_ids
+        else {}
+    )
+    lists = [_tasks(partial, today, kind)] if partial else []
+    if whole:
+        kept = _KEPT.get(whole, today, lambda missing: _whole_caf_tasks(missing, today))
+        for caf_id in whole:
+            lists.append([t for t in kept[caf_id] if t.kind == kind] if kind else kept[caf_id])
+    if len(lists) == 1:
+        return list(lists[0])
+    return list(heapq.merge(*lists, key=_sort_key))
 
 
 def tasks_for_user(user: Any, today: dt.date | None = None, kind: str = "") -> list[Deadline]:

@@ -79,6 +79,29 @@ def _count(call, url, token):
     return len(queries)
 
 
+def test_annual_funding_by_pages_with_totals_over_all(world, call):
+    """The collectivités by pages (page number or cursor); the envelopes and the total over
+    every collectivité seen, on every page."""
+    token = world.tokens["admin"]
+    url = reverse("api:financement_annuel") + "?annee=2024"
+    whole = call("get", url, token).json()
+    assert whole["nombre"] == len(whole["collectivites"]) >= 2
+    assert (whole["page"], whole["suivant"]) == (1, None)
+    first = call("get", url + "&taille=1", token).json()
+    assert len(first["collectivites"]) == 1 and first["nombre"] == whole["nombre"]
+    assert (first["total"], first["enveloppes"]) == (whole["total"], whole["enveloppes"])
+    codes = [first["collectivites"][0]["code"]]
+    cursor = first["suivant"]
+    while cursor:
+        page = call("get", f"{url}&taille=1&apres={cursor}", token).json()
+        assert page["nombre"] is None and page["total"] == whole["total"]
+        codes += [c["code"] for c in page["collectivites"]]
+        cursor = page["suivant"]
+    assert codes == [c["code"] for c in whole["collectivites"]]
+    refused = call("get", url + "&apres=nimportequoi", token)
+    assert refused.status_code == 422
+
+
 def test_lists_cost_the_same_for_1_or_10_items(world, call):
     token = world.tokens["admin"]
     ctg = CtgFactory(caf=world.caf, signataires=[world.own], intitule="Ctg de mesure")

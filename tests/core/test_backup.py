@@ -34,7 +34,7 @@ from coopctg.core.backup import (
     saved_models,
     sign_manifest,
 )
-from coopctg.core.models import AuditEntry
+from coopctg.core.models import AuditEntry, CafDataVersion
 from coopctg.governance.models import Meeting
 from coopctg.governance.services import save_meeting
 from tests.agreements.helpers import build_agreements
@@ -100,7 +100,9 @@ def rows_outside_migrate():
 
 def empty_database():
     """Inside the test's transaction: every row deleted but what « migrate » creates (foreign
-    keys are checked at commit, which never comes)."""
+    keys are checked at commit, which never comes); the versions of the Caf data, not saved,
+    go with their Caf."""
+    CafDataVersion.objects.all()._raw_delete(connections["default"].alias)
     for model in saved_models():
         if model._meta.label not in {"contenttypes.ContentType", "auth.Permission"}:
             model._base_manager.all()._raw_delete(connections["default"].alias)

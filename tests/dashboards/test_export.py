@@ -291,3 +291,20 @@ def test_cli_csv_hostile_texts_stay_inert(touraine, demande):
     rows = csv_rows(run("--utilisateur", "editeur", "--format", "csv"))
     assert {row[7] for row in rows[1:]} == {"'+1"}  # the territory
     assert any("Ctg\nGâtine" in row[3] for row in rows[1:])
+
+
+def test_the_national_analyst_takes_the_calendar_one_caf_at_a_time(client, touraine, demande):
+    """A calendar of every deadline of France would be unreadable (and grow with it): who sees
+    several Caf chooses one; the page says so instead of offering the link."""
+    client.force_login(touraine.national)
+    refused = client.get(reverse("deadlines:calendar"))
+    assert refused.status_code == 400
+    assert "Choisissez une Caf" in refused.content.decode()
+    page = client.get(reverse("deadlines:list")).content.decode()
+    assert "choisissez d'abord une Caf" in page
+    assert "Ajouter à mon agenda (iCalendar)" not in page
+    text, lines = calendar(client, caf="37")
+    assert "COF-37-2022-970" in text.replace("\r\n ", "")
+    assert all("Loir" not in line for line in lines)
+    page = client.get(reverse("deadlines:list"), {"caf": "37"}).content.decode()
+    assert f'href="{reverse("deadlines:calendar")}?caf=37"' in page

@@ -230,7 +230,10 @@ def grow(w, n: int) -> None:
 
 
 def test_queries_do_not_grow_with_the_territories(touraine, framework, cof):
+    from coopctg.dashboards import tasks
+
     def count() -> int:
+        tasks._KEPT.clear()  # computed afresh: the cost after a write in the Caf
         with CaptureQueriesContext(connection) as queries:
             tasks_for_user(touraine.admin)
         return len(queries)
@@ -239,3 +242,21 @@ def test_queries_do_not_grow_with_the_territories(touraine, framework, cof):
     few = count()
     grow(touraine, 4)
     assert count() == few
+
+
+def test_a_whole_caf_s_tasks_are_kept_until_its_data_change(touraine, framework, cof):
+    """The Caf administrator sees the whole Caf: its tasks are computed once, then read from
+    memory (one query for the Caf's version) until a write in the Caf."""
+    from coopctg.dashboards import tasks
+
+    tasks._KEPT.clear()
+    first = tasks_for_user(touraine.admin, TODAY)
+    with CaptureQueriesContext(connection) as queries:
+        again = tasks_for_user(touraine.admin, TODAY)
+    assert again == first
+    assert len(queries) == 3  # collectivités in view, their Caf's size, the Caf's version
+    grow(touraine, 1)
+    after = tasks_for_user(touraine.admin, TODAY)
+    assert len(after) > len(first)
+    tasks._KEPT.clear()
+    assert tasks_for_user(touraine.admin, TODAY) == after

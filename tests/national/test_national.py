@@ -148,6 +148,56 @@ def test_national_figures_are_the_sum_of_each_caf(world):
     assert figures.cafs[0].coverage == Decimal("100.0")
 
 
+def test_national_figures_follow_each_caf_s_writes(world):
+    """Kept per Caf until its data change: a write in one Caf recomputes that Caf only, and the
+    figures are those of a fresh computation."""
+    from coopctg.dashboards import national
+
+    day = dt.date(2024, 6, 1)
+    national._KEPT.clear()
+    first = national_figures(2024, day)
+    computed = national._KEPT.computed
+    again = national_figures(2024, day)
+    assert national._KEPT.computed == computed  # nothing changed: nothing computed
+    assert again.total.total_amount == first.total.total_amount
+    assert first.cafs[1].collectivites == 1
+    LocalAuthorityFactory(caf=world.foreign.caf, epci=EpciFactory(), nom="Nouvelle CC")
+    computed = national._KEPT.computed
+    after = national_figures(2024, day)
+    assert after.cafs[1].collectivites == 2
+    assert after.total.collectivites == first.total.collectivites + 1
+    # The territory (an EPCI: shared by every Caf) and the collectivité: both Caf again.
+    assert national._KEPT.computed == computed + 2
+    world.foreign.nom = "Renommée"
+    world.foreign.save()
+    computed = national._KEPT.computed
+    national_figures(2024, day)
+    assert national._KEPT.computed == computed + 1  # the Caf of Loir-et-Cher only
+    national._KEPT.clear()
+    fresh = national_figures(2024, day)
+    assert fresh.total.total_amount == after.total.total_amount
+    assert fresh.total.collectivites == after.total.collectivites
+
+
+def test_national_figures_computed_afresh_keep_a_fixed_number_of_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coopctg.dashboards import national
+
+    day = dt.date(2024, 6, 1)
+    national_figures(2024, day)  # warm the parameter caches
+    national._KEPT.clear()
+    with CaptureQueriesContext(connection) as before:
+        national_figures(2024, day)
+    for code, siren in (("18", "200000018"), ("36", "200000036")):
+        add_caf(code, f"Caf {code}", siren, f"COF-{code}-2022-001")
+    national._KEPT.clear()
+    with CaptureQueriesContext(connection) as after:
+        assert len(national_figures(2024, day).cafs) == 4
+    assert len(after.captured_queries) == len(before.captured_queries)
+
+
 # --- Pages ------------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,13 @@ from coopctg.dashboards.services import (
     territory_rows,
     upcoming_meetings,
 )
-from coopctg.dashboards.tasks import DEADLINE_KINDS, Deadline, for_reader, tasks_of
+from coopctg.dashboards.tasks import (
+    DEADLINE_KINDS,
+    Deadline,
+    actionable_by,
+    for_reader,
+    tasks_of,
+)
 from coopctg.diagnostic.dashboard import ctg_panels
 from coopctg.funding.rules import Envelope
 from coopctg.governance.rules import MeetingKind
@@ -380,11 +386,17 @@ def _deadlines_in_scope(
     collectivites = visible_collectivites(request.user)
     if cafs.chosen is not None:
         collectivites = collectivites.filter(caf=cafs.chosen)
-    items = for_reader(request.user, tasks_of(collectivites, today, kind))
+    items = tasks_of(collectivites, today, kind)
     mine_only = request.GET.get("qui") == "moi"
     if mine_only:
-        items = [d for d in items if d.mine]
+        items = [d for d in items if actionable_by(request.user, d)]
     return items, kinds, kind, mine_only, cafs
+
+
+CALENDAR_NEEDS_CAF = (
+    "Choisissez une Caf (paramètre « caf », par exemple ?caf=37) : l'agenda des échéances "
+    "se prend Caf par Caf.\n"
+)
 
 
 def deadlines(request: HttpRequest) -> HttpResponse:
@@ -399,6 +411,8 @@ def deadlines(request: HttpRequest) -> HttpResponse:
     if query:
         calendar_url += "?" + urlencode(query)
     pagination = paginate(request, items, label="Pages des échéances")
+    # Who must act is marked on the page's rows only.
+    pagination.page.object_list = for_reader(request.user, pagination.page.object_list)
     return render(
         request,
         "dashboards/deadlines.html",
@@ -411,14 +425,19 @@ def deadlines(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "mine_only": mine_only,
             "calendar_url": calendar_url,
+            "calendar_needs_caf": cafs.shown and cafs.chosen is None,
             "crumbs": _crumbs(("Échéances", None)),
         },
     )
 
 
 def deadlines_calendar(request: HttpRequest) -> HttpResponse:
-    """The page's deadlines (same scope, same ``?type=``) as an iCalendar file."""
-    items, _, _, _, _ = _deadlines_in_scope(request, _today())
+    """The page's deadlines (same scope, same ``?type=``) as an iCalendar file; one Caf at a
+    time for a person who sees several (the national analyst): a calendar of every deadline
+    of France would be unreadable, and would grow with it."""
+    items, _, _, _, cafs = _deadlines_in_scope(request, _today())
+    if cafs.shown and cafs.chosen is None:
+        return HttpResponseBadRequest(CALENDAR_NEEDS_CAF, content_type="text/plain; charset=utf-8")
     response = HttpResponse(
         services.deadlines_calendar(items),  # UIDs and links from COOPCTG_BASE_URL: stable
         content_type="text/calendar; charset=utf-8",

@@ -3,7 +3,8 @@
 The collectivité dashboard is seen by whoever sees the collectivité; the Caf dashboard by the
 Caf's staff (the advisor: the collectivités they follow); the index sends each user with a
 scope to their dashboard (302), a user without any role gets a 404; the échéances page lists
-what the user sees (empty for a user without any role), and so does its iCalendar export.
+what the user sees (empty for a user without any role), and so does its iCalendar export
+(one Caf at a time for the national analyst).
 """
 
 from tests.www.permission_rules.common import CAF_37, EVERYONE, NATIONAL, OWN, seen_by
@@ -23,5 +24,6 @@ RULES = {
         ("inconnue", lambda w: {"code": "99"}, seen_by(set())),
     ],
     "deadlines:list": [("", lambda w: {}, seen_by(EVERYONE))],
-    "deadlines:calendar": [("", lambda w: {}, seen_by(EVERYONE))],
+    # One Caf at a time for whoever sees several (the national analyst): 400 without ?caf=.
+    "deadlines:calendar": [("", lambda w: {}, {**seen_by(EVERYONE), "national": 400})],
 }

@@ -1,0 +1,383 @@
+"""Versions of each Caf's data, and the figures kept in memory until they change.
+
+What the national analyst reads (every Caf's figures, every Caf's deadlines) is computed from
+thousands of rows; recomputing it at each page view makes the page grow with France. So each
+Caf has a **data version** (:class:`~coopctg.core.models.CafDataVersion`), a random token drawn
+anew by every write that touches the Caf, and :class:`PerCafMemo` keeps a computed value per
+Caf in the process under that token: a Caf whose data did not change is not recomputed; a write
+in one Caf recomputes that Caf only.
+
+Every write is seen, whatever its path:
+
+- a model saved or deleted (``post_save``, ``pre_delete``) draws a new token for its Caf,
+  found through its foreign keys (:func:`caf_path`: ``collectivite → caf``, ``ctg → caf``…;
+  one ``UPDATE … WHERE caf_id IN (SELECT …)``);
+- any other write to a table of the application's data (``QuerySet.update()``,
+  ``bulk_create()``, many-to-many links, raw SQL), and a save of a model with no way to its
+  Caf (the référentiel, the territories), draws a new token for **every** Caf: it is seen
+  by a wrapper of the database connection (:func:`_watch_writes`), so no code path can forget
+  it. A module that knows the Caf of such a write says so with :func:`writing_for`, and only
+  that Caf is recomputed.
+
+The token is random, not a counter: a value kept under a token was computed from the data as
+they were under that token, even after a rollback brings an older token back (tests) or a
+restore (the tokens are not saved: :mod:`coopctg.core.backup` leaves them out, new ones are
+drawn). The parameters (YAML files) and the day are part of each key
+(:func:`coopctg.core.caf_params.parameters_signature`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import re
+import secrets
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models.signals import m2m_changed, post_save, pre_delete
+
+#: The apps whose data feed computed figures. Accounts, API tokens, notifications, generated
+#: documents, history and these versions themselves do not.
+TRACKED_APPS = frozenset(
+    {
+        "actionplan",
+        "agreements",
+        "ctg",
+        "diagnostic",
+        "framework",
+        "funding",
+        "governance",
+        "indicators",
+        "organisations",
+        "participation",
+        "partners",
+        "recruitment",
+        "reports",
+        "territories",
+    }
+)
+#: How far :func:`caf_path` looks through foreign keys.
+MAX_DEPTH = 4
+
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)"?', re.I)
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
+def _version_model() -> type[models.Model]:
+    return apps.get_model("core", "CafDataVersion")
+
+
+def _caf_model() -> type[models.Model]:
+    return apps.get_model("organisations", "Caf")
+
+
+def tracked(model: type[models.Model]) -> bool:
+    return model._meta.app_label in TRACKED_APPS
+
+
+@cache
+def caf_path(model: type[models.Model]) -> tuple[str, ...] | None:
+    """The shortest chain of foreign keys from ``model`` to its Caf (field names), ``()`` for
+    the Caf itself, None when there is none (the Caf of a row cannot be told)."""
+    caf = _caf_model()
+    if model is caf:
+        return ()
+    queue: list[tuple[type[models.Model], tuple[str, ...]]] = [(model, ())]
+    seen = {model}
+    while queue:
+        current, path = queue.pop(0)
+        if len(path) >= MAX_DEPTH:
+            continue
+        for field in current._meta.concrete_fields:
+            if not field.is_relation or not (field.many_to_one or field.one_to_one):
+                continue
+            target = field.related_model
+            if target is caf:
+                return (*path, field.name)
+            if target not in seen and tracked(target):
+                seen.add(target)
+                queue.append((target, (*path, field.name)))
+    return None
+
+
+@cache
+def tracked_tables() -> frozenset[str]:
+    """Tables of the tracked apps, their many-to-many links included."""
+    return frozenset(
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if tracked(model)
+    )
+
+
+# --- Drawing new tokens -------------------------------------------------------------------------
+
+#: Set by :func:`writing_for`: the Caf of the writes of the block.
+_attributed: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar(
+    "versions_attributed", default=None
+)
+_bumping: contextvars.ContextVar[bool] = contextvars.ContextVar("versions_bumping", default=False)
+
+#: Django's functions whose statements a signal already reports with the Caf (a model saved,
+#: rows deleted by the collector, many-to-many links added or removed): (file, function).
+_SIGNALLED = frozenset(
+    {
+        ("base.py", "_save_table"),
+        ("deletion.py", "delete"),
+        ("related_descriptors.py", "_add_items"),
+        ("related_descriptors.py", "_remove_items"),
+    }
+)
+_DJANGO_MODELS = "/django/db/models/"
+
+
+def _signalled() -> bool:
+    """Whether the statement being run comes from one of :data:`_SIGNALLED`."""
+    frame = sys._getframe(2)
+    depth = 0
+    while frame is not None and depth < 40:
+        code = frame.f_code
+        filename = code.co_filename.replace("\\", "/")
+        if _DJANGO_MODELS in filename and (filename.rsplit("/", 1)[-1], code.co_name) in _SIGNALLED:
+            return True
+        frame = frame.f_back
+        depth += 1
+    return False
+
+
+def _draw(rows: models.QuerySet) -> None:
+    token = _bumping.set(True)
+    try:
+        rows.update(jeton=new_token())
+    finally:
+        _bumping.reset(token)
+
+
+def touch_all(using: str = "default") -> None:
+    """Every Caf's data may have changed."""
+    _draw(_version_model()._default_manager.using(using).all())
+
+
+def touch(caf_ids: Iterable[int], using: str = "default") -> None:
+    ids = sorted({int(pk) for pk in caf_ids if pk is not None})
+    if ids:
+        _draw(_version_model()._default_manager.using(using).filter(caf_id__in=ids))
+
+
+def touch_instance(instance: models.Model, using: str = "default") -> None:
+    """The Caf of a saved row (through its foreign keys), or every Caf when it has none."""
+    path = caf_path(type(instance))
+    if path is None:
+        touch_all(using)
+        return
+    if not path:
+        touch([instance.pk], using)
+        return
+    first = type(instance)._meta.get_field(path[0])
+    value = getattr(instance, first.attname)
+    if value is None:
+        return  # not linked to a Caf (an optional link left empty)
+    if len(path) == 1:
+        touch([value], using)
+        return
+    cafs = (
+        first.related_model._default_manager.using(using)
+        .filter(pk=value)
+        .values("__".join(path[1:]))
+    )
+    _draw(_version_model()._default_manager.using(using).filter(caf_id__in=cafs))
+
+
+@contextlib.contextmanager
+def writing_for(caf_ids: Iterable[int]) -> Iterator[None]:
+    """The writes of the block that no signal sees (``update()``, ``bulk_create()``…) touch
+    these Caf only: a new token is drawn for them at the end of the block."""
+    ids = frozenset(int(pk) for pk in caf_ids)
+    token = _attributed.set(ids)
+    try:
+        yield
+    finally:
+        _attributed.reset(token)
+    touch(ids)
+
+
+def _saved(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    if not tracked(sender) or kwargs.get("raw"):
+        return
+    if sender is _caf_model() and kwargs.get("created"):
+        _version_model()._default_manager.using(kwargs["using"]).get_or_create(
+            caf_id=instance.pk, defaults={"jeton": new_token()}
+        )
+        return
+    touch_instance(instance, kwargs["using"])
+
+
+def _deleting(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """Before the rows go, while the Caf of the row is still reachable."""
+    if tracked(sender):
+        touch_instance(instance, kwargs["using"])
+
+
+def _linked(sender: Any, instance: models.Model, action: str, **kwargs: Any) -> None:
+    """Many-to-many links added, removed or cleared: the Caf of the row they hang from."""
+    if action in {"post_add", "post_remove", "post_clear"} and tracked(type(instance)):
+        touch_instance(instance, kwargs["using"])
+
+
+def _watch_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any):
+    result = execute(sql, params, many, context)
+    if _bumping.get():
+        return result
+    match = _WRITE.match(sql)
+    # Attributed writes are touched once at the end of :func:`writing_for`.
+    if (
+        match
+        and match.group(1) in tracked_tables()
+        and _attributed.get() is None
+        and not _signalled()
+    ):
+        touch_all(context["connection"].alias)
+    return result
+
+
+def _install_wrapper(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if _watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch_writes)
+
+
+def connect() -> None:
+    """Called once by :class:`coopctg.core.apps.CoreConfig`."""
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    post_save.connect(_saved, dispatch_uid="versions_saved")
+    pre_delete.connect(_deleting, dispatch_uid="versions_deleting")
+    m2m_changed.connect(_linked, dispatch_uid="versions_linked")
+    connection_created.connect(_install_wrapper, dispatch_uid="versions_wrapper")
+    for existing in connections.all(initialized_only=True):
+        _install_wrapper(None, existing)
+
+
+# --- Reading tokens, keeping values --------------------------------------------------------------
+
+
+def tokens(caf_ids: Iterable[int]) -> dict[int, str]:
+    """{Caf pk: its token} (one query; a Caf without one gets one)."""
+    ids = sorted(set(caf_ids))
+    model = _version_model()
+    found = dict(model._default_manager.filter(caf_id__in=ids).values_list("caf_id", "jeton"))
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        existing = set(
+            _caf_model()._default_manager.filter(pk__in=missing).values_list("pk", flat=True)
+        )
+        rows = [model(caf_id=pk, jeton=new_token()) for pk in missing if pk in existing]
+        model._default_manager.bulk_create(rows, ignore_conflicts=True)
+        found.update(
+            model._default_manager.filter(caf_id__in=missing).values_list("caf_id", "jeton")
+        )
+    return found
+
+
+#: Every :class:`PerCafMemo` of the process (:func:`forget_all`).
+_MEMOS: list[PerCafMemo] = []
+
+
+def forget_all() -> None:
+    """Every kept value dropped (tests counting the queries of a computation)."""
+    for memo in _MEMOS:
+        memo.clear()
+
+
+class PerCafMemo:
+    """Values computed per Caf, kept in the process under (Caf, its token, a key): the most
+    recent ``size`` only."""
+
+    def __init__(self, name: str, size: int = 512) -> None:
+        _MEMOS.append(self)
+        self.name = name
+        self.size = size
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.computed = 0  # Caf values computed since the start (tests, the benchmark)
+
+    def get(
+        self,
+        caf_ids: Iterable[int],
+        key: Hashable,
+        compute: Callable[[list[int]], dict[int, Any]],
+    ) -> dict[int, Any]:
+        """{Caf pk: value} for ``caf_ids``: kept values whose Caf did not change, the others
+        computed together by ``compute(missing Caf pks)``. One query when nothing changed;
+        a value is kept only when its Caf's token was the same before and after computing
+        (a write meanwhile: computed again next time)."""
+        from coopctg.core.caf_params import parameters_signature
+
+        ids = list(dict.fromkeys(caf_ids))
+        if not ids:
+            return {}
+        signature = parameters_signature()
+        before = tokens(ids)
+        found: dict[int, Any] = {}
+        missing = []
+        with self._lock:
+            for pk in ids:
+                entry = (pk, before.get(pk), key, signature)
+                if before.get(pk) is not None and entry in self._values:
+                    self._values.move_to_end(entry)
+                    found[pk] = self._values[entry]
+                else:
+                    missing.append(pk)
+        if not missing:
+            return found
+        computed = compute(missing)
+        self.computed += len(missing)
+        after = tokens(missing)
+        # Parameters first read while computing (a new root: the signature counts more roots)
+        # are part of the key from now on; a file changed meanwhile: nothing kept.
+        signed = parameters_signature()
+        if signed[0] == signature[0] and signed != signature:
+            return {**found, **computed}
+        with self._lock:
+            for pk in missing:
+                if pk in computed and before.get(pk) is not None and before[pk] == after.get(pk):
+                    self._values[(pk, before[pk], key, signed)] = computed[pk]
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        found.update(computed)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+def whole_cafs(pairs: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """From the (collectivité pk, Caf pk) pairs in a person's view: (the Caf every collectivité
+    of which is in view, the collectivités in view of the other Caf). One query."""
+    pairs = list(pairs)
+    per_caf: dict[int, int] = {}
+    for _, caf_id in pairs:
+        per_caf[caf_id] = per_caf.get(caf_id, 0) + 1
+    if not per_caf:
+        return [], []
+    sizes = (
+        apps.get_model("organisations", "LocalAuthority")
+        ._default_manager.filter(caf_id__in=list(per_caf))
+        .values("caf_id")
+        .annotate(count=models.Count("id"))
+        .order_by("caf_id")
+    )
+    whole = sorted(row["caf_id"] for row in sizes if row["count"] == per_caf[row["caf_id"]])
+    kept = set(whole)
+    return whole, [pk for pk, caf_id in pairs if caf_id not in kept]

@@ -1,0 +1,171 @@
+"""Each Caf's data version: every write draws a new token for its Caf (and only its Caf when the
+write says which), whatever its path; values kept per Caf are computed again only then."""
+
+import datetime as dt
+
+import pytest
+
+from coopctg.agreements.models import FundingAgreement
+from coopctg.core import versions
+from coopctg.core.models import CafDataVersion
+from coopctg.ctg.models import Ctg
+from coopctg.framework.models import FrameworkVersion
+from coopctg.organisations.models import Caf, LocalAuthority
+from tests.factories import (
+    CafFactory,
+    CtgFactory,
+    DepartementFactory,
+    EpciFactory,
+    LocalAuthorityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def token(caf) -> str:
+    return CafDataVersion.objects.get(caf=caf).jeton
+
+
+@pytest.fixture
+def two_cafs():
+    one = CafFactory(code="37", departement=DepartementFactory(code="37"))
+    two = CafFactory(code="41", departement=DepartementFactory(code="41"))
+    return one, two
+
+
+def test_a_new_caf_gets_a_token(two_cafs):
+    one, two = two_cafs
+    assert len(token(one)) == 32
+    assert token(one) != token(two)
+
+
+def test_paths_to_the_caf_follow_foreign_keys():
+    assert versions.caf_path(Caf) == ()
+    assert versions.caf_path(LocalAuthority) == ("caf",)
+    assert versions.caf_path(Ctg) == ("caf",)
+    assert versions.caf_path(FundingAgreement) in {("ctg", "caf"), ("collectivite", "caf")}
+    assert versions.caf_path(FrameworkVersion) is None  # shared by every Caf
+
+
+def test_a_save_touches_its_caf_only(two_cafs):
+    one, two = two_cafs
+    epci = EpciFactory()  # the territories are everyone's: every Caf is touched
+    before_one, before_two = token(one), token(two)
+    collectivite = LocalAuthorityFactory(caf=one, epci=epci)
+    assert token(one) != before_one
+    assert token(two) == before_two
+    middle = token(one)
+    collectivite.nom = "Autre nom"
+    collectivite.save()
+    assert token(one) != middle
+    assert token(two) == before_two
+
+
+def test_a_row_two_links_away_touches_its_caf(two_cafs):
+    one, two = two_cafs
+    ctg = CtgFactory(caf=one, signataires=[LocalAuthorityFactory(caf=one)])
+    other = LocalAuthorityFactory(caf=one)
+    before_one, before_two = token(one), token(two)
+    ctg.signataires.add(other)
+    assert token(one) != before_one
+    assert token(two) == before_two
+
+
+def test_a_delete_touches_its_caf(two_cafs):
+    one, _two = two_cafs
+    collectivite = LocalAuthorityFactory(caf=one)
+    before_one = token(one)
+    collectivite.delete()
+    assert token(one) != before_one
+
+
+def test_an_update_without_signal_touches_every_caf(two_cafs):
+    one, two = two_cafs
+    LocalAuthorityFactory(caf=one)
+    before_one, before_two = token(one), token(two)
+    LocalAuthority.objects.filter(caf=one).update(nom="Renommée")
+    assert token(one) != before_one
+    assert token(two) != before_two
+
+
+def test_an_update_said_to_be_for_one_caf_touches_it_only(two_cafs):
+    one, two = two_cafs
+    LocalAuthorityFactory(caf=one)
+    before_one, before_two = token(one), token(two)
+    with versions.writing_for([one.pk]):
+        LocalAuthority.objects.filter(caf=one).update(nom="Renommée")
+    assert token(one) != before_one
+    assert token(two) == before_two
+
+
+def test_a_bulk_insert_touches_every_caf(two_cafs):
+    one, two = two_cafs
+    epci = EpciFactory()
+    before_two = token(two)
+    LocalAuthority.objects.bulk_create(
+        [LocalAuthority(caf=one, epci=epci, nom="Nouvelle", kind=LocalAuthority.Kind.EPCI)]
+    )
+    assert token(two) != before_two
+
+
+def test_reading_touches_nothing(two_cafs):
+    one, _two = two_cafs
+    before = token(one)
+    list(LocalAuthority.objects.all())
+    assert token(one) == before
+
+
+def test_a_caf_without_token_gets_one_when_read(two_cafs):
+    one, _ = two_cafs
+    CafDataVersion.objects.filter(caf=one).delete()
+    found = versions.tokens([one.pk])
+    assert len(found[one.pk]) == 32
+
+
+def test_kept_values_are_computed_again_after_a_write(two_cafs):
+    one, two = two_cafs
+    memo = versions.PerCafMemo("essai")
+    calls = []
+    epci = EpciFactory()
+
+    def compute(missing):
+        calls.append(sorted(missing))
+        return {pk: LocalAuthority.objects.filter(caf_id=pk).count() for pk in missing}
+
+    day = dt.date(2026, 12, 4)
+    assert memo.get([one.pk, two.pk], day, compute) == {one.pk: 0, two.pk: 0}
+    assert memo.get([one.pk, two.pk], day, compute) == {one.pk: 0, two.pk: 0}
+    assert calls == [sorted([one.pk, two.pk])]
+    LocalAuthorityFactory(caf=one, epci=epci)
+    assert memo.get([one.pk, two.pk], day, compute) == {one.pk: 1, two.pk: 0}
+    assert calls[-1] == [one.pk]  # the other Caf did not change
+    assert memo.get([one.pk], day + dt.timedelta(days=1), compute) == {one.pk: 1}
+    assert calls[-1] == [one.pk]  # another day, another key
+
+
+def test_a_value_computed_while_its_caf_changes_is_not_kept(two_cafs):
+    one, _ = two_cafs
+    memo = versions.PerCafMemo("essai")
+    calls = []
+
+    def compute(missing):
+        calls.append(missing)
+        value = LocalAuthority.objects.filter(caf_id=one.pk).count()
+        if len(calls) == 1:
+            LocalAuthorityFactory(caf=one)  # a write lands while computing
+        return {one.pk: value}
+
+    assert memo.get([one.pk], "clé", compute) == {one.pk: 0}
+    assert memo.get([one.pk], "clé", compute) == {one.pk: 1}
+    assert len(calls) == 2
+
+
+def test_values_are_kept_once_nothing_changes(two_cafs, django_assert_num_queries):
+    one, two = two_cafs
+    memo = versions.PerCafMemo("essai")
+    memo.get([one.pk, two.pk], "clé", lambda missing: dict.fromkeys(missing, "x"))
+    with django_assert_num_queries(1):  # the tokens only
+        assert memo.get([one.pk, two.pk], "clé", lambda missing: {}) == {
+            one.pk: "x",
+            two.pk: "x",
+        }
