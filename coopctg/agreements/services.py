@@ -26,6 +26,7 @@ from coopctg.agreements.models import (
     Signatory,
     cof_number_error,
 )
+from coopctg.core import versions
 from coopctg.core.audit import record_change, snapshot
 from coopctg.core.models import AuditEntry
 from coopctg.ctg.models import Ctg
@@ -221,17 +222,18 @@ def signatories_snapshot(version: AgreementVersion) -> list[str]:
 def _write_signatories(version: AgreementVersion, signatures: list[SignatoryInput]) -> None:
     names = dict(parties(version.cof))
     version.signatures.all().delete()
-    Signatory.objects.bulk_create(
-        Signatory(
-            version=version,
-            partie=s.partie,
-            partie_nom=names[s.partie],
-            nom=s.nom.strip(),
-            fonction=s.fonction.strip(),
-            date_signature=s.date_signature,
+    with versions.writing_for(row=version):
+        Signatory.objects.bulk_create(
+            Signatory(
+                version=version,
+                partie=s.partie,
+                partie_nom=names[s.partie],
+                nom=s.nom.strip(),
+                fonction=s.fonction.strip(),
+                date_signature=s.date_signature,
+            )
+            for s in signatures
         )
-        for s in signatures
-    )
 
 
 @transaction.atomic
@@ -261,7 +263,8 @@ def record_signatories(
     _write_signatories(version, signatures)
     # A signed version is immutable through save(); its signature date is corrected here only,
     # with its history row.
-    AgreementVersion.objects.filter(pk=version.pk).update(date_signature=day, document="")
+    with versions.writing_for(row=version):
+        AgreementVersion.objects.filter(pk=version.pk).update(date_signature=day, document="")
     old_document = version.document.name if version.document else ""
     version.refresh_from_db()
     after = {"date_signature": day.isoformat(), "signataires": signatories_snapshot(version)}

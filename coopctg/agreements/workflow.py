@@ -60,6 +60,7 @@ from coopctg.agreements.services import (
     sign_version,
     signed_versions,
 )
+from coopctg.core import versions
 from coopctg.core.audit import record_change, snapshot
 from coopctg.core.formats import format_date, format_etp
 from coopctg.core.models import AuditEntry
@@ -203,9 +204,10 @@ def _claim(
     before = _fresh(demande.pk)
     if before.statut not in allowed or before.revision != expected:
         raise StaleRequestError(_stale_message(before, allowed))
-    updated = ModificationRequest.objects.filter(
-        pk=demande.pk, statut__in=allowed, revision=expected
-    ).update(revision=F("revision") + 1, **changes)
+    with versions.writing_for(row=before):
+        updated = ModificationRequest.objects.filter(
+            pk=demande.pk, statut__in=allowed, revision=expected
+        ).update(revision=F("revision") + 1, **changes)
     if updated != 1:  # someone else changed it between our read and our UPDATE
         raise StaleRequestError(_stale_message(_fresh(demande.pk), allowed))
     return before, _fresh(demande.pk)
@@ -749,7 +751,8 @@ def do_decide(
             )
         except AgreementError as error:  # the whole decision is rolled back
             raise WorkflowError(_sentence(str(error))) from error
-        ModificationRequest.objects.filter(pk=before.pk).update(avenant=version)
+        with versions.writing_for(row=before):
+            ModificationRequest.objects.filter(pk=before.pk).update(avenant=version)
     after = _fresh(demande.pk)
     _record_request(user, after, request_snapshot(before))
     if accept:

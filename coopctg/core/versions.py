@@ -199,9 +199,10 @@ def touch_instance(instance: models.Model, using: str = "default") -> None:
 
 
 @contextlib.contextmanager
-def writing_for(caf_ids: Iterable[int]) -> Iterator[None]:
+def writing_for(caf_ids: Iterable[int] = (), *, row: models.Model | None = None) -> Iterator[None]:
     """The writes of the block that no signal sees (``update()``, ``bulk_create()``…) touch
-    these Caf only: a new token is drawn for them at the end of the block."""
+    these Caf only, or the Caf of ``row`` (through its foreign keys): a new token is drawn for
+    them at the end of the block."""
     ids = frozenset(int(pk) for pk in caf_ids)
     token = _attributed.set(ids)
     try:
@@ -209,6 +210,8 @@ def writing_for(caf_ids: Iterable[int]) -> Iterator[None]:
     finally:
         _attributed.reset(token)
     touch(ids)
+    if row is not None:
+        touch_instance(row)
 
 
 def _saved(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:

@@ -169,3 +169,26 @@ def test_values_are_kept_once_nothing_changes(two_cafs, django_assert_num_querie
             one.pk: "x",
             two.pk: "x",
         }
+
+
+def test_an_update_said_to_be_for_a_row_touches_its_caf_only(two_cafs):
+    one, two = two_cafs
+    epci = EpciFactory()
+    ctg = CtgFactory(caf=one, signataires=[LocalAuthorityFactory(caf=one, epci=epci)])
+    before_one, before_two = token(one), token(two)
+    with versions.writing_for(row=ctg):
+        Ctg.objects.filter(pk=ctg.pk).update(intitule="Ctg renommée")
+    assert token(one) != before_one
+    assert token(two) == before_two
+
+
+def test_a_decision_on_a_request_touches_its_caf_only(touraine):
+    from coopctg.agreements import workflow
+    from tests.agreements.helpers import make_cof, proposal
+
+    cof = make_cof(touraine.admin, touraine.ctg_own, touraine.own, "COF-37-2022-971")
+    request = workflow.do_create_request(touraine.editor, cof, proposal())
+    before_37, before_41 = token(touraine.caf), token(touraine.foreign.caf)
+    workflow.do_submit_request(touraine.editor, request)
+    assert token(touraine.caf) != before_37
+    assert token(touraine.foreign.caf) == before_41
