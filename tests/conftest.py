@@ -57,3 +57,19 @@ def live_server(live_server, django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def computed_afresh(monkeypatch):
+    """What is kept per Caf until its data change (:mod:`coopctg.core.versions`) computed at
+    every call: for the tests that count the queries of the computation itself, before and
+    after the data grow."""
+    from coopctg.core.versions import PerCafMemo
+
+    original = PerCafMemo.get
+
+    def get(self, *args, **kwargs):
+        self.clear()
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PerCafMemo, "get", get)

@@ -105,7 +105,9 @@ def _one_scale(args: argparse.Namespace) -> int:
     people = [(title, User.objects.get(username=name)) for title, name in measure.PEOPLE]
     pages = measure.measure_pages(people, repeat=args.repetitions)
     log("Opérations lourdes…")
-    heavy = measure.heavy_operations(people[0][1], restore=not args.sans_restauration)
+    heavy = measure.heavy_operations(
+        people[0][1], restore=not args.sans_restauration, national=people[2][1]
+    )
     result = {
         "echelle": args.une_echelle,
         "caf": built.cafs,
@@ -174,7 +176,9 @@ def render(results: list[dict[str, Any]]) -> str:
         if post_only:
             lines.append(f"POST seulement, non mesurées : {', '.join(post_only)}")
         lines.append("")
-        rows = [["Opération lourde (Admin Caf)", "durée (ms)", "mémoire max (Mo)"]]
+        rows = [
+            ["Opération lourde (Admin Caf ; vue nationale : N)", "durée (ms)", "mémoire max (Mo)"]
+        ]
         for operation in result["operations"]:
             rows.append(
                 [

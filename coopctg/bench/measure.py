@@ -71,7 +71,11 @@ def list_pages() -> list[str]:
 
 
 #: Query strings of the lists that need one (a required filter).
-QUERIES = {"api:financement_annuel": "?annee={year}"}
+QUERIES = {
+    "api:financement_annuel": "?annee={year}",
+    # One Caf at a time for whoever sees several (the national analyst).
+    "deadlines:calendar": "?caf=37",
+}
 
 
 def timed(client: Client, url: str, repeat: int) -> dict[str, Any]:
@@ -151,11 +155,14 @@ def peak(operation: Callable[[], Any], *, twice: bool = True) -> dict[str, Any]:
 
 
 def heavy_operations(
-    admin: Any, *, restore: bool = True, pdfs: bool = True
+    admin: Any, *, restore: bool = True, pdfs: bool = True, national: Any = None
 ) -> list[dict[str, Any]]:
-    """Annual funding (budget), payments, each kind of PDF, backup and restore."""
+    """Annual funding (budget), payments, each kind of PDF, backup and restore; with
+    ``national``, the national pages computed afresh (what a write in every Caf costs the
+    next reader: the pages above read the figures kept per Caf, :mod:`coopctg.core.versions`)."""
     from coopctg.agreements.models import AgreementVersion
     from coopctg.core.backup import create_backup
+    from coopctg.core.versions import forget_all
     from coopctg.ctg.models import Ctg
     from coopctg.diagnostic.models import Diagnostic
     from coopctg.funding.models import FundingArchitecture
@@ -181,6 +188,24 @@ def heavy_operations(
             lambda: client.get(reverse("payments:xlsx", kwargs={"annee": year})),
         ),
     ]
+    if national is not None:
+        reader = Client()
+        reader.force_login(national)
+
+        def afresh(url: str) -> Callable[[], Any]:
+            def operation() -> Any:
+                forget_all()
+                return reader.get(url, follow=True)
+
+            return operation
+
+        operations += [
+            (
+                "Vue nationale recalculée (toutes les Caf)",
+                afresh(reverse("national:annual", kwargs={"annee": year})),
+            ),
+            ("Échéances de toutes les Caf recalculées", afresh(reverse("deadlines:list"))),
+        ]
     documents = [
         ("PDF d'une version de Cof", "agreements:version_pdf", AgreementVersion),
         ("PDF d'une architecture", "funding:architecture_pdf", FundingArchitecture),

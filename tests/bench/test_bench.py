@@ -47,7 +47,9 @@ def test_the_bench_measures_every_page_and_renders_the_table(touraine):
     # Every page for one person; the three people on one page (the test stays short).
     result = measure.measure_pages(people[:1], repeat=1)
     three = measure.measure_pages(people, repeat=1, pages=["ctg:list", "api:ctgs"])
-    operations = measure.heavy_operations(touraine.admin, restore=False, pdfs=False)
+    operations = measure.heavy_operations(
+        touraine.admin, restore=False, pdfs=False, national=national
+    )
     assert [row["page"] for row in result["pages"]] == measure.list_pages()
     for row in three["pages"]:
         for person, _user in people:
@@ -57,6 +59,8 @@ def test_the_bench_measures_every_page_and_renders_the_table(touraine):
     labels = [operation["operation"] for operation in operations]
     assert "Financement annuel de la Caf (budget de l'année)" in labels
     assert "Sauvegarde (coopctg sauvegarder)" in labels
+    afresh = [o for o in operations if o["operation"].startswith("Vue nationale recalculée")]
+    assert afresh and afresh[0]["statut"] == 200
     assert all(operation["memoire_max_mo"] >= 0 for operation in operations)
 
     table = render(

@@ -192,7 +192,7 @@ def _add_territories(touraine, count):
 
 
 @pytest.mark.parametrize("name", ["caf", "collectivite", "deadlines"])
-def test_query_counts_do_not_grow(client, touraine, name):
+def test_query_counts_do_not_grow(client, touraine, name, computed_afresh):
     client.force_login(touraine.admin)
 
     def url():
