@@ -12,6 +12,7 @@ Team-level figures only: nothing here counts or ranks what one person did.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -31,6 +32,7 @@ from coopctg.agreements.annual import collectivite_year, envelope_labels, with_y
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.core.formats import format_date
 from coopctg.core.params import ParameterError
+from coopctg.core.versions import PerCafMemo, whole_cafs
 from coopctg.ctg.models import Ctg
 from coopctg.dashboards.tasks import Deadline, Side, advisor_names, report_tasks
 from coopctg.diagnostic.commissions import AlertLine, open_alerts
@@ -261,11 +263,44 @@ def report_years(today: dt.date) -> tuple[int, int]:
     return today.year - 1, today.year
 
 
+#: The rows of each whole Caf, kept until its data change (:mod:`coopctg.core.versions`).
+_KEPT = PerCafMemo("tableaux de bord", size=4 * 128)
+
+
+def _by_name(row: TerritoryRow) -> tuple[str, int]:
+    return (row.collectivite.nom, row.collectivite.pk)
+
+
 def territory_rows(
     collectivites: QuerySet[LocalAuthority], year: int, today: dt.date
 ) -> list[TerritoryRow]:
     """One row per collectivité of ``collectivites`` (already scoped), by name; a fixed number
-    of queries whatever their number."""
+    of queries whatever their number. The rows of a Caf whose every collectivité is in view
+    (its staff, the national analyst) are kept per Caf until its data change."""
+    whole, partial_ids = whole_cafs(collectivites.values_list("pk", "caf_id"))
+    lists = []
+    if partial_ids:
+        lists.append(
+            _territory_rows(LocalAuthority.objects.filter(pk__in=partial_ids), year, today)
+        )
+    if whole:
+        kept = _KEPT.get(
+            whole, (year, today), lambda missing: _whole_caf_rows(missing, year, today)
+        )
+        lists += [kept[pk] for pk in whole]
+    return list(lists[0]) if len(lists) == 1 else list(heapq.merge(*lists, key=_by_name))
+
+
+def _whole_caf_rows(caf_ids: list[int], year: int, today: dt.date) -> dict[int, list[TerritoryRow]]:
+    found: dict[int, list[TerritoryRow]] = {pk: [] for pk in caf_ids}
+    for row in _territory_rows(LocalAuthority.objects.filter(caf_id__in=caf_ids), year, today):
+        found[row.collectivite.caf_id].append(row)
+    return found
+
+
+def _territory_rows(
+    collectivites: QuerySet[LocalAuthority], year: int, today: dt.date
+) -> list[TerritoryRow]:
     collectivites = list(with_year_agreements(collectivites, year))  # 3 queries
     ids = [c.pk for c in collectivites]
     links = Ctg.signataires.through.objects.filter(localauthority_id__in=ids).values_list(
