@@ -183,16 +183,16 @@ def test_national_figures_computed_afresh_keep_a_fixed_number_of_queries(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from coopctg.dashboards import national
+    from coopctg.core.versions import forget_all
 
     day = dt.date(2024, 6, 1)
     national_figures(2024, day)  # warm the parameter caches
-    national._KEPT.clear()
+    forget_all()
     with CaptureQueriesContext(connection) as before:
         national_figures(2024, day)
     for code, siren in (("18", "200000018"), ("36", "200000036")):
         add_caf(code, f"Caf {code}", siren, f"COF-{code}-2022-001")
-    national._KEPT.clear()
+    forget_all()
     with CaptureQueriesContext(connection) as after:
         assert len(national_figures(2024, day).cafs) == 4
     assert len(after.captured_queries) == len(before.captured_queries)
