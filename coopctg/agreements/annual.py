@@ -154,8 +154,9 @@ def collectivite_year(collectivite: LocalAuthority, year: int) -> AnnualFunding:
     return annual_funding(year, periods)
 
 
-#: Each whole Caf's rows of a year, kept until its data change (:mod:`coopctg.core.versions`).
-_KEPT = PerCafMemo("financement annuel", size=4 * 128)
+#: Each whole Caf's rows of a year, kept until its data change (:mod:`coopctg.core.versions`):
+#: about 300 kB for a Caf of 23 collectivités.
+_KEPT = PerCafMemo("financement annuel", size=128)
 
 
 def _rows(collectivites: QuerySet[LocalAuthority], year: int) -> list[CollectiviteYear]:

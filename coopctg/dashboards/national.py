@@ -92,7 +92,6 @@ class NationalFigures:
     today: dt.date
     cafs: list[CafFigures]  # by Caf code
     total: CafFigures
-    schedules: list[PaymentSchedule]
 
 
 def _running(row: TerritoryRow, today: dt.date) -> bool:
@@ -113,9 +112,9 @@ def caf_figures(caf: Caf, rows: list[TerritoryRow], today: dt.date) -> CafFigure
     return figures
 
 
-#: Each Caf's figures and payment schedule, kept until its data change
-#: (:mod:`coopctg.core.versions`).
-_KEPT = PerCafMemo("chiffres nationaux", size=4 * 128)
+#: Each Caf's figures, kept until its data change (:mod:`coopctg.core.versions`): a few
+#: kilobytes each, for every Caf of France and a few years and days.
+_KEPT = PerCafMemo("chiffres nationaux", size=1024)
 
 
 def _compute(
@@ -134,7 +133,7 @@ def _compute(
             schedule.rate,
             schedule.parameter_error,
         )
-        found[caf.pk] = (one, schedule)
+        found[caf.pk] = one
     return found
 
 
@@ -149,15 +148,11 @@ def national_figures(year: int, today: dt.date) -> NationalFigures:
         (year, today),
         lambda missing: _compute([by_pk[pk] for pk in missing], year, today),
     )
-    figures = []
-    schedules = []
+    figures = [kept[caf.pk] for caf in cafs]
     total = CafFigures(caf=None)
-    for caf in cafs:
-        one, schedule = kept[caf.pk]
+    for one in figures:
         total.add(one)
-        figures.append(one)
-        schedules.append(schedule)
-    return NationalFigures(year=year, today=today, cafs=figures, total=total, schedules=schedules)
+    return NationalFigures(year=year, today=today, cafs=figures, total=total)
 
 
 # --- The map ------------------------------------------------------------------------------------

@@ -263,8 +263,9 @@ def report_years(today: dt.date) -> tuple[int, int]:
     return today.year - 1, today.year
 
 
-#: The rows of each whole Caf, kept until its data change (:mod:`coopctg.core.versions`).
-_KEPT = PerCafMemo("tableaux de bord", size=4 * 128)
+#: The rows of each whole Caf, kept until its data change (:mod:`coopctg.core.versions`):
+#: about 1 MB for a Caf of 23 collectivités, so only the Caf dashboards being read.
+_KEPT = PerCafMemo("tableaux de bord", size=16)
 
 
 def _by_name(row: TerritoryRow) -> tuple[str, int]:
@@ -272,11 +273,14 @@ def _by_name(row: TerritoryRow) -> tuple[str, int]:
 
 
 def territory_rows(
-    collectivites: QuerySet[LocalAuthority], year: int, today: dt.date
+    collectivites: QuerySet[LocalAuthority], year: int, today: dt.date, *, keep: bool = True
 ) -> list[TerritoryRow]:
     """One row per collectivité of ``collectivites`` (already scoped), by name; a fixed number
     of queries whatever their number. The rows of a Caf whose every collectivité is in view
-    (its staff, the national analyst) are kept per Caf until its data change."""
+    (its staff) are kept per Caf until its data change, unless ``keep`` is false (the
+    national figures keep their sums only)."""
+    if not keep:
+        return _territory_rows(collectivites, year, today)
     whole, partial_ids = whole_cafs(collectivites.values_list("pk", "caf_id"))
     lists = []
     if partial_ids:

@@ -491,7 +491,7 @@ def advisor_names(collectivite_ids: Iterable[int]) -> dict[int, list[str]]:
 
 
 #: The tasks of each whole Caf, kept until its data change (:mod:`coopctg.core.versions`).
-_KEPT = PerCafMemo("échéances", size=4 * 128)
+_KEPT = PerCafMemo("échéances", size=512)  # about 70 kB for a Caf of 23 collectivités
 
 
 def _sort_key(task: Deadline) -> tuple[dt.date, str, str]:
