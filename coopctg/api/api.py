@@ -47,6 +47,7 @@ from coopctg.api import schemas as s
 from coopctg.api.auth import AUTH, TokenAuth
 from coopctg.api.errors import BodyError, body_error, field_errors, validation_message
 from coopctg.core.parsing import load_json
+from coopctg.dashboards.national import national_figures
 from coopctg.dashboards.tasks import DEADLINE_KINDS, actionable_by, for_reader, tasks_of
 from coopctg.funding.eligibility import architecture_of_cof, eligibility_of
 from coopctg.funding.rules import InvalidInput, parse_simulation_input
@@ -866,6 +867,31 @@ def get_fiche_diagnostic(request: HttpRequest, pk: int, filtres: Query[FicheFilt
     return fiche_json(build_fiche(collectivite, filtres.annee, with_map=False))
 
 
+# --- Vue nationale (Cnaf) -----------------------------------------------------------------------
+
+national = Router(tags=["Vue nationale"])
+
+
+@national.get(
+    "/national/{int:annee}/", response={200: s.VueNationale, **ERRORS}, url_name="national"
+)
+def get_national(request: HttpRequest, annee: int):
+    """Les chiffres de chaque Caf pour une année (collectivités, couverture en Ctg, Etp et
+    montants par enveloppe, bilans en retard, gouvernance, versements) et leur total : la
+    vue nationale, réservée à l'analyste national (Cnaf)."""
+    user = _user(request)
+    accounts.require_national(user)
+    year = _year(annee)
+    assert year is not None
+    figures = national_figures(year, _today())
+    return {
+        "annee": year,
+        "date": figures.today,
+        "caf": [s.to_caf_figures(one) for one in figures.cafs],
+        "total": s.to_caf_figures(figures.total),
+    }
+
+
 for router in (
     territories,
     ctgs,
@@ -879,6 +905,7 @@ for router in (
     participation,
     indicators,
     partners,
+    national,
 ):
     api.add_router("/", router)
 

@@ -460,6 +460,84 @@ class FinancementAnnuel(Schema):
     )
 
 
+# --- Vue nationale --------------------------------------------------------------------------
+
+
+class EtpEnveloppe(Schema):
+    enveloppe: str
+    etp: str
+
+
+class VersementsCaf(Schema):
+    du: str
+    avance: str
+    solde: str
+    solde_verse: str
+    solde_en_attente: str
+
+
+class ChiffresCaf(Schema):
+    """Les chiffres d'une Caf (``caf`` nul : le total national) ; par Caf et territoire
+    seulement, jamais par personne."""
+
+    caf: str | None
+    nom: str
+    departement: str | None
+    collectivites: int
+    collectivites_avec_ctg: int
+    couverture: str | None = Field(..., description="Part des collectivités avec une Ctg (%).")
+    etp: list[EtpEnveloppe]
+    etp_total: str
+    montants: list[MontantEnveloppe]
+    montant_total: str
+    bilans_en_retard: int
+    collectivites_bilan_en_retard: int
+    collectivites_gouvernance_incomplete: int
+    versements: VersementsCaf
+    taux_avance: str | None
+    erreur_parametres: str
+
+
+class VueNationale(Schema):
+    """Les chiffres de chaque Caf et leur total, comme la page et le classeur de la vue
+    nationale."""
+
+    annee: int
+    date: dt.date
+    caf: list[ChiffresCaf]
+    total: ChiffresCaf
+
+
+def to_caf_figures(one: Any) -> dict[str, Any]:
+    payments = one.payments
+    return {
+        "caf": one.caf.code if one.caf is not None else None,
+        "nom": one.caf.nom if one.caf is not None else "Toutes les Caf",
+        "departement": one.caf.departement.code if one.caf is not None else None,
+        "collectivites": one.collectivites,
+        "collectivites_avec_ctg": one.with_ctg,
+        "couverture": None if one.coverage is None else f"{one.coverage:f}",
+        "etp": [{"enveloppe": e.value, "etp": decimal_text(v)} for e, v in one.etp.items()],
+        "etp_total": decimal_text(one.total_etp),
+        "montants": [
+            {"enveloppe": e.value, "montant": decimal_text(v)} for e, v in one.amounts.items()
+        ],
+        "montant_total": decimal_text(one.total_amount),
+        "bilans_en_retard": one.late_bilans,
+        "collectivites_bilan_en_retard": one.territories_late,
+        "collectivites_gouvernance_incomplete": one.governance_missing,
+        "versements": {
+            "du": decimal_text(payments.amount_due),
+            "avance": decimal_text(payments.advance),
+            "solde": decimal_text(payments.balance),
+            "solde_verse": decimal_text(payments.balance_released),
+            "solde_en_attente": decimal_text(payments.balance_pending),
+        },
+        "taux_avance": None if one.rate is None else f"{one.rate:f}",
+        "erreur_parametres": one.rate_error,
+    }
+
+
 # --- Plan d'actions --------------------------------------------------------------------------
 
 

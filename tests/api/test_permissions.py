@@ -105,6 +105,8 @@ RULES = {
         ),
     ],
     "financement_annuel": [("", page, None, seen_by(EVERYONE))],
+    # The national view: the Cnaf's analyst only (404 for every Caf or collectivité role).
+    "national": [("2024", lambda w: {"annee": 2024}, None, seen_by(NATIONAL))],
     "actions": [
         ("own", lambda w: {"ctg_pk": w.ctg_own.pk}, None, seen_by(OWN)),
         ("other", lambda w: {"ctg_pk": w.ctg_other.pk}, None, seen_by(SEE_OTHER)),

@@ -329,3 +329,27 @@ def test_the_national_analyst_lands_on_the_national_view(client, world):
     client.force_login(world.national)
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"] == reverse("national:index")
+
+
+def test_the_national_api_gives_the_figures_of_the_page(client, world):
+    """The same figures as the page and the workbook, euros to the cent as text."""
+    from coopctg.api.models import ApiToken
+
+    _, token = ApiToken.create_for(world.national, "essai")
+    response = client.get(
+        reverse("api:national", args=[2024]), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200
+    data = response.json()
+    figures = national_figures(2024, dt.date.today())
+    assert [one["caf"] for one in data["caf"]] == ["37", "41"]
+    assert data["total"]["caf"] is None
+    assert Decimal(data["total"]["montant_total"]) == figures.total.total_amount
+    assert sum(Decimal(one["montant_total"]) for one in data["caf"]) == Decimal(
+        data["total"]["montant_total"]
+    )
+    assert data["total"]["collectivites"] == LocalAuthority.objects.count()
+    refused = client.get(
+        reverse("api:national", args=[1492]), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert refused.status_code == 422 and "année" in refused.json()["detail"]
