@@ -41,7 +41,13 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models
-from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.db.models.signals import (
+    m2m_changed,
+    post_migrate,
+    post_save,
+    pre_delete,
+    pre_migrate,
+)
 
 #: The apps whose data feed computed figures. Accounts, API tokens, notifications, generated
 #: documents, history and these versions themselves do not.
@@ -127,6 +133,9 @@ _attributed: contextvars.ContextVar[frozenset[int] | None] = contextvars.Context
     "versions_attributed", default=None
 )
 _bumping: contextvars.ContextVar[bool] = contextvars.ContextVar("versions_bumping", default=False)
+#: While ``migrate`` runs: the table of the versions may not exist yet, and a restore or a new
+#: database draws new tokens anyway.
+_migrating = threading.Event()
 
 #: Django's functions whose statements a signal already reports with the Caf (a model saved,
 #: rows deleted by the collector, many-to-many links added or removed): (file, function).
@@ -156,6 +165,8 @@ def _signalled() -> bool:
 
 
 def _draw(rows: models.QuerySet) -> None:
+    if _migrating.is_set():
+        return
     token = _bumping.set(True)
     try:
         rows.update(jeton=new_token())
@@ -253,6 +264,14 @@ def _watch_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool
     return result
 
 
+def _migration_starts(**kwargs: Any) -> None:
+    _migrating.set()
+
+
+def _migration_ends(**kwargs: Any) -> None:
+    _migrating.clear()
+
+
 def _install_wrapper(sender: Any, connection: Any, **kwargs: Any) -> None:
     if _watch_writes not in connection.execute_wrappers:
         connection.execute_wrappers.append(_watch_writes)
@@ -266,6 +285,8 @@ def connect() -> None:
     post_save.connect(_saved, dispatch_uid="versions_saved")
     pre_delete.connect(_deleting, dispatch_uid="versions_deleting")
     m2m_changed.connect(_linked, dispatch_uid="versions_linked")
+    pre_migrate.connect(_migration_starts, dispatch_uid="versions_migration_starts")
+    post_migrate.connect(_migration_ends, dispatch_uid="versions_migration_ends")
     connection_created.connect(_install_wrapper, dispatch_uid="versions_wrapper")
     for existing in connections.all(initialized_only=True):
         _install_wrapper(None, existing)
