@@ -73,7 +73,9 @@ def get(client, url: str) -> str:
 
 
 @pytest.mark.parametrize("name", LISTS)
-def test_a_page_holds_per_page_rows_and_queries_do_not_grow(client, touraine, national, name):
+def test_a_page_holds_per_page_rows_and_queries_do_not_grow(
+    client, touraine, national, name, computed_afresh
+):
     url_name, pattern = LISTS[name]
     url = reverse(url_name)
     client.force_login(national)
@@ -307,7 +309,9 @@ def test_api_echeances_cursor(client, touraine, national):
 # --- Home page --------------------------------------------------------------------------------
 
 
-def test_home_lists_a_few_collectivites_without_ctg_and_counts_them(client, touraine):
+def test_home_lists_a_few_collectivites_without_ctg_and_counts_them(
+    client, touraine, computed_afresh
+):
     from coopctg.www.home_views.views import HOME_TASKS
 
     for i in range(HOME_TASKS + 5):
