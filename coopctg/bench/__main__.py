@@ -141,12 +141,21 @@ def render(results: list[dict[str, Any]]) -> str:
             f"Échelle {result['echelle']} : {result['caf']} Caf, {result['ctg']} Ctg, "
             f"{result['cof']} Cof — référence /sante/ : {_number(result['reference_ms'], 2)} ms"
         )
+        signed_in = result.get("reference_connectee_ms")
+        if signed_in is not None:
+            lines.append(
+                f"Vue triviale connectée (AC) : {_number(signed_in, 2)} ms, "
+                f"{result.get('reference_connectee_requetes')} req. "
+                f"(× {_number(signed_in / (result['reference_ms'] or 1), 1)} /sante/) : "
+                "la référence des colonnes ×"
+            )
         if result.get("reference_page_ms") is not None:
+            reference = signed_in or result["reference_ms"] or 1
             lines.append(
                 f"Page statique connectée {result['reference_page_url']} (AC) : "
                 f"{_number(result['reference_page_ms'], 1)} ms, "
                 f"{result['reference_page_requetes']} req. "
-                f"(× {_number(result['reference_page_ms'] / (result['reference_ms'] or 1), 1)}) : "
+                f"(× {_number(result['reference_page_ms'] / reference, 1)}) : "
                 "le coût de la mise en page seule"
             )
         lines.append("")
@@ -192,10 +201,11 @@ def render(results: list[dict[str, Any]]) -> str:
     lines.append(
         "AC : administrateur·rice de la Caf de Touraine ; ÉC : éditeur·rice de la Gâtine ; "
         "N : analyste national (Cnaf), lecture seule de toutes les Caf. "
-        "req. : requêtes SQL ; ms : temps médian ; × : ce temps en multiple de /sante/ mesuré "
-        "dans le même processus (vue sans session ni gabarit ; la page statique connectée donne "
-        "le coût de la mise en page) ; (404) : page refusée à cette personne ; mémoire : pointe du "
-        "tas Python (tracemalloc)."
+        "req. : requêtes SQL ; ms : temps médian ; × : ce temps en multiple de la vue triviale "
+        "connectée mesurée dans le même processus (session et utilisateur lus, réponse vide ; "
+        "/sante/ : ni session ni gabarit ; la page statique connectée donne le coût de la mise "
+        "en page) ; (404) : page refusée à cette personne ; mémoire : pointe du tas Python "
+        "(tracemalloc)."
     )
     return "\n".join(lines) + "\n"
 

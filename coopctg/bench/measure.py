@@ -3,8 +3,8 @@
 The pages are derived from the URL configuration: every named URL without a parameter (a list,
 a dashboard, an index) and every API operation without a parameter, but sign-in, sign-out and
 OpenID Connect. Each is asked once to warm up, then :data:`REPEAT` times: number of queries,
-median time, and that time as a multiple of the trivial view ``/sante/`` measured the same way
-in the same process (what makes two machines comparable). Heavy operations: peak memory of the
+median time, and that time as a multiple of a trivial view measured the same way in the same
+process (what makes two machines comparable). Heavy operations: peak memory of the
 Python heap (tracemalloc) and time.
 """
 
@@ -16,13 +16,15 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver, reverse
 
 REPEAT = 5
 BASELINE = "health"
@@ -97,11 +99,39 @@ def timed(client: Client, url: str, repeat: int) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def with_trivial_view() -> Iterator[None]:
+    """The application's URLs and the trivial signed-in view (:mod:`coopctg.bench.urls`)."""
+    previous = settings.ROOT_URLCONF
+    settings.ROOT_URLCONF = "coopctg.bench.urls"
+    clear_url_caches()
+    try:
+        yield
+    finally:
+        settings.ROOT_URLCONF = previous
+        clear_url_caches()
+
+
+def _ratio(value: float, reference: float | None) -> float | None:
+    return round(value / reference, 1) if reference else None
+
+
 def measure_pages(
     people: list[tuple[str, Any]], *, repeat: int = REPEAT, pages: list[str] | None = None
 ) -> dict[str, Any]:
-    """{"reference_ms", "reference_page_url", "reference_page_ms", "reference_page_requetes",
-    "pages": [{"page", "url", "mesures": {person: {...}}}]}."""
+    """{"reference_ms" (/sante/), "reference_connectee_ms" (the trivial signed-in view, for
+    the first person), "reference_page_url", "reference_page_ms", "reference_page_requetes",
+    "pages": [{"page", "url", "mesures": {person: {..., "multiple" (× the trivial signed-in
+    view), "multiple_sante" (× /sante/)}}}]}."""
+    with with_trivial_view():
+        return _measure_pages(people, repeat, pages)
+
+
+def _measure_pages(
+    people: list[tuple[str, Any]], repeat: int, pages: list[str] | None
+) -> dict[str, Any]:
+    from coopctg.bench.urls import TRIVIAL_URL
+
     baseline_client = Client()
     baseline = timed(baseline_client, reverse(BASELINE), max(repeat, 20))["mediane_ms"]
     rows = []
@@ -110,6 +140,8 @@ def measure_pages(
         client = Client()
         client.force_login(user)
         clients.append((title, client))
+    signed_in = timed(clients[0][1], TRIVIAL_URL, max(repeat, 20)) if clients else None
+    reference = signed_in["mediane_ms"] if signed_in else baseline
     layout_url = reverse(LAYOUT_BASELINE)
     layout = timed(clients[0][1], layout_url, max(repeat, 20)) if clients else None
     for name in pages if pages is not None else list_pages():
@@ -117,11 +149,14 @@ def measure_pages(
         measures = {}
         for title, client in clients:
             result = timed(client, url, repeat)
-            result["multiple"] = round(result["mediane_ms"] / baseline, 1) if baseline else None
+            result["multiple"] = _ratio(result["mediane_ms"], reference)
+            result["multiple_sante"] = _ratio(result["mediane_ms"], baseline)
             measures[title] = result
         rows.append({"page": name, "url": url, "mesures": measures})
     return {
         "reference_ms": baseline,
+        "reference_connectee_ms": signed_in["mediane_ms"] if signed_in else None,
+        "reference_connectee_requetes": signed_in["requetes"] if signed_in else None,
         "reference_page_url": layout_url,
         "reference_page_ms": layout["mediane_ms"] if layout else None,
         "reference_page_requetes": layout["requetes"] if layout else None,

@@ -5,6 +5,7 @@ is not a timed test)."""
 import json
 
 import pytest
+from django.test import Client
 
 from coopctg.accounts.roles import Role
 from coopctg.bench import measure
@@ -56,6 +57,7 @@ def test_the_bench_measures_every_page_and_renders_the_table(touraine):
             assert row["mesures"][person]["statut"] == 200
             assert row["mesures"][person]["requetes"] > 0
             assert row["mesures"][person]["multiple"] is not None
+            assert row["mesures"][person]["multiple_sante"] >= row["mesures"][person]["multiple"]
     labels = [operation["operation"] for operation in operations]
     assert "Financement annuel de la Caf (budget de l'année)" in labels
     assert "Sauvegarde (coopctg sauvegarder)" in labels
@@ -63,6 +65,10 @@ def test_the_bench_measures_every_page_and_renders_the_table(touraine):
     assert afresh and afresh[0]["statut"] == 200
     assert all(operation["memoire_max_mo"] >= 0 for operation in operations)
 
+    # The trivial signed-in view: the session and the user, nothing else; only in the bench.
+    assert result["reference_connectee_ms"] > 0
+    assert result["reference_connectee_requetes"] == 2
+    assert Client().get("/__banc__/vide/").status_code == 404  # not an URL of the application
     table = render(
         [
             {"echelle": 1, "caf": 2, "ctg": 3, "cof": 0, **result, "operations": operations},
