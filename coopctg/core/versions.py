@@ -198,12 +198,18 @@ def touch_instance(instance: models.Model, using: str = "default") -> None:
     value = getattr(instance, first.attname)
     if value is None:
         return  # not linked to a Caf (an optional link left empty)
-    if len(path) == 1:
+    if len(path) == 1 and first.target_field.primary_key:
         touch([value], using)
+        return
+    if len(path) == 1:  # a link to the Caf by another field than its pk
+        cafs = (
+            _caf_model()._default_manager.using(using).filter(**{first.target_field.attname: value})
+        )
+        _draw(_version_model()._default_manager.using(using).filter(caf__in=cafs))
         return
     cafs = (
         first.related_model._default_manager.using(using)
-        .filter(pk=value)
+        .filter(**{first.target_field.attname: value})  # the pk, or the to_field of the link
         .values("__".join(path[1:]))
     )
     _draw(_version_model()._default_manager.using(using).filter(caf_id__in=cafs))
