@@ -331,3 +331,33 @@ def test_map_states_are_told_by_a_letter_as_well_as_a_colour():
 
     assert set(CATEGORY_MARKERS) == set(Category) == set(CATEGORY_FILLS)
     assert len(set(CATEGORY_MARKERS.values())) == len(Category)  # one letter per state
+
+
+def test_a_collectivite_dashboard_is_kept_until_its_caf_s_data_change(client, touraine):
+    """Computed once, then read from memory (a handful of queries: the session, the user, the
+    collectivité, its Caf's version) until a write in its Caf; a write in another Caf does
+    not recompute it."""
+    from coopctg.www.dashboard_views import views
+
+    client.force_login(touraine.editor)
+    url = reverse("dashboards:collectivite", args=[touraine.own.pk])
+    assert client.get(url).status_code == 200
+    computed = views._COLLECTIVITE_BOARDS.computed
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).status_code == 200
+    assert views._COLLECTIVITE_BOARDS.computed == computed
+    assert len(warm) <= 12
+    touraine.foreign.nom = "Communauté de communes renommée"
+    touraine.foreign.save()  # Loir-et-Cher
+    client.get(url)
+    assert views._COLLECTIVITE_BOARDS.computed == computed
+    Meeting.objects.create(
+        ctg=touraine.ctg_own,
+        kind="copil",
+        date=timezone.localdate() + dt.timedelta(days=10),
+        lieu="Neuvy-le-Roi",
+        objet="Copil de mi-parcours tout neuf",
+    )
+    page = client.get(url).content.decode()
+    assert views._COLLECTIVITE_BOARDS.computed == computed + 1
+    assert "Copil de mi-parcours tout neuf" in page

@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from coopctg.accounts.access import get_collectivite_for_user, scope_of, visible_collectivites
 from coopctg.core.formats import format_etp, format_euros, format_number
 from coopctg.core.themes import Theme
+from coopctg.core.versions import PerCafMemo
 from coopctg.dashboards import charts, services
 from coopctg.dashboards.services import (
     Category,
@@ -202,10 +203,13 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- Collectivité ---------------------------------------------------------------------------------
 
 
-def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
-    collectivite = get_collectivite_for_user(request.user, pk)
-    today = _today()
-    year = _year(request, today)
+#: What a collectivité's dashboard shows, kept until its Caf's data change
+#: (:mod:`coopctg.core.versions`): about 100 kB each.
+_COLLECTIVITE_BOARDS = PerCafMemo("tableau de bord d'une collectivité", size=256)
+
+
+def _collectivite_board(collectivite: LocalAuthority, year: int, today: dt.date) -> dict[str, Any]:
+    """Everything the collectivité's dashboard shows but who must act (marked per reader)."""
     rows = territory_rows(LocalAuthority.objects.filter(pk=collectivite.pk), year, today)
     row = rows[0]
     meetings = upcoming_meetings([s.ctg for s in row.ctgs], today)
@@ -226,23 +230,36 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     lines = envelope_lines(rows, collectivite.caf.code, year)
     diagnostic = key_lines(build_fiche(collectivite, with_map=False))
+    return {
+        "diagnostic": diagnostic,
+        "diagnostic_fictif": any(line.fictif for line in diagnostic),
+        "row": row,
+        "boards": boards,
+        "lines": lines,
+        "envelope_charts": envelope_charts(lines, "financement", year),
+        "tasks": tasks_of(LocalAuthority.objects.filter(pk=collectivite.pk), today),
+        "category_fill": CATEGORY_FILLS[row.category],
+    }
+
+
+def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
+    collectivite = get_collectivite_for_user(request.user, pk)
+    today = _today()
+    year = _year(request, today)
+    board = _COLLECTIVITE_BOARDS.get(
+        [collectivite.caf_id],
+        (collectivite.pk, year, today),
+        lambda caf_ids: {caf_ids[0]: _collectivite_board(collectivite, year, today)},
+    )[collectivite.caf_id]
     return render(
         request,
         "dashboards/collectivite.html",
         {
-            "diagnostic": diagnostic,
-            "diagnostic_fictif": any(line.fictif for line in diagnostic),
+            **board,
             "collectivite": collectivite,
-            "row": row,
-            "boards": boards,
             "year": year,
             "today": today,
-            "lines": lines,
-            "envelope_charts": envelope_charts(lines, "financement", year),
-            "deadlines": for_reader(
-                request.user, tasks_of(LocalAuthority.objects.filter(pk=collectivite.pk), today)
-            ),
-            "category_fill": CATEGORY_FILLS[row.category],
+            "deadlines": for_reader(request.user, board["tasks"]),
             "crumbs": _crumbs(
                 (collectivite.nom, reverse("organisations:collectivite", args=[collectivite.pk])),
                 ("Tableau de bord", None),
