@@ -40,7 +40,7 @@ from functools import cache
 from typing import Any
 
 from django.apps import apps
-from django.db import models
+from django.db import connections, models, transaction
 from django.db.models.signals import (
     m2m_changed,
     post_migrate,
@@ -164,25 +164,50 @@ def _signalled() -> bool:
     return False
 
 
-def _draw(rows: models.QuerySet) -> None:
-    if _migrating.is_set():
-        return
-    token = _bumping.set(True)
-    try:
-        rows.update(jeton=new_token())
-    finally:
-        _bumping.reset(token)
+def in_transaction(using: str = "default") -> bool:
+    """Whether a transaction of the application is open (not the one a test case wraps each
+    test in, which is never committed)."""
+    connection = connections[using]
+    return connection.in_atomic_block and not any(
+        block._from_testcase for block in connection.atomic_blocks
+    )
+
+
+def _draw(rows: models.QuerySet, using: str) -> None:
+    """New tokens for ``rows``: at once outside a transaction, else once it is committed (a
+    rolled-back write changes nothing; and the rows of the versions are locked for an instant
+    only, never for the length of a transaction: two writers of a Caf do not wait for each
+    other). Between the commit and the new token, a reader may keep the new data under the
+    old token: the next reader sees the new token and computes again."""
+
+    def draw() -> None:
+        if _migrating.is_set():
+            return
+        token = _bumping.set(True)
+        try:
+            rows.update(jeton=new_token())
+        finally:
+            _bumping.reset(token)
+
+    if in_transaction(using):
+        transaction.on_commit(draw, using=using)
+    else:
+        draw()
+
+
+def _versions(using: str) -> models.QuerySet:
+    return _version_model()._default_manager.using(using)
 
 
 def touch_all(using: str = "default") -> None:
     """Every Caf's data may have changed."""
-    _draw(_version_model()._default_manager.using(using).all())
+    _draw(_versions(using).all(), using)
 
 
 def touch(caf_ids: Iterable[int], using: str = "default") -> None:
     ids = sorted({int(pk) for pk in caf_ids if pk is not None})
     if ids:
-        _draw(_version_model()._default_manager.using(using).filter(caf_id__in=ids))
+        _draw(_versions(using).filter(caf_id__in=ids), using)
 
 
 def touch_instance(instance: models.Model, using: str = "default") -> None:
@@ -201,18 +226,13 @@ def touch_instance(instance: models.Model, using: str = "default") -> None:
     if len(path) == 1 and first.target_field.primary_key:
         touch([value], using)
         return
+    # The Caf through the links, read now (a row about to be deleted is still there).
+    start = first.related_model._default_manager.using(using)
+    lookup = "pk" if len(path) == 1 else "__".join((*path[1:], "pk"))
     if len(path) == 1:  # a link to the Caf by another field than its pk
-        cafs = (
-            _caf_model()._default_manager.using(using).filter(**{first.target_field.attname: value})
-        )
-        _draw(_version_model()._default_manager.using(using).filter(caf__in=cafs))
-        return
-    cafs = (
-        first.related_model._default_manager.using(using)
-        .filter(**{first.target_field.attname: value})  # the pk, or the to_field of the link
-        .values("__".join(path[1:]))
-    )
-    _draw(_version_model()._default_manager.using(using).filter(caf_id__in=cafs))
+        start = _caf_model()._default_manager.using(using)
+    cafs = start.filter(**{first.target_field.attname: value}).values_list(lookup, flat=True)
+    touch(list(cafs), using)
 
 
 @contextlib.contextmanager
@@ -350,12 +370,15 @@ class PerCafMemo:
         """{Caf pk: value} for ``caf_ids``: kept values whose Caf did not change, the others
         computed together by ``compute(missing Caf pks)``. One query when nothing changed;
         a value is kept only when its Caf's token was the same before and after computing
-        (a write meanwhile: computed again next time)."""
+        (a write meanwhile: computed again next time). Inside a transaction of the
+        application, everything is computed (its writes get new tokens at its commit)."""
         from coopctg.core.caf_params import parameters_signature
 
         ids = list(dict.fromkeys(caf_ids))
         if not ids:
             return {}
+        if in_transaction():  # its own writes are not in the tokens until it commits
+            return compute(ids)
         signature = parameters_signature()
         before = tokens(ids)
         found: dict[int, Any] = {}

@@ -192,3 +192,46 @@ def test_a_decision_on_a_request_touches_its_caf_only(touraine):
     workflow.do_submit_request(touraine.editor, request)
     assert token(touraine.caf) != before_37
     assert token(touraine.foreign.caf) == before_41
+
+
+# --- In production: new tokens at the commit --------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_s_writes_get_new_tokens_at_its_commit_only():
+    from django.db import transaction
+
+    one = CafFactory(code="37", departement=DepartementFactory(code="37"))
+    epci = EpciFactory()
+    before = token(one)
+    with transaction.atomic():
+        LocalAuthorityFactory(caf=one, epci=epci)
+        assert token(one) == before  # not yet: the row of the versions is not locked
+    after = token(one)
+    assert after != before
+    other = EpciFactory()
+    after = token(one)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        LocalAuthorityFactory(caf=one, epci=other)
+        raise RuntimeError("annulé")
+    assert token(one) == after  # rolled back: nothing changed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_kept_from_inside_a_transaction():
+    """Its own writes are not in the tokens until it commits: a value computed inside could
+    be rolled back."""
+    from django.db import transaction
+
+    one = CafFactory(code="37", departement=DepartementFactory(code="37"))
+    epci = EpciFactory()
+    memo = versions.PerCafMemo("essai")
+
+    def count(missing):
+        return {pk: LocalAuthority.objects.filter(caf_id=pk).count() for pk in missing}
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        LocalAuthorityFactory(caf=one, epci=epci)
+        assert memo.get([one.pk], "clé", count) == {one.pk: 1}
+        raise RuntimeError("annulé")
+    assert memo.get([one.pk], "clé", count) == {one.pk: 0}

@@ -137,7 +137,7 @@ def test_process_invalid_file_exit_status_2_and_one_line_on_stderr(tmp_path):
 
 def test_process_end_to_end(tmp_path):
     database = tmp_path / "db.sqlite3"
-    assert coopctg("migrate", "framework", "-v0", database=database).returncode == 0
+    assert coopctg("migrate", "-v0", database=database).returncode == 0
 
     result = coopctg("referentiel", "exporter", database=database)
     assert (result.returncode, result.stdout, result.stderr.decode()) == (2, b"", NO_VERSION)
