@@ -47,6 +47,7 @@ from django.db.models.signals import (
     post_save,
     pre_delete,
     pre_migrate,
+    pre_save,
 )
 
 #: The apps whose data feed computed figures. Accounts, API tokens, notifications, generated
@@ -69,10 +70,34 @@ TRACKED_APPS = frozenset(
         "territories",
     }
 )
+#: Tables of those apps that feed no figure: the marks against abusive submissions of the
+#: public questionnaires (any visitor writes them), the history of replaced indicator values.
+UNTRACKED_MODELS = frozenset({"participation.ThrottleMark", "indicators.TerritorialValueHistory"})
 #: How far :func:`caf_path` looks through foreign keys.
 MAX_DEPTH = 4
 
-_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)"?', re.I)
+_COMMENTS = re.compile(r"/\*.*?\*/|--[^\n]*", re.S)
+_KEYWORD = re.compile(r"\s*([A-Za-z]+)")
+_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Statements that write nothing (a CTE, « WITH », may write: it counts as a write).
+_READS = frozenset(
+    {
+        "SELECT",
+        "SAVEPOINT",
+        "RELEASE",
+        "ROLLBACK",
+        "BEGIN",
+        "COMMIT",
+        "SET",
+        "SHOW",
+        "PRAGMA",
+        "EXPLAIN",
+        "VALUES",
+        "DECLARE",
+        "FETCH",
+        "CLOSE",
+    }
+)
 
 
 def new_token() -> str:
@@ -88,7 +113,7 @@ def _caf_model() -> type[models.Model]:
 
 
 def tracked(model: type[models.Model]) -> bool:
-    return model._meta.app_label in TRACKED_APPS
+    return model._meta.app_label in TRACKED_APPS and model._meta.label not in UNTRACKED_MODELS
 
 
 @cache
@@ -133,81 +158,145 @@ _attributed: contextvars.ContextVar[frozenset[int] | None] = contextvars.Context
     "versions_attributed", default=None
 )
 _bumping: contextvars.ContextVar[bool] = contextvars.ContextVar("versions_bumping", default=False)
-#: While ``migrate`` runs: the table of the versions may not exist yet, and a restore or a new
-#: database draws new tokens anyway.
+#: While ``migrate`` runs: the table of the versions may not exist yet (new tokens for every Caf
+#: once it is done).
 _migrating = threading.Event()
 
-#: Django's functions whose statements a signal already reports with the Caf (a model saved,
-#: rows deleted by the collector, many-to-many links added or removed): (file, function).
-_SIGNALLED = frozenset(
-    {
-        ("base.py", "_save_table"),
-        ("deletion.py", "delete"),
-        ("related_descriptors.py", "_add_items"),
-        ("related_descriptors.py", "_remove_items"),
-    }
-)
+#: Django's functions whose statements a signal already reports with the Caf, and which
+#: statements: a model saved, rows deleted by the collector (its UPDATE of the links set to
+#: NULL is not reported: every Caf), many-to-many links added or removed.
+_SIGNALLED = {
+    ("base.py", "_save_table"): frozenset({"INSERT", "UPDATE"}),
+    ("deletion.py", "delete"): frozenset({"DELETE"}),
+    ("related_descriptors.py", "_add_items"): frozenset({"INSERT"}),
+    ("related_descriptors.py", "_remove_items"): frozenset({"DELETE"}),
+}
 _DJANGO_MODELS = "/django/db/models/"
+#: From the connection's wrapper to Django's function that runs the statement (a few frames:
+#: a write made deeper, from a receiver of another signal, is not taken for the signalled one).
+MAX_FRAMES = 16
 
 
-def _signalled() -> bool:
+def _signalled(keyword: str) -> bool:
     """Whether the statement being run comes from one of :data:`_SIGNALLED`."""
     frame = sys._getframe(2)
     depth = 0
-    while frame is not None and depth < 40:
+    while frame is not None and depth < MAX_FRAMES:
         code = frame.f_code
         filename = code.co_filename.replace("\\", "/")
-        if _DJANGO_MODELS in filename and (filename.rsplit("/", 1)[-1], code.co_name) in _SIGNALLED:
-            return True
+        if _DJANGO_MODELS in filename:
+            kinds = _SIGNALLED.get((filename.rsplit("/", 1)[-1], code.co_name))
+            if kinds is not None:
+                return keyword in kinds
         frame = frame.f_back
         depth += 1
     return False
 
 
 def in_transaction(using: str = "default") -> bool:
-    """Whether a transaction of the application is open (not the one a test case wraps each
-    test in, which is never committed)."""
+    """Whether a transaction of the application is open. Not the one a test case wraps each
+    test in (never committed): in tests, tokens are drawn at once."""
     connection = connections[using]
     return connection.in_atomic_block and not any(
         block._from_testcase for block in connection.atomic_blocks
     )
 
 
-def _draw(rows: models.QuerySet, using: str) -> None:
-    """New tokens for ``rows``: at once outside a transaction, else once it is committed (a
-    rolled-back write changes nothing; and the rows of the versions are locked for an instant
-    only, never for the length of a transaction: two writers of a Caf do not wait for each
-    other). Between the commit and the new token, a reader may keep the new data under the
-    old token: the next reader sees the new token and computes again."""
-
-    def draw() -> None:
-        if _migrating.is_set():
-            return
-        token = _bumping.set(True)
-        try:
-            rows.update(jeton=new_token())
-        finally:
-            _bumping.reset(token)
-
-    if in_transaction(using):
-        transaction.on_commit(draw, using=using)
-    else:
-        draw()
-
-
 def _versions(using: str) -> models.QuerySet:
     return _version_model()._default_manager.using(using)
 
 
+def _draw_now(rows: models.QuerySet) -> None:
+    if _migrating.is_set():
+        return
+    token = _bumping.set(True)
+    try:
+        rows.update(jeton=new_token())
+    finally:
+        _bumping.reset(token)
+
+
+class _Pending:
+    """The Caf touched by the open transaction: their new tokens are drawn once, in one
+    statement, when it commits (``on_commit``, robust: a failing hook of another module does
+    not skip it). A rolled-back transaction drops it: nothing changed."""
+
+    def __init__(self, using: str) -> None:
+        self.using = using
+        self.ids: set[int] = set()
+        self.every = False
+        self.resolved: dict[tuple[Any, ...], list[int]] = {}
+
+    def __call__(self) -> None:
+        if self.every:
+            _draw_now(_versions(self.using).all())
+        elif self.ids:
+            _draw_now(_versions(self.using).filter(caf_id__in=sorted(self.ids)))
+
+
+def _pending(using: str) -> _Pending | None:
+    """The draws waiting for the open transaction to commit; None outside one (draw at once).
+    The row of the versions is then locked for an instant only, never for the length of a
+    transaction: two writers of a Caf do not wait for each other. Between a commit and its
+    draw, a reader may keep the new data under the old token: the next reader sees the new
+    token and computes again."""
+    if not in_transaction(using):
+        return None
+    connection = connections[using]
+    pending = getattr(connection, "_coopctg_versions", None)
+    if pending is None or not any(entry[1] is pending for entry in connection.run_on_commit):
+        pending = _Pending(using)  # the first write of this transaction (or after a rollback)
+        connection._coopctg_versions = pending
+        transaction.on_commit(pending, using=using, robust=True)
+    return pending
+
+
 def touch_all(using: str = "default") -> None:
     """Every Caf's data may have changed."""
-    _draw(_versions(using).all(), using)
+    pending = _pending(using)
+    if pending is None:
+        _draw_now(_versions(using).all())
+    else:
+        pending.every = True
 
 
 def touch(caf_ids: Iterable[int], using: str = "default") -> None:
-    ids = sorted({int(pk) for pk in caf_ids if pk is not None})
-    if ids:
-        _draw(_versions(using).filter(caf_id__in=ids), using)
+    ids = {int(pk) for pk in caf_ids if pk is not None}
+    if not ids:
+        return
+    pending = _pending(using)
+    if pending is None:
+        _draw_now(_versions(using).filter(caf_id__in=sorted(ids)))
+    else:
+        pending.ids |= ids
+
+
+def _cafs_of(model: type[models.Model], lookups: dict[str, Any], using: str) -> list[int]:
+    """The Caf of the rows of ``model`` matching ``lookups`` (one query, once per transaction)."""
+    path = caf_path(model)
+    if path is None:
+        return []
+    pending = _pending(using)
+    key = (
+        model,
+        tuple(
+            sorted(
+                (k, v if not isinstance(v, set) else tuple(sorted(v))) for k, v in lookups.items()
+            )
+        ),
+    )
+    if pending is not None and key in pending.resolved:
+        return pending.resolved[key]
+    lookup = "__".join((*path, "pk")) if path else "pk"
+    found = list(
+        model._default_manager.using(using)
+        .filter(**lookups)
+        .values_list(lookup, flat=True)
+        .distinct()
+    )
+    if pending is not None:
+        pending.resolved[key] = found
+    return found
 
 
 def touch_instance(instance: models.Model, using: str = "default") -> None:
@@ -227,19 +316,13 @@ def touch_instance(instance: models.Model, using: str = "default") -> None:
         touch([value], using)
         return
     # The Caf through the links, read now (a row about to be deleted is still there).
-    start = first.related_model._default_manager.using(using)
-    lookup = "pk" if len(path) == 1 else "__".join((*path[1:], "pk"))
-    if len(path) == 1:  # a link to the Caf by another field than its pk
-        start = _caf_model()._default_manager.using(using)
-    cafs = start.filter(**{first.target_field.attname: value}).values_list(lookup, flat=True)
-    touch(list(cafs), using)
+    touch(_cafs_of(first.related_model, {first.target_field.attname: value}, using), using)
 
 
 @contextlib.contextmanager
 def writing_for(caf_ids: Iterable[int] = (), *, row: models.Model | None = None) -> Iterator[None]:
     """The writes of the block that no signal sees (``update()``, ``bulk_create()``…) touch
-    these Caf only, or the Caf of ``row`` (through its foreign keys): a new token is drawn for
-    them at the end of the block."""
+    these Caf only, or the Caf of ``row`` (through its foreign keys), not every Caf."""
     ids = frozenset(int(pk) for pk in caf_ids)
     token = _attributed.set(ids)
     try:
@@ -251,41 +334,72 @@ def writing_for(caf_ids: Iterable[int] = (), *, row: models.Model | None = None)
         touch_instance(row)
 
 
+def _saving(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """A row moved to another Caf (its direct link changed): the Caf it leaves too."""
+    if kwargs.get("raw") or instance._state.adding or instance.pk is None:
+        return
+    path = caf_path(sender)
+    if not path or len(path) != 1:
+        return
+    first = sender._meta.get_field(path[0])
+    fields = kwargs.get("update_fields")
+    if fields is not None and first.name not in fields and first.attname not in fields:
+        return
+    using = kwargs["using"]
+    before = (
+        sender._base_manager.using(using)
+        .filter(pk=instance.pk)
+        .values_list(first.attname, flat=True)
+        .first()
+    )
+    if before is not None and before != getattr(instance, first.attname):
+        if first.target_field.primary_key:
+            touch([before], using)
+        else:
+            touch(_cafs_of(_caf_model(), {first.target_field.attname: before}, using), using)
+
+
 def _saved(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    if not tracked(sender) or kwargs.get("raw"):
+    using = kwargs["using"]
+    if kwargs.get("raw"):  # loaddata: the links may not be there yet
+        touch_all(using)
         return
     if sender is _caf_model() and kwargs.get("created"):
-        _version_model()._default_manager.using(kwargs["using"]).get_or_create(
-            caf_id=instance.pk, defaults={"jeton": new_token()}
-        )
+        _versions(using).get_or_create(caf_id=instance.pk, defaults={"jeton": new_token()})
         return
-    touch_instance(instance, kwargs["using"])
+    touch_instance(instance, using)
 
 
 def _deleting(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     """Before the rows go, while the Caf of the row is still reachable."""
-    if tracked(sender):
-        touch_instance(instance, kwargs["using"])
+    touch_instance(instance, kwargs["using"])
 
 
 def _linked(sender: Any, instance: models.Model, action: str, **kwargs: Any) -> None:
-    """Many-to-many links added, removed or cleared: the Caf of the row they hang from."""
-    if action in {"post_add", "post_remove", "post_clear"} and tracked(type(instance)):
-        touch_instance(instance, kwargs["using"])
+    """Many-to-many links added, removed or cleared: the Caf of the row they hang from, and
+    those of the rows linked or unlinked."""
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    using = kwargs["using"]
+    if tracked(type(instance)):
+        touch_instance(instance, using)
+    model, pks = kwargs.get("model"), kwargs.get("pk_set")
+    if model is not None and pks and tracked(model):
+        touch(_cafs_of(model, {"pk__in": set(pks)}, using), using)
 
 
 def _watch_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any):
     result = execute(sql, params, many, context)
-    if _bumping.get():
+    if _bumping.get() or _attributed.get() is not None:
+        return result  # attributed writes: touched once at the end of :func:`writing_for`
+    text = _COMMENTS.sub(" ", sql)
+    keyword = _KEYWORD.match(text)
+    word = keyword.group(1).upper() if keyword else ""
+    if word in _READS:
         return result
-    match = _WRITE.match(sql)
-    # Attributed writes are touched once at the end of :func:`writing_for`.
-    if (
-        match
-        and match.group(1) in tracked_tables()
-        and _attributed.get() is None
-        and not _signalled()
-    ):
+    if tracked_tables().isdisjoint(_NAMES.findall(text)):
+        return result
+    if not _signalled(word):
         touch_all(context["connection"].alias)
     return result
 
@@ -294,8 +408,15 @@ def _migration_starts(**kwargs: Any) -> None:
     _migrating.set()
 
 
-def _migration_ends(**kwargs: Any) -> None:
+def _migration_ends(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """Once ``migrate`` is done (its last signal, for this app): new tokens for every Caf, the
+    data migrations may have changed anything."""
     _migrating.clear()
+    if getattr(sender, "name", "") != "coopctg.core":
+        return
+    table = _version_model()._meta.db_table
+    if table in connections[using].introspection.table_names():
+        touch_all(using)
 
 
 def _install_wrapper(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -304,12 +425,16 @@ def _install_wrapper(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    """Called once by :class:`coopctg.core.apps.CoreConfig`."""
-    from django.db import connections
+    """Called once by :class:`coopctg.core.apps.CoreConfig`: the signals of the tracked models
+    only (the others keep Django's fast deletes), the wrapper of every connection."""
     from django.db.backends.signals import connection_created
 
-    post_save.connect(_saved, dispatch_uid="versions_saved")
-    pre_delete.connect(_deleting, dispatch_uid="versions_deleting")
+    for model in apps.get_models():
+        if tracked(model):
+            label = model._meta.label_lower
+            pre_save.connect(_saving, sender=model, dispatch_uid=f"versions_saving_{label}")
+            post_save.connect(_saved, sender=model, dispatch_uid=f"versions_saved_{label}")
+            pre_delete.connect(_deleting, sender=model, dispatch_uid=f"versions_del_{label}")
     m2m_changed.connect(_linked, dispatch_uid="versions_linked")
     pre_migrate.connect(_migration_starts, dispatch_uid="versions_migration_starts")
     post_migrate.connect(_migration_ends, dispatch_uid="versions_migration_ends")

@@ -235,3 +235,82 @@ def test_nothing_is_kept_from_inside_a_transaction():
         assert memo.get([one.pk], "clé", count) == {one.pk: 1}
         raise RuntimeError("annulé")
     assert memo.get([one.pk], "clé", count) == {one.pk: 0}
+
+
+# --- Every path of a write (second reading of the mechanism) -----------------------------------
+
+
+def test_a_row_moved_to_another_caf_touches_both(two_cafs):
+    one, two = two_cafs
+    collectivite = LocalAuthorityFactory(caf=one, epci=EpciFactory())
+    before_one, before_two = token(one), token(two)
+    collectivite.caf = two
+    collectivite.save()
+    assert token(one) != before_one  # the Caf it leaves
+    assert token(two) != before_two
+
+
+def test_links_touch_the_caf_of_the_rows_linked(two_cafs):
+    one, two = two_cafs
+    foreign = LocalAuthorityFactory(caf=two, epci=EpciFactory())
+    ctg = CtgFactory(caf=one)
+    before_two = token(two)
+    ctg.signataires.add(foreign)  # from the Ctg's side: the collectivité's Caf too
+    assert token(two) != before_two
+
+
+def test_rows_loaded_raw_touch_every_caf(two_cafs):
+    from django.core import serializers
+
+    one, two = two_cafs
+    collectivite = LocalAuthorityFactory(caf=one, epci=EpciFactory())
+    data = serializers.serialize("json", [collectivite]).replace(collectivite.nom, "Chargée")
+    before_two = token(two)
+    for item in serializers.deserialize("json", data):
+        item.save()  # what loaddata does: save_base(raw=True)
+    assert token(two) != before_two
+    assert LocalAuthority.objects.get(pk=collectivite.pk).nom == "Chargée"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        '/* commentaire */ UPDATE "organisations_localauthority" SET "nom" = %s',
+        'UPDATE "organisations_localauthority" SET "nom" = %s -- fin',
+        'WITH x AS (SELECT 1) UPDATE "organisations_localauthority" SET "nom" = %s',
+    ],
+)
+def test_raw_sql_writes_touch_every_caf(two_cafs, sql):
+    from django.db import connection
+
+    one, two = two_cafs
+    LocalAuthorityFactory(caf=one, epci=EpciFactory())
+    before_two = token(two)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["Écrite à la main"])
+    assert token(two) != before_two
+
+
+def test_reads_and_untracked_tables_touch_nothing(two_cafs, django_user_model):
+    from django.db import connection
+
+    one, _ = two_cafs
+    before = token(one)
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT * FROM "organisations_localauthority"')
+    django_user_model.objects.create(username="quelqu.un")
+    assert token(one) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_draws_once_whatever_its_writes(django_assert_max_num_queries):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    one = CafFactory(code="37", departement=DepartementFactory(code="37"))
+    epcis = [EpciFactory() for _ in range(5)]
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        for epci in epcis:
+            LocalAuthorityFactory(caf=one, epci=epci, nom=f"CC {epci.pk}")
+    draws = [q for q in queries.captured_queries if "core_cafdataversion" in q["sql"]]
+    assert len(draws) == 1
