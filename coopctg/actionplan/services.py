@@ -29,6 +29,7 @@ from django.db.models import Max, Prefetch
 
 from coopctg.actionplan.models import Action, Indicator, IndicatorValue
 from coopctg.actionplan.rules import ActionFacts, summarize
+from coopctg.core import versions
 from coopctg.core.audit import record_change, snapshot, to_json
 from coopctg.core.formats import format_number
 from coopctg.core.models import AuditEntry
@@ -617,8 +618,9 @@ def _sync_values(
         for year, value in wanted.items()
         if year not in current
     ]
-    if new:
-        IndicatorValue.objects.bulk_create(new)
-    for year, value in wanted.items():
-        if year in current and current[year] != value:
-            IndicatorValue.objects.filter(indicator=indicator, year=year).update(value=value)
+    with versions.writing_for(row=indicator):
+        if new:
+            IndicatorValue.objects.bulk_create(new)
+        for year, value in wanted.items():
+            if year in current and current[year] != value:
+                IndicatorValue.objects.filter(indicator=indicator, year=year).update(value=value)

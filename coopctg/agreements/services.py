@@ -504,7 +504,8 @@ def produce_document(version_pk: int) -> str:
     content = documents.version_pdf(version)
     storage = version.document.storage
     name = storage.save(document_name(version), ContentFile(content))
-    recorded = AgreementVersion.objects.filter(pk=version_pk, document="").update(document=name)
+    with versions.writing_for():  # the file's name only: no figure depends on it
+        recorded = AgreementVersion.objects.filter(pk=version_pk, document="").update(document=name)
     if not recorded:  # another process recorded its own file first: ours is an orphan
         try:
             storage.delete(name)

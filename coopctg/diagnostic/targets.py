@@ -27,6 +27,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from coopctg.core import versions
 from coopctg.core.audit import record_change, snapshot
 from coopctg.core.models import AuditEntry
 from coopctg.core.params import format_date_fr
@@ -138,9 +139,10 @@ def set_attributions(user: Any, highlight: Highlight, collectivites: Iterable[An
     HighlightAttribution.objects.filter(highlight=highlight).exclude(
         collectivite_id__in=wanted
     ).delete()
-    HighlightAttribution.objects.bulk_create(
-        HighlightAttribution(highlight=highlight, collectivite_id=pk) for pk in wanted - current
-    )
+    with versions.writing_for(row=highlight):
+        HighlightAttribution.objects.bulk_create(
+            HighlightAttribution(highlight=highlight, collectivite_id=pk) for pk in wanted - current
+        )
     names = dict(highlight.ctg.signataires.values_list("pk", "nom"))
     record_change(
         user,

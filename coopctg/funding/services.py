@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
+from coopctg.core import versions
 from coopctg.core.audit import record_change, snapshot
 from coopctg.core.models import AuditEntry
 from coopctg.ctg.models import Ctg
@@ -182,11 +183,12 @@ def save_architecture(
             employeur=row.employeur,
             type_poste=row.type_poste,
         )
-        FundedAssignment.objects.bulk_create(
-            FundedAssignment(personne=person, enveloppe=code, etp=etp)
-            for code, etp in row.etp.items()
-            if etp > 0
-        )
+        with versions.writing_for(row=person):
+            FundedAssignment.objects.bulk_create(
+                FundedAssignment(personne=person, enveloppe=code, etp=etp)
+                for code, etp in row.etp.items()
+                if etp > 0
+            )
         if row.objectifs:
             objectives = objectives_for_codes(row.objectifs)
             person.objectifs.set([objectives[code] for code in row.objectifs if code in objectives])

@@ -27,6 +27,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from coopctg.core import versions
 from coopctg.core.audit import record_change, snapshot
 from coopctg.core.caf_params import ParameterFamily, has_any_parameters
 from coopctg.core.models import AuditEntry
@@ -256,10 +257,11 @@ def save_meeting(
         current = [(d.texte, d.action_ref) for d in meeting.decisions.all()]
         if lines != current:
             meeting.decisions.all().delete()
-            Decision.objects.bulk_create(
-                Decision(meeting=meeting, position=i, texte=texte, action_ref=ref)
-                for i, (texte, ref) in enumerate(lines, start=1)
-            )
+            with versions.writing_for(row=meeting):
+                Decision.objects.bulk_create(
+                    Decision(meeting=meeting, position=i, texte=texte, action_ref=ref)
+                    for i, (texte, ref) in enumerate(lines, start=1)
+                )
         record_change(
             user,
             meeting,

@@ -25,6 +25,7 @@ from django.utils.crypto import salted_hmac
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from coopctg.core import versions
 from coopctg.core.audit import record_change, snapshot
 from coopctg.core.exports import put, workbook_bytes
 from coopctg.core.models import AuditEntry
@@ -426,7 +427,7 @@ def import_csv(user: Any, questionnaire: Questionnaire, content: bytes) -> int:
     if errors:
         raise ImportRefused(errors)
     today = timezone.localdate()
-    with transaction.atomic():
+    with transaction.atomic(), versions.writing_for(row=questionnaire):
         Submission.objects.bulk_create(
             Submission(
                 questionnaire=questionnaire,

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 
 from coopctg.actionplan.models import Action
+from coopctg.core import versions
 from coopctg.core.audit import record_change, snapshot
 from coopctg.core.models import AuditEntry
 from coopctg.core.themes import THEME_LABELS, Theme
@@ -123,7 +124,7 @@ def set_participation(
     lines = Participation.objects.filter(consultation=consultation, public=public, commune=commune)
     if nombre == 0:
         lines.delete()
-    elif not lines.update(nombre=nombre):
+    elif not _update_count(consultation, lines, nombre):
         Participation.objects.create(
             consultation=consultation, public=public, commune=commune, nombre=nombre
         )
@@ -288,3 +289,8 @@ def public_content(ctg: Ctg, today: dt.date) -> PublicContent:
         themes=themes,
         events=events,
     )
+
+
+def _update_count(consultation: Any, lines: Any, nombre: int) -> int:
+    with versions.writing_for(row=consultation):
+        return lines.update(nombre=nombre)

@@ -31,6 +31,7 @@ from django.utils import timezone
 from coopctg.accounts.actors import actor, actor_name
 from coopctg.accounts.models import User
 from coopctg.accounts.roles import Role
+from coopctg.core import versions
 from coopctg.core.audit import record_change, snapshot
 from coopctg.core.formats import format_etp
 from coopctg.core.models import AuditEntry
@@ -245,11 +246,12 @@ def _write_post(recruitment: Recruitment, post: PostInput) -> None:
     recruitment.save()
     recruitment.attendus.set(post.attendus)
     recruitment.affectations.all().delete()
-    RecruitmentAssignment.objects.bulk_create(
-        RecruitmentAssignment(recrutement=recruitment, enveloppe=code, etp=post.etp[code])
-        for code, _ in ENVELOPE_CHOICES
-        if post.etp.get(code)
-    )
+    with versions.writing_for(row=recruitment):
+        RecruitmentAssignment.objects.bulk_create(
+            RecruitmentAssignment(recrutement=recruitment, enveloppe=code, etp=post.etp[code])
+            for code, _ in ENVELOPE_CHOICES
+            if post.etp.get(code)
+        )
 
 
 @transaction.atomic

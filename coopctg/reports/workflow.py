@@ -37,6 +37,7 @@ from coopctg.actionplan.services import current_framework
 from coopctg.agreements import access as agreement_access
 from coopctg.agreements.models import FundingAgreement
 from coopctg.agreements.workflow import caf_reviewers, collectivite_editors
+from coopctg.core import versions
 from coopctg.core.audit import record_change, to_json
 from coopctg.core.models import AuditEntry
 from coopctg.framework.models import ExpectedOutput
@@ -138,9 +139,10 @@ def _claim(
     if current.statut not in values or current.revision != expected:
         raise StaleReportError(_stale_message(current, expected))
     before = report_snapshot(current)
-    updated = AnnualReport.objects.filter(
-        pk=report.pk, statut__in=values, revision=expected
-    ).update(revision=F("revision") + 1, modifie_le=timezone.now(), **changes)
+    with versions.writing_for(row=current):
+        updated = AnnualReport.objects.filter(
+            pk=report.pk, statut__in=values, revision=expected
+        ).update(revision=F("revision") + 1, modifie_le=timezone.now(), **changes)
     if updated != 1:  # pragma: no cover - a concurrent change between read and UPDATE
         raise StaleReportError(_stale_message(_fresh(report.pk), expected))
     return _fresh(report.pk), before
@@ -195,9 +197,10 @@ def do_create_report(user: Any, cof: FundingAgreement, year: int) -> AnnualRepor
     attendus = ExpectedOutput.objects.filter(objective__mission__version=version).order_by(
         "objective__mission__position", "objective__position", "position", "pk"
     )
-    AttenduAssessment.objects.bulk_create(
-        AttenduAssessment(bilan=report, attendu=attendu) for attendu in attendus
-    )
+    with versions.writing_for(row=report):
+        AttenduAssessment.objects.bulk_create(
+            AttenduAssessment(bilan=report, attendu=attendu) for attendu in attendus
+        )
     report = _fresh(report.pk)
     _record(user, report, None)
     return report
@@ -249,7 +252,8 @@ def do_save(
         if (level, comment) != (assessment.niveau, assessment.commentaire):
             assessment.niveau, assessment.commentaire = level, comment
             changed.append(assessment)
-    AttenduAssessment.objects.bulk_update(changed, ["niveau", "commentaire"])
+    with versions.writing_for(row=report):
+        AttenduAssessment.objects.bulk_update(changed, ["niveau", "commentaire"])
     record_change(
         user,
         after,

@@ -314,3 +314,18 @@ def test_a_transaction_draws_once_whatever_its_writes(django_assert_max_num_quer
             LocalAuthorityFactory(caf=one, epci=epci, nom=f"CC {epci.pk}")
     draws = [q for q in queries.captured_queries if "core_cafdataversion" in q["sql"]]
     assert len(draws) == 1
+
+
+def test_a_bilan_step_touches_its_caf_only(touraine):
+    """The steps of the bilan (a conditional update()) say their Caf."""
+    from coopctg.framework.loader import load_framework
+    from coopctg.reports import workflow as reports
+    from tests.agreements.helpers import make_cof
+
+    load_framework()
+    cof = make_cof(touraine.admin, touraine.ctg_own, touraine.own, "COF-37-2022-972")
+    report = reports.do_create_report(touraine.editor, cof, 2024)
+    before_37, before_41 = token(touraine.caf), token(touraine.foreign.caf)
+    reports.do_transmit(touraine.editor, report)
+    assert token(touraine.caf) != before_37
+    assert token(touraine.foreign.caf) == before_41
