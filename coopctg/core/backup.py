@@ -518,6 +518,7 @@ def restore_backup(
                 for path in written:
                     path.unlink(missing_ok=True)
                 raise
+            new_versions(using)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise BackupError(f"{source} : archive corrompue ({error})") from error
     return RestoreReport(
@@ -528,6 +529,22 @@ def restore_backup(
         documents_kept=len(targets) - len(written),
         missing_documents=tuple(manifest.get("documents_manquants", [])),
         unverified_signature=problem,
+    )
+
+
+def new_versions(using: str) -> None:
+    """Fresh versions of every Caf's data (:mod:`coopctg.core.versions`; not saved): nothing
+    computed before the restore is read again, and no page has to create them."""
+    from coopctg.core.models import CafDataVersion
+    from coopctg.core.versions import new_token
+    from coopctg.organisations.models import Caf
+
+    CafDataVersion.objects.using(using).bulk_create(
+        [
+            CafDataVersion(caf_id=pk, jeton=new_token())
+            for pk in Caf.objects.using(using).values_list("pk", flat=True).iterator()
+        ],
+        ignore_conflicts=True,
     )
 
 

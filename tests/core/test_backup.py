@@ -192,6 +192,8 @@ def test_backup_restored_into_an_empty_database_is_identical(tmp_path, capsys):
 
     assert database_state() == rows_before
     assert media_state() == media_before
+    # The versions of each Caf's data are not saved: new ones, drawn by the restore.
+    assert CafDataVersion.objects.count() == len(rows_before["organisations.Caf"]) > 0
     # Readable by the web server as an upload would be (mkstemp alone gives 0600).
     modes = {p.stat().st_mode & 0o777 for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()}
     assert modes == {settings.FILE_UPLOAD_PERMISSIONS or 0o644}
