@@ -7,12 +7,13 @@ from django.db import migrations, models
 
 
 def tokens_for_every_caf(apps, schema_editor):
+    alias = schema_editor.connection.alias
     Caf = apps.get_model("organisations", "Caf")
     CafDataVersion = apps.get_model("core", "CafDataVersion")
-    CafDataVersion.objects.bulk_create(
+    CafDataVersion.objects.using(alias).bulk_create(
         [
             CafDataVersion(caf_id=pk, jeton=secrets.token_hex(16))
-            for pk in Caf.objects.values_list("pk", flat=True)
+            for pk in Caf.objects.using(alias).values_list("pk", flat=True)
         ]
     )
 
