@@ -137,8 +137,11 @@ def current_signature(root: Path, caf: str) -> Signature:
     return taken[key]
 
 
-#: Every root folder a family has been read from (:func:`parameters_signature`).
+#: Every root folder a family has been read from, or declared by its family
+#: (:func:`parameters_signature`).
 _roots: set[str] = set()
+#: The functions giving each family's root folder (``root=`` of :class:`ParameterFamily`).
+_root_functions: list[Callable[[], Path]] = []
 
 
 def root_signature(root: Path) -> Signature:
@@ -161,7 +164,7 @@ def parameters_signature() -> tuple[int, int]:
     in every root read so far (a root is known once a family has read it); part of the key of
     the figures kept per Caf (:mod:`coopctg.core.versions`). Taken once per root set within
     :func:`one_reading`."""
-    roots = sorted(_roots)
+    roots = sorted(_roots | {str(root()) for root in _root_functions})
     taken = _reading.get()
     key = ("*", "\n".join(roots))
     if taken is not None and key in taken:
@@ -176,7 +179,16 @@ class ParameterFamily[T]:
     """A family of parameters (``build`` checks and converts the resolved set), cached per
     (root, Caf) and re-read when a file changes. Errors are not cached."""
 
-    def __init__(self, label: str, build: Callable[[ParameterSet, str], T]) -> None:
+    def __init__(
+        self,
+        label: str,
+        build: Callable[[ParameterSet, str], T],
+        root: Callable[[], Path] | None = None,
+    ) -> None:
+        """``root``: the family's root folder, so that :func:`parameters_signature` covers it
+        before it is first read."""
+        if root is not None:
+            _root_functions.append(root)
         self.label = label
         self._build = build
         self._cache: dict[tuple[str, str], tuple[Signature, T]] = {}

@@ -74,7 +74,9 @@ class CommissionError(Exception):
 
 
 _parameters = ParameterFamily(
-    "seuil des commissions", lambda parameters, caf: load_commission_parameters(parameters)
+    "seuil des commissions",
+    lambda parameters, caf: load_commission_parameters(parameters),
+    root=lambda: PARAMETERS_ROOT,
 )
 
 

@@ -24,10 +24,12 @@ DEFAULT_CAF = "37"
 _funding = ParameterFamily(
     "paramètre de financement",
     lambda parameters, caf: load_funding_parameters(parameters, caf=caf),
+    root=lambda: parameters_root(),
 )
 _eligibility = ParameterFamily(
     "paramètre de financement",
     lambda parameters, caf: load_eligibility_parameters(parameters),
+    root=lambda: parameters_root(),
 )
 
 

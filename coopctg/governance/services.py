@@ -54,7 +54,9 @@ PARAMETERS_ROOT = Path(__file__).resolve().parent / "parametres"
 
 
 _parameters = ParameterFamily(
-    "paramètre d'instances", lambda parameters, caf: load_governance_parameters(parameters)
+    "paramètre d'instances",
+    lambda parameters, caf: load_governance_parameters(parameters),
+    root=lambda: PARAMETERS_ROOT,
 )
 
 

@@ -47,7 +47,9 @@ PARAMETERS_ROOT = Path(__file__).resolve().parent / "parametres"
 
 
 _parameters = ParameterFamily(
-    "paramètre des bilans", lambda parameters, caf: load_report_parameters(parameters)
+    "paramètre des bilans",
+    lambda parameters, caf: load_report_parameters(parameters),
+    root=lambda: PARAMETERS_ROOT,
 )
 
 

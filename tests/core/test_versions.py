@@ -329,3 +329,23 @@ def test_a_bilan_step_touches_its_caf_only(touraine):
     reports.do_transmit(touraine.editor, report)
     assert token(touraine.caf) != before_37
     assert token(touraine.foreign.caf) == before_41
+
+
+def test_a_family_s_root_is_in_the_key_before_it_is_first_read(tmp_path):
+    """Else a value kept after a first page would be missed by the next one (one root more
+    in the signature)."""
+    from coopctg.core import caf_params
+
+    before = caf_params.parameters_signature()
+    family = caf_params.ParameterFamily(
+        "essai", lambda parameters, caf: parameters, root=lambda: tmp_path
+    )
+    try:
+        declared = caf_params.parameters_signature()
+        assert declared[0] == before[0] + 1
+        (tmp_path / "national").mkdir()
+        family(tmp_path, "37")  # read: no new root
+        assert caf_params.parameters_signature()[0] == declared[0]
+    finally:
+        caf_params._root_functions.pop()
+        caf_params._roots.discard(str(tmp_path))
