@@ -263,29 +263,55 @@ def adjacency(
     if tolerance <= 0:
         return neighbours
     cell = tolerance * 4
+    floor = math.floor
     grid: dict[tuple[int, int], list[tuple[str, Point, Point]]] = defaultdict(list)
     for key, polygons in polygons_by_key.items():
         for polygon in polygons:
             for ring in polygon:
                 for a, b in _edges(ring):
-                    x0 = math.floor((min(a[0], b[0]) - tolerance) / cell)
-                    x1 = math.floor((max(a[0], b[0]) + tolerance) / cell)
-                    y0 = math.floor((min(a[1], b[1]) - tolerance) / cell)
-                    y1 = math.floor((max(a[1], b[1]) + tolerance) / cell)
-                    for i in range(x0, x1 + 1):
-                        for j in range(y0, y1 + 1):
-                            grid[i, j].append((key, a, b))
+                    (ax, ay), (bx, by) = a, b
+                    low_x, high_x = (ax, bx) if ax <= bx else (bx, ax)
+                    low_y, high_y = (ay, by) if ay <= by else (by, ay)
+                    entry = (key, a, b)
+                    columns = range(
+                        floor((low_x - tolerance) / cell), floor((high_x + tolerance) / cell) + 1
+                    )
+                    for j in range(
+                        floor((low_y - tolerance) / cell), floor((high_y + tolerance) / cell) + 1
+                    ):
+                        for i in columns:
+                            grid[i, j].append(entry)
+    # A cell whose segments all belong to the point's own shape brings no contact: skip it.
+    sole_owner = {
+        index: entries[0][0]
+        for index, entries in grid.items()
+        if all(entry[0] == entries[0][0] for entry in entries)
+    }
+    hypot = math.hypot
     contacts: dict[tuple[str, str], int] = defaultdict(int)
     for key, polygons in polygons_by_key.items():
         for polygon in polygons:
             for ring in polygon:
                 for point in ring:
-                    cell_index = (math.floor(point[0] / cell), math.floor(point[1] / cell))
-                    near = {
-                        other
-                        for other, a, b in grid.get(cell_index, ())
-                        if other != key and _segment_distance(point, a, b) <= tolerance
-                    }
+                    cell_index = (floor(point[0] / cell), floor(point[1] / cell))
+                    if sole_owner.get(cell_index) == key or cell_index not in grid:
+                        continue
+                    entries = grid[cell_index]
+                    px, py = point
+                    near: set[str] = set()
+                    for other, (ax, ay), (bx, by) in entries:
+                        if other == key or other in near:
+                            continue
+                        # Same arithmetic as _segment_distance, inlined (hot loop).
+                        dx, dy = bx - ax, by - ay
+                        length2 = dx * dx + dy * dy
+                        t = (
+                            0.0
+                            if length2 == 0
+                            else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+                        )
+                        if hypot(px - (ax + t * dx), py - (ay + t * dy)) <= tolerance:
+                            near.add(other)
                     for other in near:
                         contacts[tuple(sorted((key, other)))] += 1  # type: ignore[index]
     for (first, second), count in contacts.items():

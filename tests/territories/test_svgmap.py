@@ -129,6 +129,47 @@ def test_touching_shapes_are_neighbours_within_the_tolerance():
     assert svgmap.adjacency({"a": a, "near": near}, tolerance=0.5)["a"] == set()
 
 
+def test_adjacency_matches_a_brute_force_count_of_contacts():
+    """The grid and its shortcuts (cells of one shape only, inlined distance) find exactly
+    the pairs a plain all-against-all count finds."""
+    shapes = {}
+    for row in range(4):
+        for column in range(5):
+            wobble = ((row * 7 + column * 3) % 5) / 10  # uneven gaps, some within tolerance
+            x, y = column * 10 + wobble, row * 10 - wobble
+            ring = [(x, y), (x + 5, y + 0.2), (x + 9.5, y), (x + 9.6, y + 9.5), (x, y + 9.4)]
+            shapes[f"{row}-{column}"] = [[ring]]
+
+    def brute_force(tolerance, min_contacts=2):
+        neighbours = {key: set() for key in shapes}
+        for key, polygons in shapes.items():
+            for other, other_polygons in shapes.items():
+                if other == key:
+                    continue
+                edges = [e for p in other_polygons for r in p for e in svgmap._edges(r)]
+                contacts = sum(
+                    any(svgmap._segment_distance(point, a, b) <= tolerance for a, b in edges)
+                    for p in polygons
+                    for r in p
+                    for point in r
+                )
+                contacts += sum(
+                    any(
+                        svgmap._segment_distance(point, a, b) <= tolerance
+                        for a, b in [e for p in polygons for r in p for e in svgmap._edges(r)]
+                    )
+                    for p in other_polygons
+                    for r in p
+                    for point in r
+                )
+                if contacts >= min_contacts:
+                    neighbours[key].add(other)
+        return neighbours
+
+    for tolerance in (0.3, 0.6, 1.2, 3):
+        assert svgmap.adjacency(shapes, tolerance) == brute_force(tolerance)
+
+
 def test_neighbours_get_different_colours():
     # A row of three squares and one square touching all of them from above.
     features = [
