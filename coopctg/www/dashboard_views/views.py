@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -342,6 +343,26 @@ def _map(rows: list[TerritoryRow], caf: Caf) -> dict[str, Any]:
     return {"svg_map": svg_map, "items": items, "legend": legend}
 
 
+#: The map of a whole Caf, kept until its data change (:mod:`coopctg.core.versions`): its EPCI
+#: outlines projected and their states (a few tens of kB).
+_CAF_MAPS = PerCafMemo("carte d'une Caf", size=64)
+
+
+def _caf_map(
+    rows: list[TerritoryRow], caf: Caf, year: int, today: dt.date, *, whole: bool
+) -> dict[str, Any]:
+    """:func:`_map`, kept when the rows are the whole Caf's (not an advisor's share)."""
+    if not whole:
+        return _map(rows, caf)
+    return _CAF_MAPS.get([caf.pk], (year, today), lambda ids: {caf.pk: _map(rows, caf)})[caf.pk]
+
+
+#: The content of a whole Caf's dashboard without filters (its landing page), kept until the
+#: Caf's data change (:mod:`coopctg.core.versions`): about 60 kB of HTML.
+_CAF_PAGES = PerCafMemo("tableau de bord d'une Caf", size=64)
+FILTERS = ("etat", "enveloppe", "theme", "q")
+
+
 def caf(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_of(request.user)
     try:
@@ -350,6 +371,28 @@ def caf(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("Page introuvable.") from error
     today = _today()
     year = _year(request, today)
+    whole = caf.pk in scope.caf_wide_ids
+    if whole and not any(request.GET.get(name, "").strip() for name in FILTERS):
+        content = _CAF_PAGES.get(
+            [caf.pk],
+            (year, today),
+            lambda ids: {caf.pk: _caf_content(request, caf, year, today, whole=True)},
+        )[caf.pk]
+    else:
+        content = _caf_content(request, caf, year, today, whole=whole)
+    return render(
+        request,
+        "dashboards/caf.html",
+        {"caf": caf, "content": content, "crumbs": _crumbs((f"Tableau de bord — {caf.nom}", None))},
+    )
+
+
+def _caf_content(
+    request: HttpRequest, caf: Caf, year: int, today: dt.date, *, whole: bool
+) -> SafeString:
+    """The dashboard of the Caf, as the person sees it (the collectivités they follow, the
+    filters of the request); the same for every person who sees the whole Caf without
+    filters."""
     collectivites = visible_collectivites(request.user).filter(caf=caf)
     rows = territory_rows(collectivites, year, today)
     shown, filters = _filtered(rows, request)
@@ -358,9 +401,8 @@ def caf(request: HttpRequest, code: str) -> HttpResponse:
     panels = ctg_panels(
         {s.ctg.pk: s.ctg for r in shown for s in r.ctgs}.values(), today, with_targets=False
     )
-    return render(
-        request,
-        "dashboards/caf.html",
+    return render_to_string(
+        "dashboards/_caf_content.html",
         {
             "caf": caf,
             "rows": shown,
@@ -373,14 +415,13 @@ def caf(request: HttpRequest, code: str) -> HttpResponse:
             "envelope_charts": envelope_charts(lines, "caf", year),
             "status_chart": status_chart(rows),
             "counts": [(c, counts[c], CATEGORY_FILLS[c]) for c in CATEGORY_ORDER],
-            "map": _map(rows, caf),
+            "map": _caf_map(rows, caf, year, today, whole=whole),
             "filters": filters,
             "categories": CATEGORY_ORDER,
             "envelopes": [(line.envelope.value, line.label) for line in lines],
             "themes": [(t.value, t.label) for t in Theme],
-            "whole_caf": caf.pk in scope.caf_wide_ids,
+            "whole_caf": whole,
             "mission2": [(r, [panels[s.ctg.pk] for s in r.ctgs]) for r in shown if r.ctgs],
-            "crumbs": _crumbs((f"Tableau de bord — {caf.nom}", None)),
         },
     )
 
