@@ -4,9 +4,11 @@ columns never read; the API's keyset pagination (``?apres=``)."""
 
 import datetime as dt
 import re
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -173,6 +175,44 @@ def test_recruitments_list_in_pages(client, touraine, national):
     assert rows(html, r">Poste-\d+-\d+</a>") == PER
     only_b = get(client, url + "?caf=41")
     assert rows(only_b, r">Poste-41-\d+</a>") == 2 and "Poste-37" not in only_b
+
+
+# --- The rows of the page only -------------------------------------------------------------
+
+
+@contextmanager
+def instances(*models):
+    """How many objects of each of ``models`` are built (``post_init``) inside the block."""
+    built = {model: 0 for model in models}
+
+    def count(sender, **kwargs):
+        built[sender] += 1
+
+    for model in models:
+        post_init.connect(count, sender=model, weak=False)
+    try:
+        yield built
+    finally:
+        for model in models:
+            post_init.disconnect(count, sender=model)
+
+
+def test_bilans_list_builds_the_rows_of_its_page_only(client, touraine, national):
+    """The (Cof, year) rows of the whole scope are light tuples: only the page's Cof and
+    reports become objects, however many Cof the national user sees."""
+    from coopctg.reports.models import AnnualReport
+
+    grow(touraine, 20)
+    grow(touraine, 10, caf=touraine.caf_b)
+    client.force_login(national)
+    url = reverse("reports:list")
+    get(client, url)
+    with instances(FundingAgreement, AnnualReport) as built:
+        html = get(client, url)
+    assert rows(html, LISTS["bilans"][1]) == PER
+    assert built[FundingAgreement] <= PER and built[AnnualReport] <= PER
+    late = get(client, url + "?etat=a_rediger&caf=41&annee=2025")  # filters still apply
+    assert rows(late, r"COF-LISTE-41-\d+</a>") == PER and "COF-LISTE-37" not in late
 
 
 # --- Heavy JSON never read ------------------------------------------------------------------
