@@ -215,6 +215,28 @@ def test_bilans_list_builds_the_rows_of_its_page_only(client, touraine, national
     assert rows(late, r"COF-LISTE-41-\d+</a>") == PER and "COF-LISTE-37" not in late
 
 
+def test_cof_list_counts_the_scope_alone_and_reads_the_shown_columns(client, touraine, national):
+    """The count of the Cof list joins no request (the « demande en cours » badge is an EXISTS
+    of the page's rows) and the page reads neither the Ctg's themes nor the versions' files;
+    the rows link to their Cof and version."""
+    from tests.agreements.helpers import make_cof
+
+    cof = make_cof(touraine.admin, touraine.ctg_own, touraine.own, "COF-37-2022-001")
+    grow(touraine, 6)
+    client.force_login(national)
+    url = reverse("agreements:list")
+    with CaptureQueriesContext(connection) as captured:
+        html = get(client, url)
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    cofs = [c for c in counts if "agreements_fundingagreement" in c]
+    assert cofs and not any("agreements_modificationrequest" in c for c in cofs)
+    assert not selects(captured, '"ctg_ctg"."themes"')
+    assert not selects(captured, '"agreements_agreementversion"."document"')
+    version = cof.versions.get(numero=0)
+    assert f'href="{reverse("agreements:detail", args=[cof.pk])}"' in html
+    assert f'href="{reverse("agreements:version", args=[version.pk])}">Cof initiale' in html
+
+
 # --- Heavy JSON never read ------------------------------------------------------------------
 
 
