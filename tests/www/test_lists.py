@@ -310,6 +310,28 @@ def test_api_cursor_reads_no_count_nor_offset(client, touraine, national):
     assert len(body["resultats"]) == 5
 
 
+@pytest.mark.skipif(
+    not connection.features.allow_sliced_subqueries_with_in, reason="LIMIT in IN (SELECT …)"
+)
+@pytest.mark.parametrize("paged", ["?taille=5&page=2", "cursor"])
+def test_api_page_sorts_the_keys_then_reads_its_rows(client, touraine, national, paged):
+    """The database sorts the scope's keys (a lean subquery with the page's LIMIT), then reads
+    the joined columns of the page's rows only: never every column of every row sorted."""
+    grow(touraine, 12)
+    client.force_login(national)
+    url = reverse("api:cofs")
+    if paged == "cursor":
+        paged = "?taille=5&apres=" + client.get(f"{url}?taille=5").json()["suivant"]
+    everything = [item["id"] for item in client.get(f"{url}?taille=200").json()["resultats"]]
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url + paged).json()
+    assert [item["id"] for item in body["resultats"]] == everything[5:10]
+    (page,) = selects(captured, '"agreements_fundingagreement"."date_fin"')
+    outer, _, inner = page.partition("IN (SELECT")
+    assert inner and "LIMIT" in inner and "LIMIT" not in outer
+    assert '"organisations_localauthority"."nom"' in outer  # the joins of the page only
+
+
 def test_api_page_contract_is_kept(client, touraine, national):
     grow(touraine, 7)
     client.force_login(national)
