@@ -2,7 +2,8 @@
 
 A list page filters on the server (GET form: ``?caf=``, ``?statut=``, ``?annee=``…), then
 :func:`paginate` cuts one page (``?page=``, :data:`PER_PAGE` rows): a queryset costs two
-queries (count and slice), whatever the scope. The navigation
+queries (count and page), whatever the scope; the page's rows are chosen by their keys alone
+(a lean subquery), then read. The navigation
 (``components/pagination.html``) keeps every filter of the query string in its links and marks
 the current page with ``aria-current="page"``.
 """
@@ -17,6 +18,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+
+from coopctg.api.pagination import rows_between
 
 #: Rows per page of a list page.
 PER_PAGE = 50
@@ -69,6 +72,10 @@ def paginate(
     ``per_page`` rows (default :data:`PER_PAGE`)."""
     paginator = Paginator(items, per_page or PER_PAGE, allow_empty_first_page=True)
     page = paginator.get_page(request.GET.get("page"))
+    if isinstance(items, QuerySet) and items.ordered and paginator.count:
+        # The page's keys sorted by a lean subquery, then its rows read (not every column of
+        # every row of the scope sorted): see coopctg.api.pagination.rows_between.
+        page.object_list = rows_between(items, page.start_index() - 1, page.end_index())
     filters = query_without_page(request)
     prefix = f"?{filters}&page=" if filters else "?page="
 

@@ -237,6 +237,26 @@ def test_cof_list_counts_the_scope_alone_and_reads_the_shown_columns(client, tou
     assert f'href="{reverse("agreements:version", args=[version.pk])}">Cof initiale' in html
 
 
+@pytest.mark.skipif(
+    not connection.features.allow_sliced_subqueries_with_in, reason="LIMIT in IN (SELECT …)"
+)
+def test_list_page_sorts_the_keys_then_reads_its_rows(client, touraine, national):
+    """A list page of a queryset: the database sorts the scope's keys (a lean subquery with
+    the page's LIMIT), then reads the columns of the page's rows only."""
+    grow(touraine, 12)
+    client.force_login(national)
+    url = reverse("ctg:list")
+    first = get(client, url)
+    with CaptureQueriesContext(connection) as captured:
+        second = get(client, url + "?page=2")
+    (page,) = selects(captured, '"ctg_ctg"."intitule", "ctg_ctg"."date_debut"')
+    outer, _, inner = page.partition("IN (SELECT")
+    assert inner and "LIMIT" in inner and "LIMIT" not in outer
+    pattern = r'<td><a href="/ctg/(\d+)/">'
+    assert not set(re.findall(pattern, first)) & set(re.findall(pattern, second))
+    assert rows(second, pattern) == PER
+
+
 # --- Heavy JSON never read ------------------------------------------------------------------
 
 
