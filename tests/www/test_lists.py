@@ -278,6 +278,7 @@ def test_the_lists_do_not_read_the_heavy_json(client, touraine, national):
     for url, column in [
         (reverse("reports:list"), '."faits"'),
         (reverse("agreements:list"), '."ventilation"'),
+        (reverse("ctg:list"), '"ctg_ctg"."themes"'),
         (reverse("organisations:collectivites"), '."geometrie"'),
         (reverse("api:bilans"), '."faits"'),
         (reverse("api:financement_annuel") + "?annee=2024", '."geometrie"'),
