@@ -75,7 +75,8 @@ def paginate(
     if isinstance(items, QuerySet) and items.ordered and paginator.count:
         # The page's keys sorted by a lean subquery, then its rows read (not every column of
         # every row of the scope sorted): see coopctg.api.pagination.rows_between.
-        page.object_list = rows_between(items, page.start_index() - 1, page.end_index())
+        start, stop = page.start_index() - 1, page.end_index()
+        page.object_list = rows_between(items, start, stop, paginator.count)
     filters = query_without_page(request)
     prefix = f"?{filters}&page=" if filters else "?page="
 

@@ -37,6 +37,14 @@ def national(touraine):
     return user
 
 
+@pytest.fixture
+def long_lists(monkeypatch):
+    """Every list is long enough for its page to sort the keys first."""
+    from coopctg.api import pagination as api_pagination
+
+    monkeypatch.setattr(api_pagination, "LEAN_SORT_FROM", 0)
+
+
 def grow(w, n, caf=None, start=0):
     """``n`` collectivités of ``caf`` (Caf 37 by default), each with its Ctg and a signed Cof
     of 2024-2025 (two bilans to write, tasks of the Échéances page)."""
@@ -240,7 +248,7 @@ def test_cof_list_counts_the_scope_alone_and_reads_the_shown_columns(client, tou
 @pytest.mark.skipif(
     not connection.features.allow_sliced_subqueries_with_in, reason="LIMIT in IN (SELECT …)"
 )
-def test_list_page_sorts_the_keys_then_reads_its_rows(client, touraine, national):
+def test_list_page_sorts_the_keys_then_reads_its_rows(client, touraine, national, long_lists):
     """A list page of a queryset: the database sorts the scope's keys (a lean subquery with
     the page's LIMIT), then reads the columns of the page's rows only."""
     grow(touraine, 12)
@@ -335,7 +343,7 @@ def test_api_cursor_reads_no_count_nor_offset(client, touraine, national):
     not connection.features.allow_sliced_subqueries_with_in, reason="LIMIT in IN (SELECT …)"
 )
 @pytest.mark.parametrize("paged", ["?taille=5&page=2", "cursor"])
-def test_api_page_sorts_the_keys_then_reads_its_rows(client, touraine, national, paged):
+def test_api_page_sorts_the_keys_then_reads_its_rows(client, touraine, national, paged, long_lists):
     """The database sorts the scope's keys (a lean subquery with the page's LIMIT), then reads
     the joined columns of the page's rows only: never every column of every row sorted."""
     grow(touraine, 12)
@@ -351,6 +359,18 @@ def test_api_page_sorts_the_keys_then_reads_its_rows(client, touraine, national,
     outer, _, inner = page.partition("IN (SELECT")
     assert inner and "LIMIT" in inner and "LIMIT" not in outer
     assert '"organisations_localauthority"."nom"' in outer  # the joins of the page only
+
+
+def test_a_short_list_page_reads_its_rows_in_one_sort(client, touraine, national):
+    """Below LEAN_SORT_FROM rows, sorting every column of the few rows costs less than the
+    keys' subquery: the page is a plain LIMIT."""
+    grow(touraine, 7)
+    client.force_login(national)
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(reverse("api:cofs") + "?taille=5&page=2").json()
+    assert len(body["resultats"]) == 2
+    (page,) = selects(captured, '"agreements_fundingagreement"."date_fin"')
+    assert "IN (SELECT" not in page and "LIMIT" in page
 
 
 def test_api_page_contract_is_kept(client, touraine, national):
