@@ -282,16 +282,23 @@ def _without_geometry(prefix: str = "") -> list[str]:
     return [f"{prefix}epci__geometrie", f"{prefix}commune__geometrie"]
 
 
+#: The columns of a Ctg the API shows (with its Caf's code and its signatories' references).
+CTG_FIELDS = ("id", "intitule", "date_debut", "date_fin", "date_signature", "statut", "themes")
+
+
 def _ctg_queryset(user: Any) -> QuerySet:
     signataires = (
         LocalAuthority.objects.select_related("epci", "commune")
-        .defer(*_without_geometry())
+        .only("id", "nom", "epci_id", "commune_id", "epci__siren", "commune__code_insee")
         .order_by("nom", "pk")
     )
     return (
         accounts.visible_ctgs(user)
         .select_related("caf")
-        .prefetch_related(Prefetch("signataires", queryset=signataires))
+        .only(*CTG_FIELDS, "caf_id", "caf__code")
+        # A list (to_attr), not a related manager per Ctg: a queryset built for each row was
+        # most of a page's time.
+        .prefetch_related(Prefetch("signataires", queryset=signataires, to_attr="signataires_lus"))
         .order_by("-date_debut", "intitule", "pk")
     )
 

@@ -265,6 +265,29 @@ def test_list_page_sorts_the_keys_then_reads_its_rows(client, touraine, national
     assert rows(second, pattern) == PER
 
 
+@pytest.mark.parametrize("name", ["ctg:list", "api:ctgs"])
+def test_ctg_lists_build_no_queryset_per_row(client, touraine, national, monkeypatch, name):
+    """The signatories of the page's Ctg are prefetched as lists: no related manager's
+    queryset is built for each row (that was most of the page's time)."""
+    from django.db.models.query import QuerySet
+
+    clones = []
+    original = QuerySet._clone
+    monkeypatch.setattr(QuerySet, "_clone", lambda qs: clones.append(1) or original(qs))
+    monkeypatch.setattr(pagination, "PER_PAGE", 50)  # every row on the page
+    client.force_login(national)
+    grow(touraine, 2)
+    get(client, reverse(name))
+    clones.clear()
+    get(client, reverse(name))
+    few = len(clones)
+    grow(touraine, 4, start=2)
+    clones.clear()
+    html = get(client, reverse(name))
+    assert len(clones) == few, name
+    assert "Territoire-37-005" in html  # a signatory of the last Ctg added
+
+
 # --- Heavy JSON never read ------------------------------------------------------------------
 
 

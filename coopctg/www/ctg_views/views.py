@@ -32,7 +32,11 @@ def ctg_list(request: HttpRequest) -> HttpResponse:
         visible_ctgs(request.user)
         # The columns shown (not the themes, a JSON column, nor the Caf).
         .only("id", "intitule", "date_debut", "date_fin", "statut")
-        .prefetch_related(Prefetch("signataires", LocalAuthority.objects.only("id", "nom")))
+        .prefetch_related(
+            Prefetch(
+                "signataires", LocalAuthority.objects.only("id", "nom"), to_attr="signataires_lus"
+            )
+        )
     )
     if cafs.chosen is not None:
         ctgs = ctgs.filter(caf=cafs.chosen)
@@ -49,7 +53,7 @@ def ctg_list(request: HttpRequest) -> HttpResponse:
         {
             "ctg": ctg,
             "url": url(ctg.pk),
-            "signataires": ", ".join(la.nom for la in ctg.signataires.all()),
+            "signataires": ", ".join(la.nom for la in ctg.signataires_lus),
             "periode": f"{format_date(ctg.date_debut)} – {format_date(ctg.date_fin)}",
         }
         for ctg in pagination.page.object_list
