@@ -310,6 +310,7 @@ def test_the_lists_do_not_read_the_heavy_json(client, touraine, national):
         (reverse("reports:list"), '."faits"'),
         (reverse("agreements:list"), '."ventilation"'),
         (reverse("ctg:list"), '"ctg_ctg"."themes"'),
+        (reverse("api:cofs"), '"ctg_ctg"."themes"'),
         (reverse("organisations:collectivites"), '."geometrie"'),
         (reverse("api:bilans"), '."faits"'),
         (reverse("api:financement_annuel") + "?annee=2024", '."geometrie"'),
