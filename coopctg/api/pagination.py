@@ -106,7 +106,7 @@ def after_cursor(queryset: QuerySet[Any], keys: list[Key], cursor: str) -> Query
 
 #: From how many rows in the list :func:`rows_between` sorts the keys first: below, sorting
 #: every column of a few rows costs less than a second statement in the first.
-LEAN_SORT_FROM = 200
+LEAN_SORT_FROM = 500
 
 
 def rows_between(
