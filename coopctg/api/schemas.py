@@ -170,7 +170,7 @@ def to_ctg(ctg: Any) -> dict[str, Any]:
         "date_signature": ctg.date_signature,
         "statut": ctg.statut,
         "thematiques": list(ctg.themes),
-        "signataires": [to_collectivite_ref(la) for la in ctg.signataires.all()],
+        "signataires": [to_collectivite_ref(la) for la in ctg.signataires_lus],
     }
 
 

@@ -2,20 +2,24 @@
 
 A list page filters on the server (GET form: ``?caf=``, ``?statut=``, ``?annee=``…), then
 :func:`paginate` cuts one page (``?page=``, :data:`PER_PAGE` rows): a queryset costs two
-queries (count and slice), whatever the scope. The navigation
+queries (count and page), whatever the scope; the page's rows are chosen by their keys alone
+(a lean subquery), then read. The navigation
 (``components/pagination.html``) keeps every filter of the query string in its links and marks
 the current page with ``aria-current="page"``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+
+from coopctg.api.pagination import rows_between
 
 #: Rows per page of a list page.
 PER_PAGE = 50
@@ -68,6 +72,11 @@ def paginate(
     ``per_page`` rows (default :data:`PER_PAGE`)."""
     paginator = Paginator(items, per_page or PER_PAGE, allow_empty_first_page=True)
     page = paginator.get_page(request.GET.get("page"))
+    if isinstance(items, QuerySet) and items.ordered and paginator.count:
+        # The page's keys sorted by a lean subquery, then its rows read (not every column of
+        # every row of the scope sorted): see coopctg.api.pagination.rows_between.
+        start, stop = page.start_index() - 1, page.end_index()
+        page.object_list = rows_between(items, start, stop, paginator.count)
     filters = query_without_page(request)
     prefix = f"?{filters}&page=" if filters else "?page="
 
@@ -87,6 +96,18 @@ def paginate(
         next_url=url(page.next_page_number()) if page.has_next() else "",
         label=label,
     )
+
+
+#: A number no primary key takes in a page: where :func:`row_url` puts the row's key.
+_MARKER = 987654321987
+
+
+def row_url(name: str) -> Callable[[Any], str]:
+    """``reverse(name, args=[pk])`` for every row of a page at the cost of one ``reverse``
+    (a ``{% url %}`` per row is most of a page's rendering): for a URL whose one parameter is
+    an integer key."""
+    head, tail = reverse(name, args=[_MARKER]).split(str(_MARKER), 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@ columns never read; the API's keyset pagination (``?apres=``)."""
 
 import datetime as dt
 import re
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -33,6 +35,14 @@ def national(touraine):
     for caf in (touraine.caf, touraine.caf_b):
         Membership.objects.create(user=user, role=Role.CAF_ADMIN.value, caf=caf)
     return user
+
+
+@pytest.fixture
+def long_lists(monkeypatch):
+    """Every list is long enough for its page to sort the keys first."""
+    from coopctg.api import pagination as api_pagination
+
+    monkeypatch.setattr(api_pagination, "LEAN_SORT_FROM", 0)
 
 
 def grow(w, n, caf=None, start=0):
@@ -175,6 +185,109 @@ def test_recruitments_list_in_pages(client, touraine, national):
     assert rows(only_b, r">Poste-41-\d+</a>") == 2 and "Poste-37" not in only_b
 
 
+# --- The rows of the page only -------------------------------------------------------------
+
+
+@contextmanager
+def instances(*models):
+    """How many objects of each of ``models`` are built (``post_init``) inside the block."""
+    built = {model: 0 for model in models}
+
+    def count(sender, **kwargs):
+        built[sender] += 1
+
+    for model in models:
+        post_init.connect(count, sender=model, weak=False)
+    try:
+        yield built
+    finally:
+        for model in models:
+            post_init.disconnect(count, sender=model)
+
+
+def test_bilans_list_builds_the_rows_of_its_page_only(client, touraine, national):
+    """The (Cof, year) rows of the whole scope are light tuples: only the page's Cof and
+    reports become objects, however many Cof the national user sees."""
+    from coopctg.reports.models import AnnualReport
+
+    grow(touraine, 20)
+    grow(touraine, 10, caf=touraine.caf_b)
+    client.force_login(national)
+    url = reverse("reports:list")
+    get(client, url)
+    with instances(FundingAgreement, AnnualReport) as built:
+        html = get(client, url)
+    assert rows(html, LISTS["bilans"][1]) == PER
+    assert built[FundingAgreement] <= PER and built[AnnualReport] <= PER
+    late = get(client, url + "?etat=a_rediger&caf=41&annee=2025")  # filters still apply
+    assert rows(late, r"COF-LISTE-41-\d+</a>") == PER and "COF-LISTE-37" not in late
+
+
+def test_cof_list_counts_the_scope_alone_and_reads_the_shown_columns(client, touraine, national):
+    """The count of the Cof list joins no request (the « demande en cours » badge is an EXISTS
+    of the page's rows) and the page reads neither the Ctg's themes nor the versions' files;
+    the rows link to their Cof and version."""
+    from tests.agreements.helpers import make_cof
+
+    cof = make_cof(touraine.admin, touraine.ctg_own, touraine.own, "COF-37-2022-001")
+    grow(touraine, 6)
+    client.force_login(national)
+    url = reverse("agreements:list")
+    with CaptureQueriesContext(connection) as captured:
+        html = get(client, url)
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    cofs = [c for c in counts if "agreements_fundingagreement" in c]
+    assert cofs and not any("agreements_modificationrequest" in c for c in cofs)
+    assert not selects(captured, '"ctg_ctg"."themes"')
+    assert not selects(captured, '"agreements_agreementversion"."document"')
+    version = cof.versions.get(numero=0)
+    assert f'href="{reverse("agreements:detail", args=[cof.pk])}"' in html
+    assert f'href="{reverse("agreements:version", args=[version.pk])}">Cof initiale' in html
+
+
+@pytest.mark.skipif(
+    not connection.features.allow_sliced_subqueries_with_in, reason="LIMIT in IN (SELECT …)"
+)
+def test_list_page_sorts_the_keys_then_reads_its_rows(client, touraine, national, long_lists):
+    """A list page of a queryset: the database sorts the scope's keys (a lean subquery with
+    the page's LIMIT), then reads the columns of the page's rows only."""
+    grow(touraine, 12)
+    client.force_login(national)
+    url = reverse("ctg:list")
+    first = get(client, url)
+    with CaptureQueriesContext(connection) as captured:
+        second = get(client, url + "?page=2")
+    (page,) = selects(captured, '"ctg_ctg"."intitule", "ctg_ctg"."date_debut"')
+    outer, _, inner = page.partition("IN (SELECT")
+    assert inner and "LIMIT" in inner and "LIMIT" not in outer
+    pattern = r'<td><a href="/ctg/(\d+)/">'
+    assert not set(re.findall(pattern, first)) & set(re.findall(pattern, second))
+    assert rows(second, pattern) == PER
+
+
+@pytest.mark.parametrize("name", ["ctg:list", "api:ctgs"])
+def test_ctg_lists_build_no_queryset_per_row(client, touraine, national, monkeypatch, name):
+    """The signatories of the page's Ctg are prefetched as lists: no related manager's
+    queryset is built for each row (that was most of the page's time)."""
+    from django.db.models.query import QuerySet
+
+    clones = []
+    original = QuerySet._clone
+    monkeypatch.setattr(QuerySet, "_clone", lambda qs: clones.append(1) or original(qs))
+    monkeypatch.setattr(pagination, "PER_PAGE", 50)  # every row on the page
+    client.force_login(national)
+    grow(touraine, 2)
+    get(client, reverse(name))
+    clones.clear()
+    get(client, reverse(name))
+    few = len(clones)
+    grow(touraine, 4, start=2)
+    clones.clear()
+    html = get(client, reverse(name))
+    assert len(clones) == few, name
+    assert "Territoire-37-005" in html  # a signatory of the last Ctg added
+
+
 # --- Heavy JSON never read ------------------------------------------------------------------
 
 
@@ -196,6 +309,8 @@ def test_the_lists_do_not_read_the_heavy_json(client, touraine, national):
     for url, column in [
         (reverse("reports:list"), '."faits"'),
         (reverse("agreements:list"), '."ventilation"'),
+        (reverse("ctg:list"), '"ctg_ctg"."themes"'),
+        (reverse("api:cofs"), '"ctg_ctg"."themes"'),
         (reverse("organisations:collectivites"), '."geometrie"'),
         (reverse("api:bilans"), '."faits"'),
         (reverse("api:financement_annuel") + "?annee=2024", '."geometrie"'),
@@ -246,6 +361,40 @@ def test_api_cursor_reads_no_count_nor_offset(client, touraine, national):
     sql = " ".join(q["sql"] for q in captured.captured_queries).upper()
     assert "COUNT(" not in sql and "OFFSET" not in sql
     assert len(body["resultats"]) == 5
+
+
+@pytest.mark.skipif(
+    not connection.features.allow_sliced_subqueries_with_in, reason="LIMIT in IN (SELECT …)"
+)
+@pytest.mark.parametrize("paged", ["?taille=5&page=2", "cursor"])
+def test_api_page_sorts_the_keys_then_reads_its_rows(client, touraine, national, paged, long_lists):
+    """The database sorts the scope's keys (a lean subquery with the page's LIMIT), then reads
+    the joined columns of the page's rows only: never every column of every row sorted."""
+    grow(touraine, 12)
+    client.force_login(national)
+    url = reverse("api:cofs")
+    if paged == "cursor":
+        paged = "?taille=5&apres=" + client.get(f"{url}?taille=5").json()["suivant"]
+    everything = [item["id"] for item in client.get(f"{url}?taille=200").json()["resultats"]]
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url + paged).json()
+    assert [item["id"] for item in body["resultats"]] == everything[5:10]
+    (page,) = selects(captured, '"agreements_fundingagreement"."date_fin"')
+    outer, _, inner = page.partition("IN (SELECT")
+    assert inner and "LIMIT" in inner and "LIMIT" not in outer
+    assert '"organisations_localauthority"."nom"' in outer  # the joins of the page only
+
+
+def test_a_short_list_page_reads_its_rows_in_one_sort(client, touraine, national):
+    """Below LEAN_SORT_FROM rows, sorting every column of the few rows costs less than the
+    keys' subquery: the page is a plain LIMIT."""
+    grow(touraine, 7)
+    client.force_login(national)
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(reverse("api:cofs") + "?taille=5&page=2").json()
+    assert len(body["resultats"]) == 2
+    (page,) = selects(captured, '"agreements_fundingagreement"."date_fin"')
+    assert "IN (SELECT" not in page and "LIMIT" in page
 
 
 def test_api_page_contract_is_kept(client, touraine, national):

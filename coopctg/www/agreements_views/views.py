@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,6 +45,7 @@ from coopctg.agreements.models import (
 from coopctg.agreements.services import SignatureError, parties, record_signatories
 from coopctg.agreements.workflow import StaleRequestError, WorkflowError
 from coopctg.background.services import request_cof
+from coopctg.core.formats import format_date, format_euros
 from coopctg.core.models import AuditEntry
 from coopctg.core.params import ParameterError
 from coopctg.funding import services as funding
@@ -53,7 +54,7 @@ from coopctg.funding.models import FundingArchitecture
 from coopctg.www.agreements_views.display import frozen_context, history_items
 from coopctg.www.documents_views.respond import respond
 from coopctg.www.funding_views.views import _preview, _result_context
-from coopctg.www.pagination import caf_choice, paginate
+from coopctg.www.pagination import caf_choice, paginate, row_url
 
 SIGNED = AgreementVersion.Status.SIGNEE
 
@@ -77,15 +78,30 @@ def _not_found() -> Http404:
 
 
 def _signed_prefetch() -> Prefetch:
-    """The signed versions, without their frozen ventilation (a list shows only their dates,
-    label and annual amount)."""
+    """The signed versions, without their frozen ventilation nor anything else a list does not
+    show (it shows only their dates, label and annual amount)."""
     return Prefetch(
         "versions",
         queryset=AgreementVersion.objects.filter(statut=SIGNED)
-        .defer("ventilation")
+        .only("id", "cof_id", "numero", "statut", "date_effet", "date_fin", "total_montant")
         .order_by("numero"),
         to_attr="signed",
     )
+
+
+#: The columns of a Cof, its Ctg and its collectivité the list shows (not the Ctg's themes,
+#: a JSON column, nor the signatories' text).
+LIST_FIELDS = (
+    "id",
+    "numero",
+    "statut",
+    "date_debut",
+    "date_fin",
+    "ctg_id",
+    "ctg__intitule",
+    "collectivite_id",
+    "collectivite__nom",
+)
 
 
 def _in_force(versions: list[AgreementVersion], day: dt.date) -> AgreementVersion | None:
@@ -119,8 +135,15 @@ def cof_list(request: HttpRequest) -> HttpResponse:
     cofs = (
         access.visible_cofs(request.user)
         .select_related("ctg", "collectivite")
+        .only(*LIST_FIELDS)
+        # A correlated EXISTS, not a join and GROUP BY over the scope: the page's count
+        # drops it, and it is evaluated for the page's rows only.
         .annotate(
-            open_requests=Count("demandes", filter=Q(demandes__statut__in=ModificationRequest.OPEN))
+            open_requests=Exists(
+                ModificationRequest.objects.filter(
+                    cof=OuterRef("pk"), statut__in=ModificationRequest.OPEN
+                )
+            )
         )
         .order_by("collectivite__nom", "-date_debut", "numero", "pk")
     )
@@ -149,16 +172,23 @@ def cof_list(request: HttpRequest) -> HttpResponse:
     pagination = paginate(request, cofs, label="Pages des Cof")
     page_cofs = list(pagination.page.object_list)
     prefetch_related_objects(page_cofs, _signed_prefetch())
-    rows = [
-        {
-            "cof": cof,
-            "status": cof.status_on(today),
-            "status_label": cof.status_label_on(today),
-            "in_force": _in_force(cof.signed, today),
-            "versions": len(cof.signed),
-        }
-        for cof in page_cofs
-    ]
+    cof_url, version_url = row_url("agreements:detail"), row_url("agreements:version")
+    rows = []
+    for cof in page_cofs:
+        in_force = _in_force(cof.signed, today)
+        rows.append(
+            {
+                "cof": cof,
+                "url": cof_url(cof.pk),
+                "status": cof.status_on(today),
+                "status_label": cof.status_label_on(today),
+                "periode": f"{format_date(cof.date_debut)} – {format_date(cof.date_fin)}",
+                "in_force": in_force,
+                "in_force_url": version_url(in_force.pk) if in_force else "",
+                "montant": format_euros(in_force.total_montant) if in_force else "",
+                "versions": len(cof.signed),
+            }
+        )
     pending = (
         access.visible_requests(request.user)
         .filter(statut__in=ModificationRequest.OPEN)

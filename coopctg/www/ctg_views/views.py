@@ -15,13 +15,14 @@ from coopctg.accounts.access import (
     visible_collectivites,
     visible_ctgs,
 )
+from coopctg.core.formats import format_date
 from coopctg.core.models import AuditEntry
 from coopctg.core.themes import Theme
 from coopctg.ctg.forms import CtgForm
 from coopctg.ctg.models import Ctg
 from coopctg.ctg.services import save_ctg
 from coopctg.organisations.models import LocalAuthority
-from coopctg.www.pagination import caf_choice, paginate
+from coopctg.www.pagination import caf_choice, paginate, row_url
 
 
 def ctg_list(request: HttpRequest) -> HttpResponse:
@@ -29,8 +30,13 @@ def ctg_list(request: HttpRequest) -> HttpResponse:
     cafs = caf_choice(request)
     ctgs = (
         visible_ctgs(request.user)
-        .select_related("caf")
-        .prefetch_related(Prefetch("signataires", LocalAuthority.objects.only("id", "nom")))
+        # The columns shown (not the themes, a JSON column, nor the Caf).
+        .only("id", "intitule", "date_debut", "date_fin", "statut")
+        .prefetch_related(
+            Prefetch(
+                "signataires", LocalAuthority.objects.only("id", "nom"), to_attr="signataires_lus"
+            )
+        )
     )
     if cafs.chosen is not None:
         ctgs = ctgs.filter(caf=cafs.chosen)
@@ -42,11 +48,21 @@ def ctg_list(request: HttpRequest) -> HttpResponse:
     pagination = paginate(
         request, ctgs.order_by("date_fin", "intitule", "pk"), label="Pages des Ctg"
     )
+    url = row_url("ctg:detail")
+    rows = [
+        {
+            "ctg": ctg,
+            "url": url(ctg.pk),
+            "signataires": ", ".join(la.nom for la in ctg.signataires_lus),
+            "periode": f"{format_date(ctg.date_debut)} – {format_date(ctg.date_fin)}",
+        }
+        for ctg in pagination.page.object_list
+    ]
     return render(
         request,
         "ctg/list.html",
         {
-            "ctgs": pagination.page.object_list,
+            "rows": rows,
             "pagination": pagination,
             "caf_choice": cafs,
             "statut": statut,

@@ -29,7 +29,7 @@ from coopctg.reports.documents import report_context
 from coopctg.reports.forms import AssessmentForm, DecisionForm, apply_error
 from coopctg.reports.models import AnnualReport
 from coopctg.reports.rules import STATUS_LABELS, Level, Status, editable, transmission_refusal
-from coopctg.reports.services import _state, cof_years
+from coopctg.reports.services import _state
 from coopctg.www.documents_views.respond import serve_pdf
 from coopctg.www.pagination import caf_choice, paginate
 
@@ -77,8 +77,10 @@ def _with_state(row: dict[str, Any], today: dt.date) -> None:
 
 def report_list(request: HttpRequest) -> HttpResponse:
     """Every (Cof, year) of the user's scope, filtered on the server (Caf, year, state, Cof) and
-    cut in pages of :data:`~coopctg.www.pagination.PER_PAGE`: three queries of light columns
-    whatever the scope (Caf, Cof, reports) plus the page's count, never a report's facts."""
+    cut in pages of :data:`~coopctg.www.pagination.PER_PAGE`: the scope is read as light
+    tuples (a Cof's key and dates, one query), the rows of the page only are read as Cof and
+    reports (two queries); never a report's facts. The state filter alone reads every row's
+    Cof and report (its lateness decides which rows are kept)."""
     today = workflow.today()
     cafs = caf_choice(request)
     cofs_qs = (
@@ -95,7 +97,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "ctg__caf_id",
             "ctg__caf__code",
         )
-        .order_by("collectivite__nom", "-date_debut", "numero")
+        .order_by("collectivite__nom", "-date_debut", "numero", "pk")
     )
     if cafs.chosen is not None:
         cofs_qs = cofs_qs.filter(ctg__caf=cafs.chosen)
@@ -104,38 +106,33 @@ def report_list(request: HttpRequest) -> HttpResponse:
         cofs_qs = cofs_qs.filter(pk=int(cof_filter))
     else:
         cof_filter = ""
-    cofs = list(cofs_qs)
-    years = sorted({y for cof in cofs for y in cof_years(cof) if y <= today.year}, reverse=True)
+    scope = list(cofs_qs.values_list("pk", "date_debut", "date_fin"))
+    years = sorted(
+        {y for _, debut, fin in scope for y in range(debut.year, fin.year + 1) if y <= today.year},
+        reverse=True,
+    )
     annee = request.GET.get("annee", "")
     chosen = int(annee) if annee.isdigit() and int(annee) in years else None
-    reports_qs = AnnualReport.objects.filter(cof__in=cofs_qs.values("pk")).only(*LIST_FIELDS)
-    if chosen is not None:
-        reports_qs = reports_qs.filter(annee=chosen)
-    reports = {(r.cof_id, r.annee): r for r in reports_qs}
-    rows = []
-    for cof in cofs:
-        for year in reversed(cof_years(cof)):
-            if year > today.year or (chosen is not None and year != chosen):
-                continue
-            report = reports.get((cof.pk, year))
-            rows.append(
-                {
-                    "cof": cof,
-                    "year": year,
-                    "status_label": STATUS_LABELS[report.status] if report else "non commencé",
-                    "report": report,
-                }
-            )
+    pairs = [
+        (pk, year)
+        for pk, debut, fin in scope
+        for year in range(min(fin.year, today.year), debut.year - 1, -1)
+        if chosen is None or year == chosen
+    ]
     etat = request.GET.get("etat", "")
     if etat in STATE_FILTERS:  # the state of every row decides which are kept
+        rows = _report_rows(pairs, cofs_qs, chosen)
         for row in rows:
             _with_state(row, today)
         keep = STATE_FILTERS[etat][1]
-        rows = [row for row in rows if keep(row)]
+        pagination = paginate(request, [row for row in rows if keep(row)], label="Pages des bilans")
+        rows = list(pagination.page.object_list)
     else:
         etat = ""
-    pagination = paginate(request, rows, label="Pages des bilans")
-    for row in pagination.page.object_list:  # without a state filter: the page's rows only
+        pagination = paginate(request, pairs, label="Pages des bilans")
+        page = list(pagination.page.object_list)
+        rows = _report_rows(page, cofs_qs.filter(pk__in={pk for pk, _ in page}), chosen)
+    for row in rows:
         if "state" not in row:
             _with_state(row, today)
         row["can_create"] = row["report"] is None and workflow.can_write(request.user, row["cof"])
@@ -143,7 +140,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         request,
         "reports/list.html",
         {
-            "rows": pagination.page.object_list,
+            "rows": rows,
             "pagination": pagination,
             "caf_choice": cafs,
             "cof_filter": cof_filter,
@@ -154,6 +151,30 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "etats": [(code, label) for code, (label, _) in STATE_FILTERS.items()],
         },
     )
+
+
+def _report_rows(
+    pairs: list[tuple[int, int]], cofs_qs: Any, chosen: int | None
+) -> list[dict[str, Any]]:
+    """The rows of the (Cof key, year) ``pairs``, in their order: the Cof of ``cofs_qs`` and
+    their reports (light columns), two queries."""
+    cofs = {cof.pk: cof for cof in cofs_qs}
+    reports_qs = AnnualReport.objects.filter(cof__in=cofs_qs.values("pk")).only(*LIST_FIELDS)
+    if chosen is not None:
+        reports_qs = reports_qs.filter(annee=chosen)
+    reports = {(r.cof_id, r.annee): r for r in reports_qs}
+    rows = []
+    for pk, year in pairs:
+        report = reports.get((pk, year))
+        rows.append(
+            {
+                "cof": cofs[pk],
+                "year": year,
+                "status_label": STATUS_LABELS[report.status] if report else "non commencé",
+                "report": report,
+            }
+        )
+    return rows
 
 
 @require_POST
