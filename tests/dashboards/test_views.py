@@ -2,6 +2,7 @@
 
 import datetime as dt
 import html
+import re
 
 import pytest
 from django.db import connection
@@ -361,3 +362,32 @@ def test_a_collectivite_dashboard_is_kept_until_its_caf_s_data_change(client, to
     page = client.get(url).content.decode()
     assert views._COLLECTIVITE_BOARDS.computed == computed + 1
     assert "Copil de mi-parcours tout neuf" in page
+
+
+def test_a_caf_dashboard_is_kept_for_the_whole_caf_only(client, touraine):
+    """The page without filters of whoever sees the whole Caf is kept until the Caf's data
+    change; an advisor (their collectivités only) and a filtered page are computed."""
+    from coopctg.www.dashboard_views import views
+
+    url = reverse("dashboards:caf", args=["37"])
+    client.force_login(touraine.admin)
+
+    def without_tokens(html):
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+    first = client.get(url).content.decode()
+    computed = views._CAF_PAGES.computed
+    assert without_tokens(client.get(url).content.decode()) == without_tokens(first)
+    assert views._CAF_PAGES.computed == computed
+    client.get(url, {"q": "Gâtine"})
+    assert views._CAF_PAGES.computed == computed  # filtered: not kept
+    client.force_login(touraine.advisor)
+    page = client.get(url).content.decode()
+    assert "que vous suivez" in page and "que vous suivez" not in first
+    assert views._CAF_PAGES.computed == computed
+    client.force_login(touraine.admin)
+    touraine.own.nom = "Communauté de communes renommée"
+    touraine.own.save()
+    page = client.get(url).content.decode()
+    assert views._CAF_PAGES.computed == computed + 1
+    assert "Communauté de communes renommée" in page
