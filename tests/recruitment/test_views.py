@@ -223,15 +223,33 @@ def test_bad_input_shows_errors_next_to_the_fields_and_writes_nothing(client, to
 
 
 def test_the_ctg_must_be_signed_by_the_collectivite(client, touraine, framework):
-    client.force_login(touraine.admin)  # offered the Ctg of every collectivité of the Caf
+    client.force_login(touraine.admin)  # the collectivité chosen: only its Ctg are offered
     response = client.post(
         reverse("recruitment:create"), form_data(touraine, ctg=str(touraine.ctg_other.pk))
     )
     assert response.status_code == 400
-    assert f"Choisissez une Ctg signée par {touraine.own.nom}." in field_block(
-        page(response), "id_ctg"
-    )
+    assert "field-error" in field_block(page(response), "id_ctg")
     assert not Recruitment.objects.exists()
+
+
+def test_who_recruits_for_several_collectivites_chooses_one_first(client, touraine, framework):
+    """A Caf chooses the collectivité, then the form offers its Ctg and posts only."""
+    client.force_login(touraine.admin)
+    url = reverse("recruitment:create")
+    chooser = page(client.get(url))
+    assert "Pour quelle collectivité ?" in chooser
+    assert touraine.own.nom in chooser and touraine.other.nom in chooser
+    assert 'name="attendus"' not in chooser
+    form = client.get(url, {"collectivite": touraine.own.pk})
+    html = page(form)
+    assert form.status_code == 200 and 'name="attendus"' in html
+    assert touraine.ctg_own.intitule in html and touraine.ctg_other.intitule not in html
+    refused = client.get(url, {"collectivite": touraine.foreign.pk})  # another Caf's
+    assert refused.status_code == 400 and "Choisissez une collectivité de la liste." in page(
+        refused
+    )
+    client.force_login(touraine.editor)  # one collectivité: the form at once
+    assert 'name="attendus"' in page(client.get(url))
 
 
 @pytest.mark.parametrize(

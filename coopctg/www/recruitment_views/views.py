@@ -126,9 +126,27 @@ def _form_page(
 
 
 def recruitment_create(request: HttpRequest) -> HttpResponse:
+    """Whoever may recruit for several collectivités (a Caf) chooses the collectivité first
+    (``?collectivite=``): the form then lists its Ctg and funded posts only, not those of
+    every collectivité of the Caf."""
     collectivites = access.creatable_collectivites(request.user)
-    if not collectivites.exists():
+    names = list(collectivites.order_by("nom").values_list("pk", "nom")[:2])
+    if not names:
         raise _not_found()
+    if len(names) > 1:
+        chosen = request.POST.get("collectivite") or request.GET.get("collectivite", "")
+        one = collectivites.filter(pk=int(chosen)) if chosen.isdigit() else None
+        if one is None or not one.exists():
+            return render(
+                request,
+                "recruitment/choose.html",
+                {
+                    "collectivites": collectivites.order_by("nom").only("pk", "nom"),
+                    "unknown": bool(chosen),
+                },
+                status=400 if chosen else 200,
+            )
+        collectivites = one
     form = RecruitmentForm(
         request.POST or None,
         version=versions_newest_first().first(),
