@@ -90,7 +90,20 @@ def _signed_in_only(view: Any) -> Any:
     return wrapper
 
 
-api = NinjaAPI(
+class CoopApi(NinjaAPI):
+    """The OpenAPI schema is built once per process and root path: it depends on the code only
+    (building it takes about 100 ms)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schemas = self.__dict__.setdefault("_coopctg_schemas", {})
+        if path_prefix not in schemas:
+            schemas[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return schemas[path_prefix]
+
+
+api = CoopApi(
     title="CoopCTG",
     version="1",
     description=(

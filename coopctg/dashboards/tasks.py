@@ -520,6 +520,35 @@ def _whole_caf_tasks(caf_ids: list[int], today: dt.date) -> dict[int, list[Deadl
     return per_caf
 
 
+#: The tasks of some collectivités of one Caf (an editor's, an advisor's), kept until the
+#: Caf's data change.
+_KEPT_PARTS = PerCafMemo("échéances d'une part d'une Caf", size=512)
+
+
+def _load(ids: Iterable[int]) -> dict[int, LocalAuthority]:
+    return {
+        la.pk: la
+        for la in LocalAuthority.objects.filter(pk__in=list(ids))
+        .select_related("caf")
+        .order_by("nom")
+    }
+
+
+def _partial_tasks(
+    pairs: list[tuple[int, int]], ids: list[int], today: dt.date, kind: str
+) -> list[Deadline]:
+    """The tasks of ``ids``, collectivités of Caf not wholly in view: kept when they are all
+    of one Caf (computed for every kind, then filtered)."""
+    wanted = set(ids)
+    cafs = {caf_id for pk, caf_id in pairs if pk in wanted}
+    if len(cafs) != 1:
+        return _tasks(_load(ids), today, kind)
+    (caf_id,) = cafs
+    key = (frozenset(ids), today)
+    found = _KEPT_PARTS.get([caf_id], key, lambda _: {caf_id: _tasks(_load(ids), today)})
+    return [t for t in found[caf_id] if t.kind == kind] if kind else found[caf_id]
+
+
 def tasks_of(
     collectivites: QuerySet[LocalAuthority], today: dt.date | None = None, kind: str = ""
 ) -> list[Deadline]:
@@ -528,20 +557,12 @@ def tasks_of(
 
     The tasks of a Caf whose every collectivité is in view (a Caf's staff, the national
     analyst) are kept per Caf until its data change: a page over every Caf of France reads
-    the Caf that changed only."""
+    the Caf that changed only. Those of some collectivités of one Caf (an editor's, an
+    advisor's) are kept too, under that Caf's version."""
     today = today or timezone.localdate()
-    whole, partial_ids = whole_cafs(collectivites.values_list("pk", "caf_id"))
-    partial = (
-        {
-            la.pk: la
-            for la in LocalAuthority.objects.filter(pk__in=partial_ids)
-            .select_related("caf")
-            .order_by("nom")
-        }
-        if partial_ids
-        else {}
-    )
-    lists = [_tasks(partial, today, kind)] if partial else []
+    pairs = list(collectivites.values_list("pk", "caf_id"))
+    whole, partial_ids = whole_cafs(pairs)
+    lists = [_partial_tasks(pairs, partial_ids, today, kind)] if partial_ids else []
     if whole:
         kept = _KEPT.get(whole, today, lambda missing: _whole_caf_tasks(missing, today))
         for caf_id in whole:

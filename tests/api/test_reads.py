@@ -169,3 +169,20 @@ def test_every_operation_is_summed_up_in_french():
     ]
     english = [s for s in summaries if s.split(" ")[0] in {"Get", "List", "Create", "Update"}]
     assert summaries and english == []
+
+
+def test_the_openapi_schema_is_built_once_per_process(client, touraine, monkeypatch):
+    """It depends on the code only: built at the first request, then served again."""
+    import ninja.main
+
+    from coopctg.api.api import api
+
+    api.__dict__.pop("_coopctg_schemas", None)
+    built = []
+    real = ninja.main.get_schema
+    monkeypatch.setattr(ninja.main, "get_schema", lambda **kw: built.append(1) or real(**kw))
+    client.force_login(touraine.admin)
+    first = client.get(reverse("api:openapi-json")).json()
+    second = client.get(reverse("api:openapi-json")).json()
+    assert first == second and "/api/v1/national/{annee}/" in first["paths"]
+    assert len(built) == 1

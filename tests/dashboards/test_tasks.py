@@ -260,3 +260,19 @@ def test_a_whole_caf_s_tasks_are_kept_until_its_data_change(touraine, framework,
     assert len(after) > len(first)
     tasks._KEPT.clear()
     assert tasks_for_user(touraine.admin, TODAY) == after
+
+
+def test_an_editor_s_tasks_are_kept_until_their_caf_s_data_change(touraine, framework, cof):
+    from coopctg.dashboards import tasks
+
+    tasks._KEPT_PARTS.clear()
+    first = tasks_for_user(touraine.editor, TODAY)
+    computed = tasks._KEPT_PARTS.computed
+    assert tasks_for_user(touraine.editor, TODAY) == first
+    assert tasks._KEPT_PARTS.computed == computed
+    Action.objects.create(
+        ctg=touraine.ctg_own, code="Z1", titre="x", statut="en_cours", date_fin=dt.date(2025, 1, 1)
+    )
+    after = tasks_for_user(touraine.editor, TODAY)
+    assert tasks._KEPT_PARTS.computed == computed + 1
+    assert any(task.kind == "actions_retard" for task in after)
