@@ -446,6 +446,11 @@ def connect() -> None:
 # --- Reading tokens, keeping values --------------------------------------------------------------
 
 
+def caf_ids() -> list[int]:
+    """Every Caf."""
+    return list(_caf_model()._default_manager.values_list("pk", flat=True))
+
+
 def tokens(caf_ids: Iterable[int]) -> dict[int, str]:
     """{Caf pk: its token} (one query; a Caf without one gets one)."""
     ids = sorted(set(caf_ids))

@@ -349,3 +349,16 @@ def test_a_family_s_root_is_in_the_key_before_it_is_first_read(tmp_path):
     finally:
         caf_params._root_functions.pop()
         caf_params._roots.discard(str(tmp_path))
+
+
+def test_the_command_renews_every_caf_s_version(two_cafs):
+    import io
+
+    from django.core.management import call_command
+
+    one, two = two_cafs
+    before = token(one), token(two)
+    out = io.StringIO()
+    call_command("versions", "renouveler", stdout=out)
+    assert out.getvalue() == "Versions renouvelées pour 2 Caf.\n"
+    assert token(one) != before[0] and token(two) != before[1]
