@@ -91,22 +91,31 @@ def origin(parameter: Parameter) -> str:
     return ORIGIN_NATIONAL if Path(parameter.source).parent.name == NATIONAL else ORIGIN_CAF
 
 
+def _folder_entries(folder: Path) -> list[tuple[str, int, int]]:
+    """The names, modification times (ns) and sizes of the files below ``folder``, then the
+    folder itself (whether it exists)."""
+    entries: list[tuple[str, int, int]] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            try:
+                stat = os.stat(path)
+            except OSError:  # removed meanwhile: the next call sees it
+                continue
+            entries.append((path, stat.st_mtime_ns, stat.st_size))
+    entries.append((str(folder), int(folder.is_dir()), 0))
+    return entries
+
+
 def signature(root: Path, caf: str) -> Signature:
     """What changes when a parameter file of the Caf changes: the names, sizes and modification
     times (ns) of the files of its two folders."""
-    entries: list[tuple[str, int, int]] = []
-    for folder in (national_folder(root), caf_folder(root, caf)):
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
-                try:
-                    stat = os.stat(path)
-                except OSError:  # removed meanwhile: the next call sees it
-                    continue
-                entries.append((path, stat.st_mtime_ns, stat.st_size))
-        entries.append((str(folder), int(folder.is_dir()), 0))
-    return tuple(entries)
+    return tuple(
+        entry
+        for folder in (national_folder(root), caf_folder(root, caf))
+        for entry in _folder_entries(folder)
+    )
 
 
 #: The signatures already taken in the current :func:`one_reading` (None: outside one).
@@ -146,17 +155,7 @@ _root_functions: list[Callable[[], Path]] = []
 
 def root_signature(root: Path) -> Signature:
     """:func:`signature` of a whole root folder (national defaults and every Caf's files)."""
-    entries: list[tuple[str, int, int]] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            try:
-                stat = os.stat(path)
-            except OSError:
-                continue
-            entries.append((path, stat.st_mtime_ns, stat.st_size))
-    return (*entries, (str(root), int(root.is_dir()), 0))
+    return tuple(_folder_entries(root))
 
 
 def parameters_signature() -> tuple[int, int]:
