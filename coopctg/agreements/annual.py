@@ -16,7 +16,6 @@ conventions: ``;``, decimal comma) and :func:`budget_xlsx` (the Caf's budget she
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,7 +33,7 @@ from coopctg.core.exports import (
     workbook_bytes,
 )
 from coopctg.core.params import ParameterError
-from coopctg.core.versions import PerCafMemo, whole_cafs
+from coopctg.core.versions import PerCafMemo, by_collectivite_name, rows_in_view
 from coopctg.funding.rules import Envelope, decimal_text
 from coopctg.funding.rules.annual import (
     AnnualFunding,
@@ -173,20 +172,18 @@ def _whole_caf_rows(caf_ids: list[int], year: int) -> dict[int, list[Collectivit
     return found
 
 
-def _by_name(row: CollectiviteYear) -> tuple[str, int]:
-    return (row.collectivite.nom, row.collectivite.pk)
-
-
 def budget_rows(collectivites: QuerySet[LocalAuthority], year: int) -> list[CollectiviteYear]:
     """The funding due for ``year`` to each collectivité, by name; a fixed number of queries.
     The rows of a Caf whose every collectivité is in view are kept per Caf until its data
     change: the national figures read the Caf that changed only."""
-    whole, partial_ids = whole_cafs(collectivites.values_list("pk", "caf_id"))
-    lists = [_rows(LocalAuthority.objects.filter(pk__in=partial_ids), year)] if partial_ids else []
-    if whole:
-        kept = _KEPT.get(whole, year, lambda missing: _whole_caf_rows(missing, year))
-        lists += [kept[pk] for pk in whole]
-    return list(lists[0]) if len(lists) == 1 else list(heapq.merge(*lists, key=_by_name))
+    return rows_in_view(
+        collectivites,
+        _KEPT,
+        year,
+        whole=lambda ids: _whole_caf_rows(ids, year),
+        partial=lambda _, ids: _rows(LocalAuthority.objects.filter(pk__in=ids), year),
+        order=by_collectivite_name,
+    )
 
 
 def budget_year(collectivites: QuerySet[LocalAuthority], year: int) -> BudgetYear:

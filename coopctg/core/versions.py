@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import heapq
 import re
 import secrets
 import sys
@@ -271,27 +272,21 @@ def touch(caf_ids: Iterable[int], using: str = "default") -> None:
         pending.ids |= ids
 
 
-def _cafs_of(model: type[models.Model], lookups: dict[str, Any], using: str) -> list[int]:
-    """The Caf of the rows of ``model`` matching ``lookups`` (one query, once per transaction)."""
+def _cafs_of(model: type[models.Model], field: str, values: Iterable[Any], using: str) -> list[int]:
+    """The Caf of the rows of ``model`` whose ``field`` is one of ``values`` (one query, once
+    per transaction)."""
     path = caf_path(model)
     if path is None:
         return []
+    values = frozenset(values)
     pending = _pending(using)
-    key = (
-        model,
-        tuple(
-            sorted(
-                (k, v if not isinstance(v, set) else tuple(sorted(v))) for k, v in lookups.items()
-            )
-        ),
-    )
+    key = (model, field, values)
     if pending is not None and key in pending.resolved:
         return pending.resolved[key]
-    lookup = "__".join((*path, "pk")) if path else "pk"
     found = list(
         model._default_manager.using(using)
-        .filter(**lookups)
-        .values_list(lookup, flat=True)
+        .filter(**{f"{field}__in": values})
+        .values_list("__".join((*path, "pk")), flat=True)
         .distinct()
     )
     if pending is not None:
@@ -316,7 +311,7 @@ def touch_instance(instance: models.Model, using: str = "default") -> None:
         touch([value], using)
         return
     # The Caf through the links, read now (a row about to be deleted is still there).
-    touch(_cafs_of(first.related_model, {first.target_field.attname: value}, using), using)
+    touch(_cafs_of(first.related_model, first.target_field.attname, [value], using), using)
 
 
 @contextlib.contextmanager
@@ -356,7 +351,7 @@ def _saving(sender: type[models.Model], instance: models.Model, **kwargs: Any) -
         if first.target_field.primary_key:
             touch([before], using)
         else:
-            touch(_cafs_of(_caf_model(), {first.target_field.attname: before}, using), using)
+            touch(_cafs_of(_caf_model(), first.target_field.attname, [before], using), using)
 
 
 def _saved(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
@@ -385,7 +380,7 @@ def _linked(sender: Any, instance: models.Model, action: str, **kwargs: Any) -> 
         touch_instance(instance, using)
     model, pks = kwargs.get("model"), kwargs.get("pk_set")
     if model is not None and pks and tracked(model):
-        touch(_cafs_of(model, {"pk__in": set(pks)}, using), using)
+        touch(_cafs_of(model, "pk", pks, using), using)
 
 
 def _watch_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any):
@@ -540,6 +535,10 @@ class PerCafMemo:
         found.update(computed)
         return found
 
+    def one(self, caf_id: int, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """:meth:`get` for one Caf: its value, computed by ``compute()`` when not kept."""
+        return self.get([caf_id], key, lambda _: {caf_id: compute()})[caf_id]
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
@@ -564,3 +563,29 @@ def whole_cafs(pairs: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
     whole = sorted(row["caf_id"] for row in sizes if row["count"] == per_caf[row["caf_id"]])
     kept = set(whole)
     return whole, [pk for pk, caf_id in pairs if caf_id not in kept]
+
+
+def by_collectivite_name(row: Any) -> tuple[str, int]:
+    """The order of rows about a collectivité (``row.collectivite``): by name, then pk."""
+    return (row.collectivite.nom, row.collectivite.pk)
+
+
+def rows_in_view(
+    collectivites: models.QuerySet,
+    memo: PerCafMemo,
+    key: Hashable,
+    *,
+    whole: Callable[[list[int]], dict[int, list[Any]]],
+    partial: Callable[[list[tuple[int, int]], list[int]], list[Any]],
+    order: Callable[[Any], Any],
+) -> list[Any]:
+    """The rows (already sorted by ``order``) about the collectivités in a person's view: for
+    each Caf wholly in view, its rows kept in ``memo`` under ``key`` (``whole(missing Caf
+    pks)`` computes them); for the others, ``partial(pairs, collectivité pks)``; merged."""
+    pairs = list(collectivites.values_list("pk", "caf_id"))
+    cafs, others = whole_cafs(pairs)
+    lists = [partial(pairs, others)] if others else []
+    if cafs:
+        kept = memo.get(cafs, key, whole)
+        lists += [kept[pk] for pk in cafs]
+    return list(lists[0]) if len(lists) == 1 else list(heapq.merge(*lists, key=order))

@@ -12,7 +12,6 @@ Team-level figures only: nothing here counts or ranks what one person did.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -32,7 +31,7 @@ from coopctg.agreements.annual import collectivite_year, envelope_labels, with_y
 from coopctg.agreements.models import AgreementVersion, FundingAgreement
 from coopctg.core.formats import format_date
 from coopctg.core.params import ParameterError
-from coopctg.core.versions import PerCafMemo, whole_cafs
+from coopctg.core.versions import PerCafMemo, by_collectivite_name, rows_in_view
 from coopctg.ctg.models import Ctg
 from coopctg.dashboards.tasks import Deadline, Side, advisor_names, report_tasks
 from coopctg.diagnostic.commissions import AlertLine, open_alerts
@@ -268,10 +267,6 @@ def report_years(today: dt.date) -> tuple[int, int]:
 _KEPT = PerCafMemo("tableaux de bord", size=16)
 
 
-def _by_name(row: TerritoryRow) -> tuple[str, int]:
-    return (row.collectivite.nom, row.collectivite.pk)
-
-
 def territory_rows(
     collectivites: QuerySet[LocalAuthority], year: int, today: dt.date, *, keep: bool = True
 ) -> list[TerritoryRow]:
@@ -281,18 +276,16 @@ def territory_rows(
     national figures keep their sums only)."""
     if not keep:
         return _territory_rows(collectivites, year, today)
-    whole, partial_ids = whole_cafs(collectivites.values_list("pk", "caf_id"))
-    lists = []
-    if partial_ids:
-        lists.append(
-            _territory_rows(LocalAuthority.objects.filter(pk__in=partial_ids), year, today)
-        )
-    if whole:
-        kept = _KEPT.get(
-            whole, (year, today), lambda missing: _whole_caf_rows(missing, year, today)
-        )
-        lists += [kept[pk] for pk in whole]
-    return list(lists[0]) if len(lists) == 1 else list(heapq.merge(*lists, key=_by_name))
+    return rows_in_view(
+        collectivites,
+        _KEPT,
+        (year, today),
+        whole=lambda ids: _whole_caf_rows(ids, year, today),
+        partial=lambda _, ids: _territory_rows(
+            LocalAuthority.objects.filter(pk__in=ids), year, today
+        ),
+        order=by_collectivite_name,
+    )
 
 
 def _whole_caf_rows(caf_ids: list[int], year: int, today: dt.date) -> dict[int, list[TerritoryRow]]:

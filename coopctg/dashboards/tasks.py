@@ -19,7 +19,6 @@ for the editor.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -35,7 +34,7 @@ from coopctg.actionplan.rules import CLOSED_STATUSES
 from coopctg.agreements.models import FundingAgreement, ModificationRequest
 from coopctg.core.formats import format_date
 from coopctg.core.params import ParameterError
-from coopctg.core.versions import PerCafMemo, whole_cafs
+from coopctg.core.versions import PerCafMemo, rows_in_view
 from coopctg.ctg.models import Ctg
 from coopctg.diagnostic.dashboard import commission_alert_tasks
 from coopctg.governance.rules import MeetingKind
@@ -545,8 +544,8 @@ def _partial_tasks(
         return _tasks(_load(ids), today, kind)
     (caf_id,) = cafs
     key = (frozenset(ids), today)
-    found = _KEPT_PARTS.get([caf_id], key, lambda _: {caf_id: _tasks(_load(ids), today)})
-    return [t for t in found[caf_id] if t.kind == kind] if kind else found[caf_id]
+    found = _KEPT_PARTS.one(caf_id, key, lambda: _tasks(_load(ids), today))
+    return [t for t in found if t.kind == kind] if kind else found
 
 
 def tasks_of(
@@ -560,16 +559,15 @@ def tasks_of(
     the Caf that changed only. Those of some collectivités of one Caf (an editor's, an
     advisor's) are kept too, under that Caf's version."""
     today = today or timezone.localdate()
-    pairs = list(collectivites.values_list("pk", "caf_id"))
-    whole, partial_ids = whole_cafs(pairs)
-    lists = [_partial_tasks(pairs, partial_ids, today, kind)] if partial_ids else []
-    if whole:
-        kept = _KEPT.get(whole, today, lambda missing: _whole_caf_tasks(missing, today))
-        for caf_id in whole:
-            lists.append([t for t in kept[caf_id] if t.kind == kind] if kind else kept[caf_id])
-    if len(lists) == 1:
-        return list(lists[0])
-    return list(heapq.merge(*lists, key=_sort_key))
+    items = rows_in_view(
+        collectivites,
+        _KEPT,
+        today,
+        whole=lambda ids: _whole_caf_tasks(ids, today),
+        partial=lambda pairs, ids: _partial_tasks(pairs, ids, today, kind),
+        order=_sort_key,
+    )
+    return [task for task in items if task.kind == kind] if kind else items
 
 
 def tasks_for_user(user: Any, today: dt.date | None = None, kind: str = "") -> list[Deadline]:

@@ -247,11 +247,11 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
     collectivite = get_collectivite_for_user(request.user, pk)
     today = _today()
     year = _year(request, today)
-    board = _COLLECTIVITE_BOARDS.get(
-        [collectivite.caf_id],
+    board = _COLLECTIVITE_BOARDS.one(
+        collectivite.caf_id,
         (collectivite.pk, year, today),
-        lambda caf_ids: {caf_ids[0]: _collectivite_board(collectivite, year, today)},
-    )[collectivite.caf_id]
+        lambda: _collectivite_board(collectivite, year, today),
+    )
     return render(
         request,
         "dashboards/collectivite.html",
@@ -354,7 +354,7 @@ def _caf_map(
     """:func:`_map`, kept when the rows are the whole Caf's (not an advisor's share)."""
     if not whole:
         return _map(rows, caf)
-    return _CAF_MAPS.get([caf.pk], (year, today), lambda ids: {caf.pk: _map(rows, caf)})[caf.pk]
+    return _CAF_MAPS.one(caf.pk, (year, today), lambda: _map(rows, caf))
 
 
 #: The content of a whole Caf's dashboard without filters (its landing page), kept until the
@@ -373,11 +373,9 @@ def caf(request: HttpRequest, code: str) -> HttpResponse:
     year = _year(request, today)
     whole = caf.pk in scope.caf_wide_ids
     if whole and not any(request.GET.get(name, "").strip() for name in FILTERS):
-        content = _CAF_PAGES.get(
-            [caf.pk],
-            (year, today),
-            lambda ids: {caf.pk: _caf_content(request, caf, year, today, whole=True)},
-        )[caf.pk]
+        content = _CAF_PAGES.one(
+            caf.pk, (year, today), lambda: _caf_content(request, caf, year, today, whole=True)
+        )
     else:
         content = _caf_content(request, caf, year, today, whole=whole)
     return render(
