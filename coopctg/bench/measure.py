@@ -16,15 +16,13 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver, reverse
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 REPEAT = 5
 BASELINE = "health"
@@ -109,19 +107,6 @@ def timed(client: Client, url: str, repeat: int) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def with_trivial_view() -> Iterator[None]:
-    """The application's URLs and the trivial signed-in view (:mod:`coopctg.bench.urls`)."""
-    previous = settings.ROOT_URLCONF
-    settings.ROOT_URLCONF = "coopctg.bench.urls"
-    clear_url_caches()
-    try:
-        yield
-    finally:
-        settings.ROOT_URLCONF = previous
-        clear_url_caches()
-
-
 def _ratio(value: float, reference: float | None) -> float | None:
     return round(value / reference, 1) if reference else None
 
@@ -133,7 +118,8 @@ def measure_pages(
     the first person), "reference_page_url", "reference_page_ms", "reference_page_requetes",
     "pages": [{"page", "url", "mesures": {person: {..., "multiple" (× the trivial signed-in
     view), "multiple_sante" (× /sante/)}}}]}."""
-    with with_trivial_view():
+    # The application's URLs and the trivial signed-in view (coopctg/bench/urls.py).
+    with override_settings(ROOT_URLCONF="coopctg.bench.urls"):
         return _measure_pages(people, repeat, pages)
 
 
