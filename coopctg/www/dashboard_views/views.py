@@ -272,15 +272,15 @@ def collectivite(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Caf ----------------------------------------------------------------------------------------
 
 
+#: The filters of the Caf dashboard's table (``?etat=``…).
+FILTERS = ("etat", "enveloppe", "theme", "q")
+
+
 def _filtered(
     rows: list[TerritoryRow], request: HttpRequest
 ) -> tuple[list[TerritoryRow], dict[str, str]]:
-    filters = {
-        "etat": request.GET.get("etat", ""),
-        "enveloppe": request.GET.get("enveloppe", ""),
-        "theme": request.GET.get("theme", ""),
-        "q": request.GET.get("q", "").strip(),
-    }
+    filters = {name: request.GET.get(name, "") for name in FILTERS}
+    filters["q"] = filters["q"].strip()
     result = rows
     if filters["etat"] in {c.value for c in Category}:
         result = [r for r in result if r.category == filters["etat"]]
@@ -360,9 +360,6 @@ def _caf_map(
 #: The content of a whole Caf's dashboard without filters (its landing page), kept until the
 #: Caf's data change (:mod:`coopctg.core.versions`): about 60 kB of HTML.
 _CAF_PAGES = PerCafMemo("tableau de bord d'une Caf", size=64)
-FILTERS = ("etat", "enveloppe", "theme", "q")
-
-
 def caf(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_of(request.user)
     try:
