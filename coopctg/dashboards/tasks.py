@@ -137,6 +137,19 @@ class Context:
     def name(self, collectivite_id: int) -> str:
         return self.collectivites[collectivite_id].nom
 
+    def signatories(self, ctg_ids: Iterable[int] | None = None) -> dict[int, list[int]]:
+        """{Ctg pk: its signatories in view, by name} of the Ctg signed by the collectivités in
+        view (of ``ctg_ids`` only, when given); one query."""
+        rows = Ctg.signataires.through.objects.filter(localauthority_id__in=self.ids)
+        if ctg_ids is not None:
+            rows = rows.filter(ctg_id__in=set(ctg_ids))
+        links: dict[int, list[int]] = defaultdict(list)
+        for ctg_id, collectivite_id in rows.values_list("ctg_id", "localauthority_id"):
+            links[ctg_id].append(collectivite_id)
+        for signatories in links.values():
+            signatories.sort(key=self.name)
+        return links
+
     def who_at_caf(self, collectivite_id: int) -> str:
         names = self.advisors.get(collectivite_id, [])
         return f"{CAF} : {', '.join(names)}" if names else CAF
@@ -148,24 +161,13 @@ Provider = Callable[[Context], Iterable[Deadline]]
 # --- Providers ----------------------------------------------------------------------------------
 
 
-def _ctg_links(ctx: Context) -> dict[int, list[int]]:
-    """{ctg pk: [collectivités in view that signed it]} (one query)."""
-    links: dict[int, list[int]] = defaultdict(list)
-    rows = Ctg.signataires.through.objects.filter(localauthority_id__in=ctx.ids).values_list(
-        "ctg_id", "localauthority_id"
-    )
-    for ctg_id, collectivite_id in rows:
-        links[ctg_id].append(collectivite_id)
-    return links
-
-
 def running_ctgs(ctx: Context) -> list[tuple[Ctg, list[int]]]:
     """The Ctg running on ``ctx.today`` and their signatories in view (two queries)."""
-    links = _ctg_links(ctx)
+    links = ctx.signatories()
     ctgs = Ctg.objects.filter(
         pk__in=list(links), date_debut__lte=ctx.today, date_fin__gte=ctx.today
     ).select_related("caf")
-    return [(ctg, sorted(links[ctg.pk], key=ctx.name)) for ctg in ctgs.order_by("date_fin", "pk")]
+    return [(ctg, links[ctg.pk]) for ctg in ctgs.order_by("date_fin", "pk")]
 
 
 def ctg_ends(ctx: Context, running: list[tuple[Ctg, list[int]]]) -> Iterable[Deadline]:

@@ -10,7 +10,6 @@ their open alerts, and how many objectifs de développement are reached.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,15 +123,10 @@ def commission_alert_tasks(ctx: Any) -> Iterable[Any]:
     alerts = [line for state in commission_states(found) for line in state.open_alerts]
     if not alerts:
         return
-    links: dict[int, list[int]] = defaultdict(list)
-    rows = Ctg.signataires.through.objects.filter(
-        ctg_id__in={line.commission.ctg_id for line in alerts}, localauthority_id__in=ctx.ids
-    ).values_list("ctg_id", "localauthority_id")
-    for ctg_id, collectivite_id in rows:
-        links[ctg_id].append(collectivite_id)
+    links = ctx.signatories(line.commission.ctg_id for line in alerts)
     for line in alerts:
         commission = line.commission
-        signatories = sorted(links[commission.ctg_id], key=ctx.name)
+        signatories = links[commission.ctg_id]
         first = signatories[0]
         yield Deadline(
             date=commission.date,

@@ -6,7 +6,6 @@ supports, the alerts without follow-up, the public page. 5 queries whatever the 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -109,14 +108,9 @@ def watch_alert_tasks(ctx: Any) -> Iterable[Any]:
     )
     if not alerts:
         return
-    links: dict[int, list[int]] = defaultdict(list)
-    rows = Ctg.signataires.through.objects.filter(
-        ctg_id__in={alert.ctg_id for alert in alerts}, localauthority_id__in=ctx.ids
-    ).values_list("ctg_id", "localauthority_id")
-    for ctg_id, collectivite_id in rows:
-        links[ctg_id].append(collectivite_id)
+    links = ctx.signatories(alert.ctg_id for alert in alerts)
     for alert in alerts:
-        signatories = sorted(links[alert.ctg_id], key=ctx.name)
+        signatories = links[alert.ctg_id]
         first = signatories[0]
         yield Deadline(
             date=alert.date,

@@ -360,6 +360,8 @@ def _caf_map(
 #: The content of a whole Caf's dashboard without filters (its landing page), kept until the
 #: Caf's data change (:mod:`coopctg.core.versions`): about 60 kB of HTML.
 _CAF_PAGES = PerCafMemo("tableau de bord d'une Caf", size=64)
+
+
 def caf(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_of(request.user)
     try:
