@@ -249,11 +249,11 @@ def heavy_operations(
         obj = model._default_manager.order_by("pk").first()
         if obj is not None:
             url = reverse(name, kwargs={"pk": obj.pk})
-            operations.append((label, lambda url=url: client.get(url)))
+            operations.append((label, produced(client, url)))
     ctg = Ctg.objects.order_by("pk").first()
     if ctg is not None and pdfs:
         url = reverse("evaluation:pdf", kwargs={"ctg_pk": ctg.pk})
-        operations.append(("PDF de l'évaluation d'une Ctg", lambda: client.get(url)))
+        operations.append(("PDF de l'évaluation d'une Ctg", produced(client, url)))
     results = []
     for label, operation in operations:
         results.append({"operation": label, **peak(operation)})
@@ -269,6 +269,27 @@ def heavy_operations(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return results
+
+
+def produced(client: Client, url: str) -> Callable[[], Any]:
+    """A PDF from the first request to the file: the request that puts it in the queue, its
+    production as the worker does it (:func:`coopctg.background.services.produce`), the
+    request that serves it. What was produced before is forgotten first (the frozen PDF of a
+    signed version too), so that each call produces it."""
+    from coopctg.agreements.models import AgreementVersion
+    from coopctg.background.models import GeneratedDocument
+    from coopctg.background.services import produce
+
+    def operation() -> Any:
+        GeneratedDocument.objects.all().delete()
+        AgreementVersion.objects.exclude(document="").update(document="")
+        client.get(url)
+        waiting = GeneratedDocument.objects.filter(status=GeneratedDocument.Status.ATTENTE)
+        for pk in waiting.values_list("pk", flat=True):
+            produce(pk)
+        return client.get(url)
+
+    return operation
 
 
 def _restore(archive: Path, folder: Path) -> dict[str, Any]:

@@ -112,3 +112,30 @@ def test_each_scale_runs_with_production_settings(monkeypatch, capsys):
     assert seen["DJANGO_SSL_REDIRECT"] == "0"
     assert "testserver" in seen["DJANGO_ALLOWED_HOSTS"]
     assert capsys.readouterr().out.startswith("Échelle 1 : 1 Caf")
+
+
+def test_a_pdf_is_measured_from_the_request_to_the_file(touraine, settings, tmp_path):
+    """Its production by the worker included, each time (not the 202 of a queued document,
+    nor a file produced before)."""
+    from django.urls import reverse
+
+    from coopctg.background.models import GeneratedDocument
+    from tests.agreements.helpers import build_agreements
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    w = build_agreements(touraine)
+    client = Client()
+    client.force_login(touraine.admin)
+    operation = measure.produced(
+        client, reverse("agreements:version_pdf", kwargs={"pk": w.version_own_1.pk})
+    )
+    for _ in range(2):
+        response = operation()
+        assert response.status_code == 200
+        assert b"".join(
+            response.streaming_content if response.streaming else [response.content]
+        ).startswith(b"%PDF")
+        assert GeneratedDocument.objects.filter(status=GeneratedDocument.Status.PRET).count() == 1
